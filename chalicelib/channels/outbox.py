@@ -1,0 +1,59 @@
+"""The local dev outbox: what verikit "sent", readable at ``GET /dev/outbox``.
+
+Local mode only. SMS still go through the real SNS code path (into moto); voice cannot,
+because moto does not implement pinpoint-sms-voice-v2, so voice is recorded here only.
+"""
+from __future__ import annotations
+
+import threading
+import time
+import uuid
+from datetime import datetime, timezone
+
+from ..core.service import OutgoingMessage
+
+
+class Outbox:
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._items: list = []
+
+    def record(self, message: OutgoingMessage, message_id: str) -> None:
+        sent_at = datetime.fromtimestamp(time.time(), tz=timezone.utc)
+        entry = {"channel": message.channel, "to": message.to, "body": message.body,
+                 "sent_at": sent_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
+                 "message_id": message_id, "purpose": message.purpose}
+        with self._lock:
+            self._items.append(entry)
+
+    def list(self, to: str | None = None) -> list:
+        with self._lock:
+            return [dict(e) for e in self._items if to is None or e["to"] == to]
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+class Recording:
+    """Wraps a channel: records each message it sent successfully."""
+
+    def __init__(self, inner, outbox: Outbox):
+        self._inner, self._outbox = inner, outbox
+
+    def send(self, message: OutgoingMessage) -> str:
+        message_id = self._inner.send(message)
+        self._outbox.record(message, message_id)
+        return message_id
+
+
+class RecordOnly:
+    """A channel with no provider behind it locally (voice): recording is the send."""
+
+    def __init__(self, outbox: Outbox):
+        self._outbox = outbox
+
+    def send(self, message: OutgoingMessage) -> str:
+        message_id = f"local-{uuid.uuid4()}"
+        self._outbox.record(message, message_id)
+        return message_id

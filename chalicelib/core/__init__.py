@@ -1,0 +1,1 @@
+"""Pure domain core: nothing in this package imports boto3, botocore or pynamodb."""

@@ -1,0 +1,73 @@
+"""Codes: drawn with ``secrets``, stored only as keyed hashes, compared in constant time."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from typing import Optional
+
+
+def generate(length: int) -> str:
+    """A uniformly random numeric code of exactly ``length`` digits (leading zeros kept)."""
+    if not 4 <= length <= 10:
+        raise ValueError("code length must be between 4 and 10")
+    return str(secrets.randbelow(10**length)).zfill(length)
+
+
+def keyed_hash(secret: bytes, *parts: str) -> str:
+    """HMAC-SHA256 over the parts, unambiguously joined. Hex digest."""
+    msg = "\x1f".join(parts).encode("utf-8")
+    return hmac.new(secret, msg, hashlib.sha256).hexdigest()
+
+
+def same(a: str, b: str) -> bool:
+    return hmac.compare_digest(a.encode("ascii"), b.encode("ascii"))
+
+
+def looks_like_code(code: object) -> bool:
+    return isinstance(code, str) and 4 <= len(code) <= 10 and code.isascii() and code.isdigit()
+
+
+def code_key(app_id: str, purpose: str, target: str) -> str:
+    """One live code per (app, purpose, target): a new one replaces the old."""
+    return f"{app_id}#{purpose}#{target}"
+
+
+@dataclass(frozen=True)
+class CodeRecord:
+    """What the store keeps of an issued code. Never the code itself."""
+
+    key: str
+    app_id: str
+    purpose: str
+    target: str
+    channel: str
+    code_hash: str
+    created_at: int
+    expires_at: int
+    max_attempts: int
+    lookup_hash: Optional[str] = None  # set for purposes found by the code alone
+
+
+@dataclass(frozen=True)
+class StoredCode:
+    """The state of a code as read back when a consume was refused."""
+
+    code_hash: str
+    expires_at: int
+    attempts: int
+    max_attempts: int
+    consumed: bool
+
+    def refusal(self, presented_hash: str, now: int) -> str:
+        """Why a consume of ``presented_hash`` failed: which rule refused it."""
+        if self.consumed:
+            return "used"
+        if self.expires_at <= now:  # DynamoDB deletes expired items late: check here
+            return "expired"
+        if self.attempts >= self.max_attempts:
+            return "exhausted"
+        if not same(self.code_hash, presented_hash):
+            return "mismatch"
+        return "race"  # it changed between our write and the read-back: treat as refused

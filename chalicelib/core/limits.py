@@ -1,0 +1,58 @@
+"""Rate-limit plans: which counters a send must charge, and their bounds.
+
+This module only decides *what* to charge. The store charges every counter and writes
+the code in one DynamoDB transaction, each counter behind a condition, so a limit holds
+under any concurrency and a refused send changes nothing.
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+from .settings import Settings
+
+DAY = 86400
+HOUR = 3600
+
+
+@dataclass(frozen=True)
+class Charge:
+    name: str          # which limit, reported when it refuses: cooldown, number_daily, ...
+    key: str           # counter item key
+    limit: int         # counters: most sends in the window; cooldowns: 1
+    window_end: int    # epoch seconds when the window (or the cooldown) ends
+    cooldown: bool = False
+
+    def retry_after(self, now: int) -> int:
+        return max(1, self.window_end - now)
+
+
+def _day(now: int) -> str:
+    return time.strftime("%Y%m%d", time.gmtime(now))
+
+
+def _hour(now: int) -> str:
+    return time.strftime("%Y%m%d%H", time.gmtime(now))
+
+
+def plan_send(app_id: str, target: str, client_ip: Optional[str], s: Settings, now: int) -> list:
+    """The charges of one send to ``target``. A limit set to 0 is off.
+
+    - cooldown: one send per number per ``cooldown_seconds`` (a sliding gap, not a window)
+    - number_daily: at most ``per_number_daily`` per number per UTC day
+    - ip_hourly: at most ``per_ip_hourly`` per client IP per UTC hour
+    - app_daily: at most ``per_app_daily`` per app per UTC day (the spend budget)
+    """
+    day_end = now - now % DAY + DAY
+    hour_end = now - now % HOUR + HOUR
+    plan = []
+    if s.cooldown_seconds:
+        plan.append(Charge("cooldown", f"cd#{app_id}#{target}", 1, now + s.cooldown_seconds, True))
+    if s.per_number_daily:
+        plan.append(Charge("number_daily", f"nd#{app_id}#{target}#{_day(now)}", s.per_number_daily, day_end))
+    if s.per_ip_hourly and client_ip:
+        plan.append(Charge("ip_hourly", f"ih#{app_id}#{client_ip}#{_hour(now)}", s.per_ip_hourly, hour_end))
+    if s.per_app_daily:
+        plan.append(Charge("app_daily", f"ad#{app_id}#{_day(now)}", s.per_app_daily, day_end))
+    return plan

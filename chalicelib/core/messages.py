@@ -1,0 +1,69 @@
+"""Message text, i18n-ready: one catalogue per locale, the same variables in each.
+
+The SMS reads ``【signature】`` + the text. Voice reads the code digit by digit, twice.
+Variables are sanitised here so that no caller can smuggle line breaks, the signature
+brackets or unbounded text into a message.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+CATALOG = {
+    "en": {
+        "generic": "Your verification code{op} is {code}. It expires in {ttl} minutes.",
+        "login": "Your login code is {code}. It expires in {ttl} minutes.",
+        "signup": "Your sign-up code is {code}. It expires in {ttl} minutes.",
+        "verify_phone": "Your code to verify this phone number is {code}. It expires in {ttl} minutes.",
+        "change_phone": "Your code to link this phone number to your account is {code}. It expires in {ttl} minutes.",
+        "reset_password": "Your password reset code is {code}. It expires in {ttl} minutes. If you did not ask for it, ignore this message.",
+        "op": " for {op}",
+        "voice": "This is {name}. Your verification code is {digits}. Again, your code is {digits}.",
+        "voice_anonymous": "Your verification code is {digits}. Again, your code is {digits}.",
+    },
+    "zh-CN": {
+        "generic": "您的验证码{op}是{code}，{ttl}分钟内有效。",
+        "login": "您的登录验证码是{code}，{ttl}分钟内有效。",
+        "signup": "您的注册验证码是{code}，{ttl}分钟内有效。",
+        "verify_phone": "您正在验证手机号，验证码是{code}，{ttl}分钟内有效。",
+        "change_phone": "您正在绑定手机号，验证码是{code}，{ttl}分钟内有效。",
+        "reset_password": "您正在重置密码，验证码是{code}，{ttl}分钟内有效。如非本人操作，请忽略本短信。",
+        "op": "（{op}）",
+        "voice": "这里是{name}。您的验证码是{digits}。再说一遍，您的验证码是{digits}。",
+        "voice_anonymous": "您的验证码是{digits}。再说一遍，您的验证码是{digits}。",
+    },
+}
+
+MAX_VAR = 60
+
+
+def clean(value: Optional[str], limit: int = MAX_VAR) -> str:
+    """Strip control characters and signature brackets; bound the length."""
+    if not value:
+        return ""
+    out = "".join(ch for ch in str(value) if ch.isprintable() and ch not in "【】")
+    return out.strip()[:limit]
+
+
+def _catalog(locale: str) -> dict:
+    if locale in CATALOG:
+        return CATALOG[locale]
+    if locale.lower().startswith("zh"):
+        return CATALOG["zh-CN"]
+    return CATALOG["en"]
+
+
+def sms_text(message: str, code: str, ttl_minutes: int, *, name: str = "", op: str = "",
+             locale: str = "en") -> str:
+    cat = _catalog(locale)
+    name, op = clean(name, 40), clean(op)
+    body = cat[message].format(code=code, ttl=ttl_minutes, op=cat["op"].format(op=op) if op else "")
+    return f"【{name}】{body}" if name else body
+
+
+def voice_text(code: str, *, name: str = "", locale: str = "en") -> str:
+    """What the caller hears: the digits one by one, so TTS never reads 'one hundred...'."""
+    cat = _catalog(locale)
+    digits = ", ".join(code)
+    name = clean(name, 40)
+    key = "voice" if name else "voice_anonymous"
+    return cat[key].format(name=name, digits=digits)

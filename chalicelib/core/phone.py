@@ -1,0 +1,52 @@
+"""Phone numbers: parse, check and normalise to E.164 with ``phonenumbers``."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .errors import InvalidPhoneNumber
+
+
+@dataclass(frozen=True)
+class PhoneNumber:
+    e164: str
+    region: str
+
+    def masked(self) -> str:
+        return mask(self.e164)
+
+
+def mask(e164: str) -> str:
+    """``+8613800138000`` -> ``+86138****8000``: enough to debug, not to harvest."""
+    if len(e164) <= 8:
+        return e164[:3] + "*" * max(0, len(e164) - 3)
+    return e164[:6] + "*" * (len(e164) - 10) + e164[-4:]
+
+
+def normalise(raw: object, default_region: str, allowed_regions: tuple) -> PhoneNumber:
+    """Return the E.164 form of ``raw`` or raise ``InvalidPhoneNumber``.
+
+    A leading ``+`` means international; anything else is read in ``default_region``.
+    Numbers that cannot receive SMS (landlines, pagers, premium rate...) are refused,
+    as are regions outside ``allowed_regions`` (``"*"`` allows all).
+    """
+    import phonenumbers  # lazy: only the routes that take a number pay for it
+    from phonenumbers import PhoneNumberType as T
+
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidPhoneNumber("mobilePhoneNumber is missing or not a string")
+    text = raw.strip()
+    if len(text) > 32:
+        raise InvalidPhoneNumber("mobile phone number is too long")
+    try:
+        num = phonenumbers.parse(text, None if text.startswith("+") else default_region)
+    except phonenumbers.NumberParseException:
+        raise InvalidPhoneNumber(f"invalid mobile phone number: {text!r}") from None
+    if not phonenumbers.is_valid_number(num):
+        raise InvalidPhoneNumber(f"invalid mobile phone number: {text!r}")
+    kind = phonenumbers.number_type(num)
+    if kind not in (T.MOBILE, T.FIXED_LINE_OR_MOBILE):
+        raise InvalidPhoneNumber(f"not a mobile phone number (cannot receive SMS): {text!r}")
+    region = phonenumbers.region_code_for_number(num) or ""
+    if "*" not in allowed_regions and region not in allowed_regions:
+        raise InvalidPhoneNumber(f"sending to region {region or 'unknown'} is not allowed")
+    return PhoneNumber(phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164), region)

@@ -1,0 +1,165 @@
+"""The OTP service: issue and verify codes over small store and channel interfaces.
+
+Round trips: a send is one DynamoDB ``TransactWriteItems`` (every rate-limit counter
+charged under its condition, plus the code written) and one provider call. A successful
+verify is one conditional ``UpdateItem``; a wrong guess costs one more write to count it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Protocol
+
+from . import codes, limits, messages, phone, purposes
+from .clock import SystemClock
+from .codes import CodeRecord, StoredCode
+from .errors import FeatureDisabled, InvalidCode, InvalidRequest, SendFailed
+from .settings import Settings, SettingsProvider
+
+
+# ---- the interfaces the service sits on -------------------------------------------------
+
+class CodeStore(Protocol):
+    def issue(self, record: CodeRecord, charges: list, now: int) -> None:
+        """Charge every counter and write the code atomically, or raise RateLimited."""
+
+    def consume(self, key: str, code_hash: str, now: int) -> Optional[StoredCode]:
+        """Mark the code used if it matches, is live, unused and under its attempt limit.
+
+        Returns None on success; otherwise the code's state as stored (``MISSING`` when
+        there is no code), so the service can tell a wrong guess from a dead code."""
+
+    def count_failure(self, key: str, code_hash: str) -> None:
+        """Count one wrong guess against the code whose hash is ``code_hash``."""
+
+    def discard(self, key: str, code_hash: str) -> None:
+        """Delete the code if it is still the one with ``code_hash``."""
+
+
+MISSING = StoredCode(code_hash="", expires_at=0, attempts=0, max_attempts=0, consumed=False)
+
+
+@dataclass(frozen=True)
+class OutgoingMessage:
+    channel: str      # "sms" | "voice"
+    to: str           # E.164
+    body: str         # exactly what the person reads or hears
+    purpose: str
+    sender_id: str = ""
+    locale: str = "en"
+
+
+class Channel(Protocol):
+    def send(self, message: OutgoingMessage) -> str:
+        """Deliver, return the provider's message id, or raise SendFailed."""
+
+
+# ---- requests and results ---------------------------------------------------------------
+
+@dataclass(frozen=True)
+class SendRequest:
+    app_id: str
+    phone: object
+    purpose: str = "sms"
+    channel: str = "sms"
+    ttl_minutes: Optional[int] = None
+    name: Optional[str] = None
+    op: Optional[str] = None
+    client_ip: Optional[str] = None
+    locale: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class SendResult:
+    to: str
+    expires_at: int
+    message_id: str
+
+
+@dataclass
+class OTPService:
+    store: CodeStore
+    channels: Mapping[str, Channel]
+    settings: SettingsProvider
+    secret: bytes
+    clock: object = field(default_factory=SystemClock)
+
+    # -- issue --
+    def send(self, req: SendRequest) -> SendResult:
+        s = self.settings.get(req.app_id)
+        if not s.sms_enabled:
+            raise FeatureDisabled("SMS verification codes are disabled for this app")
+        if req.channel not in ("sms", "voice"):
+            raise InvalidRequest("smsType must be 'sms' or 'voice'")
+        channel = self.channels.get(req.channel)
+        if channel is None:
+            raise FeatureDisabled(f"the {req.channel} channel is not configured")
+        purpose = purposes.get(req.purpose)
+        ttl = self._ttl(req.ttl_minutes, purpose, s)
+        to = phone.normalise(req.phone, s.default_region, s.allowed_regions)
+        now = int(self.clock.now())
+
+        code = codes.generate(s.code_length)
+        key = codes.code_key(req.app_id, purpose.name, to.e164)
+        record = CodeRecord(
+            key=key, app_id=req.app_id, purpose=purpose.name, target=to.e164,
+            channel=req.channel, code_hash=self._hash(req.app_id, purpose.name, to.e164, code),
+            created_at=now, expires_at=now + ttl * 60, max_attempts=s.max_attempts,
+            lookup_hash=self._lookup_hash(req.app_id, purpose.name, code) if purpose.lookup_by_code else None,
+        )
+        locale = req.locale or s.locale
+        name = req.name if req.name is not None else s.signature
+        if req.channel == "voice":
+            body = messages.voice_text(code, name=name, locale=locale)
+        else:
+            body = messages.sms_text(purpose.message, code, ttl, name=name, op=req.op or "", locale=locale)
+
+        self.store.issue(record, limits.plan_send(req.app_id, to.e164, req.client_ip, s, now), now)
+        try:
+            message_id = channel.send(OutgoingMessage(
+                channel=req.channel, to=to.e164, body=body, purpose=purpose.name,
+                sender_id=s.sender_id, locale=locale))
+        except SendFailed:
+            # the person never got it: do not leave a live code behind (counters stay
+            # charged, so a failing provider cannot be used to bypass the limits)
+            self.store.discard(key, record.code_hash)
+            raise
+        return SendResult(to=to.e164, expires_at=record.expires_at, message_id=message_id)
+
+    # -- verify --
+    def verify(self, app_id: str, raw_phone: object, code: object, purpose: str = "sms") -> str:
+        """Consume ``code`` for ``raw_phone``; return the E.164 number or raise InvalidCode."""
+        s = self.settings.get(app_id)
+        if not s.sms_enabled and purpose == purposes.GENERIC.name:
+            raise FeatureDisabled("SMS verification codes are disabled for this app")
+        p = purposes.get(purpose)
+        # verification is not sending: a number whose region left the allowlist can still
+        # spend a code it already has
+        to = phone.normalise(raw_phone, s.default_region, ("*",))
+        if not codes.looks_like_code(code):
+            raise InvalidCode("invalid verification code")
+        key = codes.code_key(app_id, p.name, to.e164)
+        presented = self._hash(app_id, p.name, to.e164, code)
+        now = int(self.clock.now())
+        state = self.store.consume(key, presented, now)
+        if state is None:
+            return to.e164
+        if state is not MISSING and state.refusal(presented, now) == "mismatch":
+            self.store.count_failure(key, state.code_hash)
+        raise InvalidCode("invalid verification code")
+
+    # -- helpers --
+    def _hash(self, app_id: str, purpose: str, target: str, code: str) -> str:
+        return codes.keyed_hash(self.secret, "code", app_id, purpose, target, code)
+
+    def _lookup_hash(self, app_id: str, purpose: str, code: str) -> str:
+        return codes.keyed_hash(self.secret, "lookup", app_id, purpose, code)
+
+    @staticmethod
+    def _ttl(requested: object, purpose: purposes.Purpose, s: Settings) -> int:
+        if requested is None:
+            return purpose.default_ttl_minutes or s.default_ttl_minutes
+        if isinstance(requested, bool) or not isinstance(requested, int):
+            raise InvalidRequest("ttl must be an integer number of minutes")
+        if not 1 <= requested <= s.max_ttl_minutes:
+            raise InvalidRequest(f"ttl must be between 1 and {s.max_ttl_minutes} minutes")
+        return requested

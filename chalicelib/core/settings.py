@@ -1,0 +1,128 @@
+"""Per-app settings with their defaults, in one place.
+
+Every limit and knob of the engine is read from a ``Settings`` object, never from a
+constant elsewhere. Where the settings come from (defaults, environment, later the
+admin-editable config table) is the job of a ``SettingsProvider``; the engine only asks
+``provider.get(app_id)``.
+
+Validation is plain Python on purpose: it runs at cold start on the hot path, and this
+module must stay cheap to import (no pydantic here).
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+from dataclasses import dataclass, field, fields
+from typing import Any, Mapping, Protocol
+
+from .errors import InvalidRequest
+
+
+def _rng(lo: int, hi: int) -> dict:
+    return {"min": lo, "max": hi}
+
+
+@dataclass(frozen=True)
+class Settings:
+    # "Enable SMS verification code": off refuses requestSmsCode and verifySmsCode.
+    sms_enabled: bool = True
+    # codes
+    code_length: int = field(default=6, metadata=_rng(4, 10))
+    default_ttl_minutes: int = field(default=10, metadata=_rng(1, 60))
+    max_ttl_minutes: int = field(default=60, metadata=_rng(1, 1440))
+    max_attempts: int = field(default=5, metadata=_rng(1, 20))
+    # rate limits; 0 switches a limit off (the cooldown included)
+    cooldown_seconds: int = field(default=60, metadata=_rng(0, 3600))
+    per_number_daily: int = field(default=10, metadata=_rng(0, 1000))
+    per_ip_hourly: int = field(default=30, metadata=_rng(0, 100000))
+    per_app_daily: int = field(default=10000, metadata=_rng(0, 100_000_000))
+    # phone numbers: default region for numbers without "+", and the country allowlist
+    # (ISO 3166 alpha-2 codes; ["*"] allows every region, which invites SMS pumping)
+    default_region: str = "CN"
+    allowed_regions: tuple = ("CN", "US", "CA")
+    # message text
+    signature: str = field(default="", metadata={"maxlen": 40})
+    sender_id: str = field(default="", metadata={"maxlen": 11})
+    locale: str = "en"
+
+    @classmethod
+    def from_mapping(cls, data: Mapping[str, Any], base: "Settings | None" = None) -> "Settings":
+        """Validate ``data`` (a partial update) over ``base`` and return new settings.
+
+        Unknown keys, wrong types and out-of-range values raise ``InvalidRequest``.
+        """
+        base = base or cls()
+        known = {f.name: f for f in fields(cls)}
+        unknown = sorted(set(data) - set(known))
+        if unknown:
+            raise InvalidRequest(f"unknown setting(s): {', '.join(unknown)}")
+        changes = {name: _coerce(known[name], base, value) for name, value in data.items()}
+        return dataclasses.replace(base, **changes)
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["allowed_regions"] = list(self.allowed_regions)
+        return d
+
+
+def _coerce(f: dataclasses.Field, base: Settings, value: Any) -> Any:
+    name, default = f.name, getattr(base, f.name)
+    if isinstance(default, bool):
+        if not isinstance(value, bool):
+            raise InvalidRequest(f"setting {name} must be true or false")
+        return value
+    if isinstance(default, int):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidRequest(f"setting {name} must be an integer")
+        lo, hi = f.metadata.get("min"), f.metadata.get("max")
+        if lo is not None and not lo <= value <= hi:
+            raise InvalidRequest(f"setting {name} must be between {lo} and {hi}")
+        return value
+    if isinstance(default, tuple):
+        if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
+            raise InvalidRequest(f"setting {name} must be a list of strings")
+        regions = tuple(v.strip().upper() for v in value)
+        for r in regions:
+            if r != "*" and not (len(r) == 2 and r.isalpha()):
+                raise InvalidRequest(f"setting {name}: {r!r} is not an ISO 3166 alpha-2 region code")
+        return regions
+    if not isinstance(value, str):
+        raise InvalidRequest(f"setting {name} must be a string")
+    if name == "default_region":
+        value = value.strip().upper()
+        if not (len(value) == 2 and value.isalpha()):
+            raise InvalidRequest("setting default_region must be an ISO 3166 alpha-2 region code")
+    maxlen = f.metadata.get("maxlen")
+    if maxlen is not None and len(value) > maxlen:
+        raise InvalidRequest(f"setting {name} must be at most {maxlen} characters")
+    return value
+
+
+class SettingsProvider(Protocol):
+    def get(self, app_id: str) -> Settings: ...
+
+
+class StaticSettings:
+    """Settings fixed for the life of the process: defaults plus ``VERIKIT_SETTINGS``.
+
+    ``VERIKIT_SETTINGS`` is a JSON object of overrides, validated like any update.
+    """
+
+    def __init__(self, settings: Settings | None = None):
+        self._settings = settings or Settings()
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str]) -> "StaticSettings":
+        raw = environ.get("VERIKIT_SETTINGS", "").strip()
+        if not raw:
+            return cls()
+        try:
+            overrides = json.loads(raw)
+        except ValueError as e:
+            raise InvalidRequest(f"VERIKIT_SETTINGS is not valid JSON: {e}") from None
+        if not isinstance(overrides, dict):
+            raise InvalidRequest("VERIKIT_SETTINGS must be a JSON object")
+        return cls(Settings.from_mapping(overrides))
+
+    def get(self, app_id: str) -> Settings:
+        return self._settings

@@ -1,0 +1,33 @@
+"""Local-mode helpers. ``app.py`` registers this blueprint only when VERIKIT_LOCAL=1,
+so these routes do not exist in a deployed stage."""
+from __future__ import annotations
+
+from chalice import Blueprint, Response
+
+from .. import runtime, wiring
+
+bp = Blueprint(__name__)
+
+
+def _to(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    raw = raw.strip()
+    # "+" in a query string often arrives decoded as a space
+    return raw if raw.startswith("+") else "+" + raw
+
+
+@bp.route("/dev/outbox", methods=["GET"], cors=True)
+def outbox():
+    if not runtime.local_mode():
+        return Response({"code": 404, "error": "Not found"}, status_code=404)
+    q = bp.current_request.query_params or {}
+    return wiring.outbox().list(_to(q.get("to")))
+
+
+@bp.route("/dev/outbox", methods=["DELETE"], cors=True)
+def clear_outbox():
+    if not runtime.local_mode():
+        return Response({"code": 404, "error": "Not found"}, status_code=404)
+    wiring.outbox().clear()
+    return {}

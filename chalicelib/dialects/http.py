@@ -1,0 +1,64 @@
+"""What every dialect needs from a request: a JSON body, the client IP, a request log."""
+from __future__ import annotations
+
+import json
+import time
+from functools import wraps
+
+from .. import log
+
+
+class BadBody(Exception):
+    pass
+
+
+def json_object(request) -> dict:
+    """The body as a JSON object, whatever the content type says (SDKs vary). Empty = {}."""
+    raw = request.raw_body or b""
+    if isinstance(raw, bytes):
+        try:
+            raw = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise BadBody("the body is not UTF-8") from None
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw)
+    except ValueError:
+        raise BadBody("malformed JSON") from None
+    if not isinstance(body, dict):
+        raise BadBody("a JSON object is expected")
+    return body
+
+
+def client_ip(request) -> str | None:
+    return ((request.context or {}).get("identity") or {}).get("sourceIp")
+
+
+def request_id(request) -> str:
+    return (request.context or {}).get("requestId", "")
+
+
+def logged(route_name: str, get_request, translate):
+    """Decorator: run the view, translate any exception with ``translate(exc) -> Response``
+    and log one JSON line with the outcome and latency."""
+
+    def deco(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            start = time.perf_counter()
+            outcome = "ok"
+            try:
+                response = view(*args, **kwargs)
+            except Exception as exc:  # every failure becomes a dialect error, never a trace
+                response = translate(exc)
+                outcome = getattr(exc, "kind", None) or type(exc).__name__
+            req = get_request()
+            log.event(route=route_name, method=req.method, status=response.status_code,
+                      outcome=outcome, latency_ms=round((time.perf_counter() - start) * 1000, 1),
+                      request_id=request_id(req))
+            return response
+
+        return wrapper
+
+    return deco

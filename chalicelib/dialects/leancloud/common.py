@@ -1,0 +1,149 @@
+"""LeanCloud wire plumbing: client authentication, errors, and the route decorator."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import time
+
+from chalice import CORSConfig, Response
+
+from ... import log, runtime
+from ...core import errors as E
+from ..http import BadBody, logged
+
+# how far an X-LC-Sign timestamp may be from our clock (phones drift)
+SIGN_MAX_SKEW_MS = 15 * 60 * 1000
+
+CORS = CORSConfig(
+    allow_origin="*",
+    allow_headers=["X-LC-Id", "X-LC-Key", "X-LC-Sign", "X-LC-Session", "X-LC-Prod", "X-LC-UA",
+                   "X-LC-Hook-Key", "Content-Type", "Accept", "X-Requested-With"],
+    max_age=86400,
+)
+ROUTE = {"cors": CORS, "content_types": ["*/*"]}
+
+
+class LCError(Exception):
+    def __init__(self, status: int, code: int, message: str, headers: dict | None = None):
+        super().__init__(message)
+        self.status, self.code, self.message, self.headers = status, code, message, headers or {}
+
+
+UNAUTHORIZED = (401, 401, "Unauthorized.")
+
+# domain error kind -> (HTTP status, LeanCloud code)
+_KINDS = {
+    E.InvalidRequest: (400, 1),
+    E.InvalidPhoneNumber: (400, 127),
+    E.RateLimited: (429, 601),
+    E.InvalidCode: (400, 603),
+    E.FeatureDisabled: (403, 1),
+    E.SendFailed: (502, 1),
+    E.Conflict: (503, 1),
+}
+
+
+def error_response(exc: Exception) -> Response:
+    if isinstance(exc, LCError):
+        return _resp(exc.status, exc.code, exc.message, exc.headers)
+    if isinstance(exc, BadBody):
+        return _resp(400, 107, f"Malformed json object. A json dictionary is expected ({exc}).")
+    for cls, (status, code) in _KINDS.items():
+        if isinstance(exc, cls):
+            headers = {}
+            if isinstance(exc, E.RateLimited):
+                headers["Retry-After"] = str(exc.retry_after)
+                return _resp(status, code, f"SMS sent too frequently ({exc.limit}); retry in {exc.retry_after} s.", headers)
+            return _resp(status, code, exc.message, headers)
+    log.event(logging.ERROR, error="unhandled", type=type(exc).__name__)
+    logging.getLogger("verikit").exception("unhandled error")
+    return _resp(500, 1, "Internal server error.")
+
+
+def _resp(status: int, code: int, message: str, headers: dict | None = None) -> Response:
+    return Response(body={"code": code, "error": message}, status_code=status,
+                    headers={"Content-Type": "application/json; charset=utf-8", **(headers or {})})
+
+
+def ok(body: dict | None = None, status: int = 200) -> Response:
+    return Response(body=body if body is not None else {}, status_code=status,
+                    headers={"Content-Type": "application/json; charset=utf-8"})
+
+
+def authenticate(headers, now_ms: int | None = None) -> str:
+    """Check X-LC-Id with X-LC-Key or X-LC-Sign. Returns "master" or "app"; raises 401."""
+    s = runtime.secrets()
+    app_id = headers.get("x-lc-id") or headers.get("x-avoscloud-application-id")
+    if not app_id or not hmac.compare_digest(app_id.encode(), s.app_id.encode()):
+        raise LCError(*UNAUTHORIZED)
+    sign = headers.get("x-lc-sign")
+    if sign:
+        parts = [p.strip() for p in sign.split(",")]
+        if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "master"):
+            raise LCError(*UNAUTHORIZED)
+        digest, ts = parts[0], parts[1]
+        if not ts.isdigit():
+            raise LCError(*UNAUTHORIZED)
+        now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
+        if abs(now_ms - int(ts)) > SIGN_MAX_SKEW_MS:
+            raise LCError(401, 401, "Unauthorized. Request timestamp is too old or in the future.")
+        role, key = ("master", s.master_key) if len(parts) == 3 else ("app", s.app_key)
+        expected = hashlib.md5((ts + key).encode("utf-8")).hexdigest()
+        if not hmac.compare_digest(digest.lower().encode(), expected.encode()):
+            raise LCError(*UNAUTHORIZED)
+        return role
+    key = headers.get("x-lc-key") or headers.get("x-avoscloud-application-key")
+    if not key:
+        raise LCError(*UNAUTHORIZED)
+    if key.endswith(",master"):
+        if hmac.compare_digest(key[: -len(",master")].encode(), s.master_key.encode()):
+            return "master"
+        raise LCError(*UNAUTHORIZED)
+    if hmac.compare_digest(key.encode(), s.app_key.encode()):
+        return "app"
+    raise LCError(*UNAUTHORIZED)
+
+
+def lc_view(bp, name: str):
+    """Route decorator body: authenticate, run, translate errors, log."""
+
+    def deco(view):
+        def authed(*args, **kwargs):
+            request = bp.current_request
+            role = authenticate(request.headers)
+            return view(request, role, *args, **kwargs)
+
+        authed.__name__ = view.__name__
+        return logged(name, lambda: bp.current_request, error_response)(authed)
+
+    return deco
+
+
+def required_phone(body: dict) -> object:
+    value = body.get("mobilePhoneNumber")
+    if value is None or value == "":
+        raise LCError(400, 212, "A mobile phone number is required (mobilePhoneNumber).")
+    return value
+
+
+def optional_int(body: dict, key: str):
+    value = body.get(key)
+    if value is None or value == "":
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise E.InvalidRequest(f"{key} must be an integer")
+    return value
+
+
+def optional_str(body: dict, key: str, maxlen: int = 200):
+    value = body.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise E.InvalidRequest(f"{key} must be a string")
+    if len(value) > maxlen:
+        raise E.InvalidRequest(f"{key} must be at most {maxlen} characters")
+    return value

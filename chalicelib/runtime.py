@@ -1,0 +1,66 @@
+"""Process environment: stage, local mode and secrets (read once per cold start).
+
+Secrets never live in the repo. In AWS they are SSM SecureString parameters under
+``VERIKIT_SSM_PREFIX`` (``app-id``, ``app-key``, ``master-key``, ``code-secret``);
+``VERIKIT_APP_ID``, ``VERIKIT_APP_KEY``, ``VERIKIT_MASTER_KEY`` and
+``VERIKIT_CODE_SECRET`` in the environment take precedence (``make run`` sets them).
+"""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+SSM_NAMES = {"app_id": "app-id", "app_key": "app-key", "master_key": "master-key",
+             "code_secret": "code-secret"}
+ENV_NAMES = {"app_id": "VERIKIT_APP_ID", "app_key": "VERIKIT_APP_KEY",
+             "master_key": "VERIKIT_MASTER_KEY", "code_secret": "VERIKIT_CODE_SECRET"}
+
+
+def local_mode() -> bool:
+    """True only under ``make run`` and the tests: enables the /dev routes and the outbox."""
+    return os.environ.get("VERIKIT_LOCAL") == "1"
+
+
+@dataclass(frozen=True)
+class Secrets:
+    app_id: str
+    app_key: str
+    master_key: str
+    code_secret: bytes
+
+    def __repr__(self) -> str:  # never print secrets by accident
+        return f"Secrets(app_id={self.app_id!r}, ...)"
+
+
+_secrets: Secrets | None = None
+
+
+def secrets() -> Secrets:
+    global _secrets
+    if _secrets is None:
+        _secrets = _load()
+    return _secrets
+
+
+def _load() -> Secrets:
+    values = {k: os.environ.get(v, "") for k, v in ENV_NAMES.items()}
+    missing = [k for k, v in values.items() if not v]
+    prefix = os.environ.get("VERIKIT_SSM_PREFIX", "")
+    if missing and prefix:
+        from . import aws
+        names = {prefix + SSM_NAMES[k]: k for k in missing}
+        resp = aws.client("ssm").get_parameters(Names=list(names), WithDecryption=True)
+        for p in resp.get("Parameters", []):
+            values[names[p["Name"]]] = p["Value"]
+        missing = [k for k, v in values.items() if not v]
+    if missing:
+        raise RuntimeError("verikit is missing secrets: " + ", ".join(
+            f"{ENV_NAMES[k]} (or SSM {prefix or '<VERIKIT_SSM_PREFIX>'}{SSM_NAMES[k]})" for k in missing))
+    return Secrets(values["app_id"], values["app_key"], values["master_key"],
+                   values["code_secret"].encode("utf-8"))
+
+
+def reset() -> None:
+    """Forget cached secrets (tests)."""
+    global _secrets
+    _secrets = None

@@ -1,0 +1,12 @@
+"""DynamoDB persistence: one module per table, each a pynamodb model plus its store.
+
+The models are the single source of truth for table definitions (keys, indexes, TTL);
+local runs, tests and deployment provision from ``ALL_MODELS``.
+"""
+
+
+def all_models():
+    from .codes import CodeModel
+    from .counters import CounterModel
+
+    return [CodeModel, CounterModel]

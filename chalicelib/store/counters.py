@@ -1,0 +1,38 @@
+"""The counters table: rate-limit counters and cooldowns, each expiring by TTL."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from .base import BaseMeta, table_name
+
+# counters outlive their window a little so that a late read still sees them
+TTL_SLACK = 3600
+
+
+class CounterModel(Model):
+    class Meta(BaseMeta):
+        table_name = table_name("counters")
+
+    pk = UnicodeAttribute(hash_key=True)
+    n = NumberAttribute(null=True)        # sends in the window (counters)
+    until = NumberAttribute(null=True)    # epoch seconds the cooldown ends (cooldowns)
+    ttl = TTLAttribute(null=True)
+
+
+def charge_update(charge, now: int):
+    """(actions, condition) that charge ``charge`` atomically, or fail its condition.
+
+    A counter is ``ADD n 1`` only while ``n < limit``; a cooldown is ``SET until`` only
+    once the previous one has passed. Neither is ever read first.
+    """
+    expire = datetime.fromtimestamp(charge.window_end + TTL_SLACK, tz=timezone.utc)
+    if charge.cooldown:
+        actions = [CounterModel.until.set(charge.window_end), CounterModel.ttl.set(expire)]
+        condition = CounterModel.until.does_not_exist() | (CounterModel.until <= now)
+    else:
+        actions = [CounterModel.n.add(1), CounterModel.ttl.set(expire)]
+        condition = CounterModel.n.does_not_exist() | (CounterModel.n < charge.limit)
+    return actions, condition

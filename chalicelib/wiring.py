@@ -1,0 +1,66 @@
+"""Builds the service once per process from the store, channels and settings.
+
+Everything here is lazy: a cold start imports nothing of pynamodb or botocore until
+the first request that needs them.
+"""
+from __future__ import annotations
+
+import os
+import threading
+
+from . import runtime
+
+_lock = threading.Lock()
+_service = None
+_outbox = None
+
+
+def outbox():
+    """The dev outbox (local mode only)."""
+    global _outbox
+    if _outbox is None:
+        from .channels.outbox import Outbox
+        _outbox = Outbox()
+    return _outbox
+
+
+def service():
+    global _service
+    if _service is None:
+        with _lock:
+            if _service is None:
+                _service = _build()
+    return _service
+
+
+def _build():
+    from . import aws
+    from .channels.sns import SnsSms
+    from .channels.voice import EndUserVoice
+    from .core.service import OTPService
+    from .core.settings import StaticSettings
+    from .store.codes import DynamoCodeStore
+
+    sms = SnsSms(lambda: aws.client("sns"), os.environ.get("VERIKIT_SMS_MAX_PRICE", ""))
+    if runtime.local_mode():
+        from .channels.outbox import Recording, RecordOnly
+        channels = {"sms": Recording(sms, outbox()), "voice": RecordOnly(outbox())}
+    else:
+        voice = EndUserVoice(lambda: aws.client("pinpoint-sms-voice-v2"),
+                             os.environ.get("VERIKIT_VOICE_ORIGINATION", ""),
+                             os.environ.get("VERIKIT_VOICE_CONFIGURATION_SET", ""))
+        channels = {"sms": sms, "voice": voice}
+    return OTPService(store=DynamoCodeStore(), channels=channels,
+                      settings=StaticSettings.from_env(os.environ),
+                      secret=runtime.secrets().code_secret)
+
+
+def reset() -> None:
+    """Drop the built service (tests that change the environment)."""
+    global _service, _outbox
+    _service = None
+    _outbox = None
+
+
+def app_id() -> str:
+    return runtime.secrets().app_id

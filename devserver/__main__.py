@@ -1,0 +1,43 @@
+"""``python -m devserver``: what ``make run`` starts."""
+from __future__ import annotations
+
+import os
+import sys
+
+from .local import create_tables, dev_keys, serve_app, start_moto
+
+
+def main() -> int:
+    host = os.environ.get("HOST", "127.0.0.1")
+    port = int(os.environ.get("PORT", "8000"))
+    keys = dev_keys()
+    os.environ.update(keys)
+    os.environ.setdefault("VERIKIT_STAGE", "local")
+    moto = start_moto()
+    create_tables()
+    server = serve_app(host, port)
+    actual = server.server.server_address[1]
+    url = f"http://{host}:{actual}"
+    print(f"""
+verikit is running locally (moto at {moto.url}; nothing leaves this machine)
+
+  URL         {url}
+  App ID      {keys['VERIKIT_APP_ID']}
+  App Key     {keys['VERIKIT_APP_KEY']}
+  Master Key  {keys['VERIKIT_MASTER_KEY']}
+  Dev outbox  {url}/dev/outbox?to=%2B8613800138000
+
+  Python SDK: LEANCLOUD_API_SERVER={url}  then leancloud.init(app_id, app_key)
+  JS SDK:     AV.init({{appId, appKey, serverURL: '{url}'}})
+""", flush=True)
+    try:
+        server.server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        moto.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
