@@ -76,13 +76,15 @@ class DynamoCodeStore:
         for attempt in range(TXN_RETRIES):
             try:
                 with TransactWrite(connection=connection()) as tx:
+                    # replaces the previous code for this key (attempts reset)
+                    tx.save(item)
                     for charge in charges:
                         actions, condition = charge_update(charge, now)
                         tx.update(CounterModel(charge.key), actions=actions, condition=condition)
-                    tx.save(item)  # replaces the previous code for this key, attempts reset
                 return
             except TransactWriteError as e:
-                reasons = e.cancellation_reasons or []
+                # pynamodb sends puts before updates: reason 0 is the code, 1.. the charges
+                reasons = (e.cancellation_reasons or [])[1:]
                 for charge, reason in zip(charges, reasons):
                     if reason is not None and reason.code == "ConditionalCheckFailed":
                         raise RateLimited(f"rate limit reached: {charge.name}", charge.name,

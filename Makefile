@@ -1,0 +1,38 @@
+# verikit: `make run` serves it locally on moto, `make test` runs every test.
+PY     ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+SDK    := .venv-sdk
+PORT   ?= 8000
+STAGE  ?= dev
+
+.PHONY: run test bench package vendor clean
+
+$(VENV)/.installed: requirements.txt requirements-vendor.txt requirements-dev.txt
+	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
+	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q -r requirements-dev.txt
+	touch $@
+
+$(SDK)/.installed: requirements-sdk.txt
+	test -x $(SDK)/bin/python || $(PY) -m venv $(SDK)
+	$(SDK)/bin/python -m pip install -q -r requirements-sdk.txt
+	touch $@
+
+run: $(VENV)/.installed
+	PORT=$(PORT) $(VENV)/bin/python -m devserver
+
+test: $(VENV)/.installed $(SDK)/.installed
+	$(VENV)/bin/python -m pytest tests
+
+bench: $(VENV)/.installed vendor
+	$(VENV)/bin/python bench/bench.py
+
+vendor: $(VENV)/.installed
+	rm -rf vendor && $(VENV)/bin/python -m pip install -q --no-deps --target vendor -r requirements-vendor.txt
+	find vendor -name '__pycache__' -prune -exec rm -rf {} +
+
+package: vendor
+	rm -rf build/package-$(STAGE) && $(VENV)/bin/chalice package --stage $(STAGE) build/package-$(STAGE)
+
+clean:
+	rm -rf $(VENV) $(SDK) vendor build .local

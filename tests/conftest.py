@@ -1,0 +1,128 @@
+"""Test harness: one embedded moto server for the session (DynamoDB serialised as the
+real service is, see devserver/moto_server.py), fresh tables for every test."""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+KEYS = {"VERIKIT_APP_ID": "testapp", "VERIKIT_APP_KEY": "test-app-key",
+        "VERIKIT_MASTER_KEY": "test-master-key", "VERIKIT_CODE_SECRET": "test-code-secret"}
+os.environ.update(KEYS)
+os.environ["VERIKIT_STAGE"] = "test"
+os.environ.pop("VERIKIT_SETTINGS", None)
+
+from devserver.local import create_tables, start_moto  # noqa: E402
+
+MOTO = start_moto()
+create_tables()
+
+from chalicelib import runtime, wiring  # noqa: E402
+
+
+@pytest.fixture(autouse=True)
+def fresh_state():
+    urllib.request.urlopen(urllib.request.Request(f"{MOTO.url}/moto-api/reset", method="POST")).read()
+    create_tables()
+    os.environ.pop("VERIKIT_SETTINGS", None)
+    runtime.reset()
+    wiring.reset()
+    yield
+    os.environ.pop("VERIKIT_SETTINGS", None)
+    wiring.reset()
+
+
+@pytest.fixture
+def settings():
+    """settings(cooldown_seconds=0, ...) applies overrides to the service."""
+
+    def apply(**overrides):
+        os.environ["VERIKIT_SETTINGS"] = json.dumps(overrides)
+        wiring.reset()
+
+    return apply
+
+
+@pytest.fixture(scope="session")
+def app():
+    from app import app as chalice_app
+    return chalice_app
+
+
+class LC:
+    """A tiny LeanCloud REST client over chalice.test.Client."""
+
+    def __init__(self, client):
+        self.client = client
+        self.headers = {"X-LC-Id": KEYS["VERIKIT_APP_ID"], "X-LC-Key": KEYS["VERIKIT_APP_KEY"],
+                        "Content-Type": "application/json"}
+
+    def post(self, path, body=None, headers=None, raw=None):
+        h = {**self.headers, **(headers or {})}
+        data = raw if raw is not None else json.dumps(body or {})
+        r = self.client.http.post(path, headers=h, body=data)
+        return r.status_code, json.loads(r.body) if r.body else None
+
+    def request_code(self, phone="+8613800138000", **extra):
+        return self.post("/1.1/requestSmsCode", {"mobilePhoneNumber": phone, **extra})
+
+    def verify(self, code, phone="+8613800138000"):
+        return self.post(f"/1.1/verifySmsCode/{code}", {"mobilePhoneNumber": phone})
+
+
+@pytest.fixture
+def lc(app, tmp_path):
+    from chalice.test import Client
+    with Client(app, project_dir=str(tmp_path)) as client:
+        yield LC(client)
+
+
+def last_code(to: str) -> str:
+    import re
+    sent = wiring.outbox().list(to)
+    assert sent, f"nothing was sent to {to}"
+    return re.search(r"(\d(?:, )?){4,10}", sent[-1]["body"]).group(0).replace(", ", "")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def local_server():
+    """verikit as `make run` starts it, in a subprocess on a free port."""
+    port = free_port()
+    env = {**os.environ, **KEYS, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    for k in ("AWS_ENDPOINT_URL", "VERIKIT_LOCAL", "VERIKIT_SETTINGS"):
+        env.pop(k, None)
+    env["VERIKIT_SETTINGS"] = json.dumps({"allowed_regions": ["*"]})
+    proc = subprocess.Popen([sys.executable, "-m", "devserver"], cwd=ROOT, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "/dev/outbox", timeout=1).read()
+            break
+        except Exception:
+            if proc.poll() is not None:
+                raise RuntimeError("local server died:\n" + proc.stdout.read())
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        raise RuntimeError("local server did not start")
+    yield url
+    proc.terminate()
+    proc.wait(10)
