@@ -59,7 +59,7 @@ def serve_app(host: str, port: int):
     """A chalice local server for app.py whose unknown routes answer JSON 404s."""
     from chalice.config import Config
     from chalice.local import (ChaliceRequestHandler, CustomLocalChalice, ForbiddenError,
-                               LocalChalice, LocalDevServer)
+                               LocalChalice, LocalDevServer, ThreadedHTTPServer)
 
     from app import app
     from chalicelib.dialects import not_found
@@ -77,6 +77,10 @@ def serve_app(host: str, port: int):
         def log_message(self, format, *args):  # the app logs JSON lines itself
             pass
 
+    class Server(ThreadedHTTPServer):
+        request_queue_size = 256  # the default backlog of 5 resets bursts of clients
+
     CustomLocalChalice.__bases__ = (LocalChalice, app.__class__)
     app.__class__ = CustomLocalChalice
-    return LocalDevServer(app, Config.create(app_name="verikit"), host, port, handler_cls=Handler)
+    return LocalDevServer(app, Config.create(app_name="verikit"), host, port, handler_cls=Handler,
+                          server_cls=Server)
