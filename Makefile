@@ -21,7 +21,7 @@ $(SDK)/.installed: requirements-sdk.txt
 run: $(VENV)/.installed
 	PORT=$(PORT) $(VENV)/bin/python -m devserver
 
-test: $(VENV)/.installed $(SDK)/.installed
+test: $(VENV)/.installed $(SDK)/.installed vendor
 	$(VENV)/bin/python -m pytest tests
 
 bench: $(VENV)/.installed vendor

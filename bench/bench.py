@@ -1,0 +1,173 @@
+"""verikit benchmark (a script, not a test): prints the figures quoted in the README.
+
+1. DynamoDB round trips per send and per verify, counted with a botocore event hook on
+   every client the store uses (moto behind them; the count is what matters).
+2. Cold-start import time of `app` as a ratio to importing chalice + boto3 alone.
+3. The zipped Lambda package size from `chalice package`.
+4. p50/p99 latency of send and verify through the local server (`make run`), 127.0.0.1.
+
+Run with `make bench`.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+import zipfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PY = sys.executable
+KEYS = {"VERIKIT_APP_ID": "benchapp", "VERIKIT_APP_KEY": "bench-key",
+        "VERIKIT_MASTER_KEY": "bench-master", "VERIKIT_CODE_SECRET": "bench-secret"}
+FAST = json.dumps({"cooldown_seconds": 0, "per_number_daily": 1000, "per_ip_hourly": 100000,
+                   "per_app_daily": 10_000_000, "allowed_regions": ["*"]})
+
+
+def round_trips() -> dict:
+    os.environ.update(KEYS)
+    os.environ["VERIKIT_SETTINGS"] = FAST
+    from devserver.local import create_tables, start_moto
+    moto = start_moto()
+    create_tables()
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib import wiring
+    from chalicelib.store.base import connection
+    from chalicelib.store.codes import CodeModel
+
+    calls: list = []
+
+    def hook(model, **kwargs):
+        calls.append(model.name)
+
+    def watch(client):
+        client.meta.events.register("before-call.dynamodb", hook)
+
+    h = {"X-LC-Id": KEYS["VERIKIT_APP_ID"], "X-LC-Key": KEYS["VERIKIT_APP_KEY"]}
+    out = {}
+    with Client(app, project_dir=tempfile.mkdtemp()) as c:
+        def send(phone):
+            r = c.http.post("/1.1/requestSmsCode", headers=h, body=json.dumps({"mobilePhoneNumber": phone}))
+            assert r.status_code == 200, r.body
+
+        def code(phone):
+            body = wiring.outbox().list(phone)[-1]["body"]
+            return re.search(r"is (\d+)", body).group(1)
+
+        def verify(phone, code_):
+            return c.http.post(f"/1.1/verifySmsCode/{code_}", headers=h,
+                               body=json.dumps({"mobilePhoneNumber": phone})).status_code
+
+        send("+8613000000000")  # warm up: clients created
+        watch(connection().client)
+        watch(CodeModel._get_connection().connection.client)
+        for label, fn in (("send", lambda: send("+8613000000001")),
+                          ("verify_ok", lambda: verify("+8613000000001", code("+8613000000001"))),
+                          ("verify_wrong", lambda: (send("+8613000000002"), calls.clear(),
+                                                    verify("+8613000000002", "000000" if code("+8613000000002") != "000000" else "111111")))):
+            calls.clear()
+            fn()
+            out[label] = list(calls)
+    moto.stop()
+    return out
+
+
+def import_ratio(runs: int = 15) -> dict:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("VERIKIT_LOCAL", "AWS_ENDPOINT"))}
+
+    def median(stmt):
+        times = []
+        for _ in range(runs):
+            t = time.perf_counter()
+            subprocess.run([PY, "-c", stmt], cwd=ROOT, env=env, check=True)
+            times.append(time.perf_counter() - t)
+        return statistics.median(times)
+
+    empty = median("pass")
+    base = median("import chalice, boto3") - empty
+    app = median("import app") - empty
+    # what the first send on a cold instance imports on top (store, SNS channel, numbers)
+    hot = median("import app, botocore.session, phonenumbers; import chalicelib.store.codes, "
+                 "chalicelib.channels.sns, chalicelib.wiring") - empty
+    return {"chalice+boto3_ms": round(base * 1000, 1), "app_ms": round(app * 1000, 1),
+            "ratio": round(app / base, 2), "app_plus_send_path_ms": round(hot * 1000, 1),
+            "send_path_ratio": round(hot / base, 2)}
+
+
+def package_size() -> dict:
+    out = Path(tempfile.mkdtemp()) / "pkg"
+    subprocess.run([str(Path(PY).parent / "chalice"), "package", "--stage", "dev", str(out)],
+                   cwd=ROOT, check=True, capture_output=True)
+    z = out / "deployment.zip"
+    with zipfile.ZipFile(z) as zf:
+        has_botocore = any(n.startswith("botocore/") for n in zf.namelist())
+        has_pynamodb = any(n.startswith("pynamodb/") for n in zf.namelist())
+    return {"zip_bytes": z.stat().st_size, "zip_mb": round(z.stat().st_size / 1e6, 2),
+            "contains_botocore": has_botocore, "contains_pynamodb": has_pynamodb}
+
+
+def latency(n: int = 300) -> dict:
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**{k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "VERIKIT_LOCAL")},
+           **KEYS, "PORT": str(port), "VERIKIT_SETTINGS": FAST}
+    proc = subprocess.Popen([PY, "-m", "devserver"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(url + "/dev/outbox", timeout=1).read()
+                break
+            except Exception:
+                time.sleep(0.2)
+        h = {"X-LC-Id": KEYS["VERIKIT_APP_ID"], "X-LC-Key": KEYS["VERIKIT_APP_KEY"],
+             "Content-Type": "application/json"}
+
+        def post(path, body):
+            t = time.perf_counter()
+            req = urllib.request.Request(url + path, json.dumps(body).encode(), h, method="POST")
+            with urllib.request.urlopen(req, timeout=10) as r:
+                r.read()
+            return (time.perf_counter() - t) * 1000
+
+        sends, verifies = [], []
+        for i in range(n):
+            phone = f"+86139{i:08d}"
+            sends.append(post("/1.1/requestSmsCode", {"mobilePhoneNumber": phone}))
+        outbox = json.loads(urllib.request.urlopen(url + "/dev/outbox").read())
+        codes = {e["to"]: re.search(r"is (\d+)", e["body"]).group(1) for e in outbox}
+        for phone, code in codes.items():
+            verifies.append(post(f"/1.1/verifySmsCode/{code}", {"mobilePhoneNumber": phone}))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+
+    def pct(xs, p):
+        xs = sorted(xs)
+        return round(xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))], 1)
+
+    return {"requests_each": n, "send_p50_ms": pct(sends, 50), "send_p99_ms": pct(sends, 99),
+            "verify_p50_ms": pct(verifies, 50), "verify_p99_ms": pct(verifies, 99)}
+
+
+if __name__ == "__main__":
+    rt = round_trips()
+    print("DynamoDB round trips (warm instance):")
+    for k, v in rt.items():
+        print(f"  {k:13s} {len(v)}  {v}")
+    print("Cold-start imports:", json.dumps(import_ratio()))
+    print("Lambda package:", json.dumps(package_size()))
+    print("Latency via local server:", json.dumps(latency()))

@@ -1,0 +1,46 @@
+"""The Lambda package and the IAM policy per stage."""
+import json
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import ROOT
+
+CHALICE = Path(sys.executable).parent / "chalice"
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_chalice_package_is_small_and_carries_no_botocore(stage, tmp_path):
+    assert (ROOT / "vendor" / "pynamodb").is_dir(), "make test runs `make vendor` first"
+    subprocess.run([str(CHALICE), "package", "--stage", stage, str(tmp_path)], cwd=ROOT,
+                   check=True, capture_output=True, timeout=300)
+    z = tmp_path / "deployment.zip"
+    names = zipfile.ZipFile(z).namelist()
+    assert z.stat().st_size <= 3 * 1024 * 1024
+    assert not any(n.startswith(("botocore/", "boto3/", "moto/", "devserver/", "tests/")) for n in names)
+    assert any(n.startswith("pynamodb/") for n in names) and any(n.startswith("phonenumbers/") for n in names)
+    assert "app.py" in names and "chalicelib/core/service.py" in names
+    sam = json.loads((tmp_path / "sam.json").read_text())
+    env = next(r for r in sam["Resources"].values() if r["Type"] == "AWS::Serverless::Function")
+    variables = env["Properties"]["Environment"]["Variables"]
+    assert variables["VERIKIT_CODES_TABLE"] == f"verikit-{stage}-codes"
+    assert "VERIKIT_LOCAL" not in variables
+
+
+@pytest.mark.parametrize("stage", ["dev", "prod"])
+def test_policy_is_least_privilege(stage):
+    cfg = json.loads((ROOT / ".chalice/config.json").read_text())
+    assert cfg["autogen_policy"] is False
+    policy = json.loads((ROOT / f".chalice/policy-{stage}.json").read_text())
+    actions = []
+    for st in policy["Statement"]:
+        acts = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        actions += acts
+        assert all("*" not in a for a in acts)
+        resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
+        if any(a.startswith(("dynamodb:", "ssm:")) for a in acts):
+            assert all(f"verikit-{stage}" in r or f"/verikit/{stage}/" in r for r in resources)
+    assert "dynamodb:Scan" not in actions and "dynamodb:DeleteTable" not in actions
