@@ -32,7 +32,7 @@ vendor: $(VENV)/.installed
 	find vendor -name '__pycache__' -prune -exec rm -rf {} +
 
 package: vendor
-	rm -rf build/package-$(STAGE) && $(VENV)/bin/chalice package --stage $(STAGE) build/package-$(STAGE)
+	rm -rf build/package-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) build/package-$(STAGE)
 
 clean:
 	rm -rf $(VENV) $(SDK) vendor build .local

@@ -2,11 +2,18 @@
 from chalice import Chalice
 
 from chalicelib import runtime
+from chalicelib.dialects import admin
+from chalicelib.dialects.http import BINARY_TYPES, accept_anything
+from chalicelib.dialects.leancloud import captcha as leancloud_captcha
 from chalicelib.dialects.leancloud import sms as leancloud_sms
 
 app = Chalice(app_name="verikit")
+app.api.binary_types = BINARY_TYPES
+app.register_middleware(accept_anything, "http")
 
 app.register_blueprint(leancloud_sms.bp)
+app.register_blueprint(leancloud_captcha.bp)
+app.register_blueprint(admin.bp)
 
 if runtime.local_mode():
     from chalicelib.dialects import dev

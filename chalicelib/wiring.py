@@ -33,13 +33,29 @@ def service():
     return _service
 
 
+def config():
+    """The app's config provider (settings, templates, test numbers), cached briefly."""
+    return service().config
+
+
+def captcha():
+    return service().captcha
+
+
+def send_log():
+    return service().log
+
+
 def _build():
     from . import aws
     from .channels.sns import SnsSms
     from .channels.voice import EndUserVoice
+    from .core.captcha import CaptchaService
+    from .core.clock import SystemClock
     from .core.service import OTPService
-    from .core.settings import StaticSettings
     from .store.codes import DynamoCodeStore
+    from .store.config import DynamoConfig
+    from .store.sendlog import DynamoSendLog
 
     sms = SnsSms(lambda: aws.client("sns"), os.environ.get("VERIKIT_SMS_MAX_PRICE", ""))
     if runtime.local_mode():
@@ -50,9 +66,10 @@ def _build():
                              os.environ.get("VERIKIT_VOICE_ORIGINATION", ""),
                              os.environ.get("VERIKIT_VOICE_CONFIGURATION_SET", ""))
         channels = {"sms": sms, "voice": voice}
-    return OTPService(store=DynamoCodeStore(), channels=channels,
-                      settings=StaticSettings.from_env(os.environ),
-                      secret=runtime.secrets().code_secret)
+    store, clock, secret = DynamoCodeStore(), SystemClock(), runtime.secrets().code_secret
+    return OTPService(store=store, channels=channels, config=DynamoConfig(), secret=secret,
+                      clock=clock, log=DynamoSendLog(),
+                      captcha=CaptchaService(store=store, secret=secret, clock=clock))
 
 
 def reset() -> None:

@@ -13,7 +13,8 @@ import urllib.request
 from chalicelib.channels.outbox import Outbox, RecordOnly
 from chalicelib.core.errors import InvalidCode, RateLimited
 from chalicelib.core.service import OTPService, SendRequest
-from chalicelib.core.settings import Settings, StaticSettings
+from chalicelib.core.config import AppConfig, StaticConfig
+from chalicelib.core.settings import Settings
 from chalicelib.store.codes import DynamoCodeStore
 from conftest import KEYS
 
@@ -43,7 +44,7 @@ def run_threads(fn, n=N):
 def service(**overrides):
     outbox = Outbox()
     ch = RecordOnly(outbox)
-    return OTPService(DynamoCodeStore(), {"sms": ch}, StaticSettings(Settings.from_mapping(overrides)),
+    return OTPService(DynamoCodeStore(), {"sms": ch}, StaticConfig(AppConfig(settings=Settings.from_mapping(overrides))),
                       b"secret"), outbox
 
 

@@ -3,7 +3,8 @@ import pytest
 
 from chalicelib.core import codes, limits, messages, phone
 from chalicelib.core.errors import InvalidPhoneNumber, InvalidRequest
-from chalicelib.core.settings import Settings, StaticSettings
+from chalicelib.core.config import settings_from_env
+from chalicelib.core.settings import Settings
 
 
 def test_codes_are_numeric_of_the_configured_length_and_keep_leading_zeros():
@@ -43,11 +44,11 @@ def test_settings_validate_updates():
             Settings.from_mapping(bad)
 
 
-def test_static_settings_from_env():
-    assert StaticSettings.from_env({}).get("a") == Settings()
-    assert StaticSettings.from_env({"VERIKIT_SETTINGS": '{"cooldown_seconds": 5}'}).get("a").cooldown_seconds == 5
+def test_settings_from_env():
+    assert settings_from_env({}) == Settings()
+    assert settings_from_env({"VERIKIT_SETTINGS": '{"cooldown_seconds": 5}'}).cooldown_seconds == 5
     with pytest.raises(InvalidRequest):
-        StaticSettings.from_env({"VERIKIT_SETTINGS": "{bad"})
+        settings_from_env({"VERIKIT_SETTINGS": "{bad"})
 
 
 def test_plan_send_charges_every_limit_and_skips_disabled_ones():

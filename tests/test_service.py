@@ -7,7 +7,8 @@ from chalicelib.channels.outbox import Outbox, RecordOnly
 from chalicelib.core.clock import FakeClock
 from chalicelib.core.errors import FeatureDisabled, InvalidCode, RateLimited, SendFailed
 from chalicelib.core.service import OTPService, SendRequest
-from chalicelib.core.settings import Settings, StaticSettings
+from chalicelib.core.config import AppConfig, StaticConfig
+from chalicelib.core.settings import Settings
 from chalicelib.store.codes import CodeModel, DynamoCodeStore
 from chalicelib.store.counters import CounterModel
 
@@ -20,7 +21,7 @@ class Env:
         self.outbox = Outbox()
         ch = RecordOnly(self.outbox)
         self.svc = OTPService(DynamoCodeStore(), {"sms": ch, "voice": ch},
-                              StaticSettings(Settings.from_mapping(overrides)), b"secret", self.clock)
+                              StaticConfig(AppConfig(settings=Settings.from_mapping(overrides))), b"secret", self.clock)
 
     def send(self, phone=PHONE, **kw):
         return self.svc.send(SendRequest(app_id="app", phone=phone, **kw))

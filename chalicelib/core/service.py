@@ -12,15 +12,17 @@ from typing import Mapping, Optional, Protocol
 from . import codes, limits, messages, phone, purposes
 from .clock import SystemClock
 from .codes import CodeRecord, StoredCode
-from .errors import FeatureDisabled, InvalidCode, InvalidRequest, SendFailed
-from .settings import Settings, SettingsProvider
+from .config import ConfigProvider
+from .errors import FeatureDisabled, InvalidCode, InvalidRequest, RateLimited, SendFailed
+from .settings import Settings
 
 
 # ---- the interfaces the service sits on -------------------------------------------------
 
 class CodeStore(Protocol):
-    def issue(self, record: CodeRecord, charges: list, now: int) -> None:
-        """Charge every counter and write the code atomically, or raise RateLimited."""
+    def issue(self, record: Optional[CodeRecord], charges: list, now: int) -> None:
+        """Charge every counter and write the code (if any) atomically, or raise
+        RateLimited naming the limit that refused."""
 
     def consume(self, key: str, code_hash: str, now: int) -> Optional[StoredCode]:
         """Mark the code used if it matches, is live, unused and under its attempt limit.
@@ -53,6 +55,30 @@ class Channel(Protocol):
         """Deliver, return the provider's message id, or raise SendFailed."""
 
 
+@dataclass(frozen=True)
+class LogEntry:
+    app_id: str
+    to_key: str        # keyed hash of the number: queryable, not readable
+    to_masked: str
+    channel: str
+    purpose: str
+    template: str
+    outcome: str       # sent | failed | rate_limited | test_number
+    at: float
+    retention_days: int
+    provider_id: str = ""
+    error: str = ""
+
+
+class SendLog(Protocol):
+    def record(self, entry: LogEntry) -> None: ...
+
+
+class NoLog:
+    def record(self, entry: LogEntry) -> None:
+        pass
+
+
 # ---- requests and results ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -66,12 +92,16 @@ class SendRequest:
     op: Optional[str] = None
     client_ip: Optional[str] = None
     locale: Optional[str] = None
+    template: Optional[str] = None
+    variables: Mapping[str, object] = field(default_factory=dict)
+    sign: Optional[str] = None
+    validate_token: Optional[str] = None
 
 
 @dataclass(frozen=True)
 class SendResult:
     to: str
-    expires_at: int
+    expires_at: Optional[int]  # None for notifications, which issue no code
     message_id: str
 
 
@@ -79,56 +109,96 @@ class SendResult:
 class OTPService:
     store: CodeStore
     channels: Mapping[str, Channel]
-    settings: SettingsProvider
+    config: ConfigProvider
     secret: bytes
     clock: object = field(default_factory=SystemClock)
+    log: SendLog = field(default_factory=NoLog)
+    captcha: object = None  # core.captcha.CaptchaService, when CAPTCHA is in use
 
     # -- issue --
     def send(self, req: SendRequest) -> SendResult:
-        s = self.settings.get(req.app_id)
+        cfg = self.config.get(req.app_id)
+        s = cfg.settings
         if not s.sms_enabled:
             raise FeatureDisabled("SMS verification codes are disabled for this app")
         if req.channel not in ("sms", "voice"):
             raise InvalidRequest("smsType must be 'sms' or 'voice'")
+        purpose = purposes.get(req.purpose)
+        ttl = self._ttl(req.ttl_minutes, purpose, s)
+        template = None
+        if req.template:
+            template = cfg.template(req.template)
+            if template is None:
+                raise InvalidRequest(f"SMS template {req.template!r} does not exist")
+            if template.channel != req.channel:
+                raise InvalidRequest(f"template {req.template!r} is for {template.channel}, not {req.channel}")
+        to = phone.normalise(req.phone, s.default_region, s.allowed_regions)
+        if s.require_captcha:
+            if self.captcha is None:
+                raise FeatureDisabled("CAPTCHA is required but not configured")
+            self.captcha.redeem(req.app_id, req.validate_token)
         channel = self.channels.get(req.channel)
         if channel is None:
             raise FeatureDisabled(f"the {req.channel} channel is not configured")
-        purpose = purposes.get(req.purpose)
-        ttl = self._ttl(req.ttl_minutes, purpose, s)
-        to = phone.normalise(req.phone, s.default_region, s.allowed_regions)
         now = int(self.clock.now())
-
-        code = codes.generate(s.code_length)
-        key = codes.code_key(req.app_id, purpose.name, to.e164)
-        record = CodeRecord(
-            key=key, app_id=req.app_id, purpose=purpose.name, target=to.e164,
-            channel=req.channel, code_hash=self._hash(req.app_id, purpose.name, to.e164, code),
-            created_at=now, expires_at=now + ttl * 60, max_attempts=s.max_attempts,
-            lookup_hash=self._lookup_hash(req.app_id, purpose.name, code) if purpose.lookup_by_code else None,
-        )
         locale = req.locale or s.locale
-        name = req.name if req.name is not None else s.signature
-        if req.channel == "voice":
-            body = messages.voice_text(code, name=name, locale=locale)
-        else:
-            body = messages.sms_text(purpose.message, code, ttl, name=name, op=req.op or "", locale=locale)
+        issues_code = template.issues_code if template else True
+        code = codes.generate(s.code_length) if issues_code else ""
+        body = self._body(req, template, code, ttl, locale, s)
+        entry = dict(app_id=req.app_id, to_key=self._log_key(req.app_id, to.e164), to_masked=to.masked(),
+                     channel=req.channel, purpose=purpose.name, template=req.template or "",
+                     retention_days=s.send_log_retention_days)
 
-        self.store.issue(record, limits.plan_send(req.app_id, to.e164, req.client_ip, s, now), now)
+        if to.e164 in cfg.test_numbers:  # QA / app review: nothing sent, nothing counted
+            self.log.record(LogEntry(**entry, outcome="test_number", at=self.clock.now()))
+            return SendResult(to=to.e164, expires_at=now + ttl * 60 if issues_code else None, message_id="")
+
+        key = codes.code_key(req.app_id, purpose.name, to.e164)
+        record = None
+        if issues_code:
+            record = CodeRecord(
+                key=key, app_id=req.app_id, purpose=purpose.name, target=to.e164,
+                channel=req.channel, code_hash=self._hash(req.app_id, purpose.name, to.e164, code),
+                created_at=now, expires_at=now + ttl * 60, max_attempts=s.max_attempts,
+                lookup_hash=self._lookup_hash(req.app_id, purpose.name, code) if purpose.lookup_by_code else None,
+            )
+        try:
+            self.store.issue(record, limits.plan_send(req.app_id, to.e164, req.client_ip, s, now), now)
+        except RateLimited as e:
+            self.log.record(LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
+            raise
         try:
             message_id = channel.send(OutgoingMessage(
                 channel=req.channel, to=to.e164, body=body, purpose=purpose.name,
                 sender_id=s.sender_id, locale=locale))
-        except SendFailed:
+        except SendFailed as e:
             # the person never got it: do not leave a live code behind (counters stay
             # charged, so a failing provider cannot be used to bypass the limits)
-            self.store.discard(key, record.code_hash)
+            if record is not None:
+                self.store.discard(key, record.code_hash)
+            self.log.record(LogEntry(**entry, outcome="failed", error=e.details.get("provider_error", e.message),
+                                     at=self.clock.now()))
             raise
-        return SendResult(to=to.e164, expires_at=record.expires_at, message_id=message_id)
+        self.log.record(LogEntry(**entry, outcome="sent", provider_id=message_id, at=self.clock.now()))
+        return SendResult(to=to.e164, expires_at=record.expires_at if record else None, message_id=message_id)
+
+    def _body(self, req: SendRequest, template, code: str, ttl: int, locale: str, s: Settings) -> str:
+        if template is not None:
+            values = {**req.variables, "code": code, "ttl": ttl, "name": req.name or "", "op": req.op or ""}
+            text = template.render(values, locale)
+            sign = messages.clean(req.sign if req.sign is not None else s.signature, 40)
+            return f"【{sign}】{text}" if sign and req.channel == "sms" else text
+        name = req.name if req.name is not None else (req.sign if req.sign is not None else s.signature)
+        if req.channel == "voice":
+            return messages.voice_text(code, name=name, locale=locale)
+        purpose = purposes.get(req.purpose)
+        return messages.sms_text(purpose.message, code, ttl, name=name, op=req.op or "", locale=locale)
 
     # -- verify --
     def verify(self, app_id: str, raw_phone: object, code: object, purpose: str = "sms") -> str:
         """Consume ``code`` for ``raw_phone``; return the E.164 number or raise InvalidCode."""
-        s = self.settings.get(app_id)
+        cfg = self.config.get(app_id)
+        s = cfg.settings
         if not s.sms_enabled and purpose == purposes.GENERIC.name:
             raise FeatureDisabled("SMS verification codes are disabled for this app")
         p = purposes.get(purpose)
@@ -136,6 +206,11 @@ class OTPService:
         # spend a code it already has
         to = phone.normalise(raw_phone, s.default_region, ("*",))
         if not codes.looks_like_code(code):
+            raise InvalidCode("invalid verification code")
+        fixed = cfg.test_numbers.get(to.e164)
+        if fixed is not None:
+            if codes.same(fixed, self.test_code_hash(app_id, to.e164, code)):
+                return to.e164
             raise InvalidCode("invalid verification code")
         key = codes.code_key(app_id, p.name, to.e164)
         presented = self._hash(app_id, p.name, to.e164, code)
@@ -146,6 +221,17 @@ class OTPService:
         if state is not MISSING and state.refusal(presented, now) == "mismatch":
             self.store.count_failure(key, state.code_hash)
         raise InvalidCode("invalid verification code")
+
+    def test_code_hash(self, app_id: str, e164: str, code: str) -> str:
+        return codes.keyed_hash(self.secret, "test", app_id, e164, code)
+
+    def log_key(self, app_id: str, raw_phone: object) -> str:
+        """The send-log key of a number, for admin queries."""
+        to = phone.normalise(raw_phone, self.config.get(app_id).settings.default_region, ("*",))
+        return self._log_key(app_id, to.e164)
+
+    def _log_key(self, app_id: str, e164: str) -> str:
+        return codes.keyed_hash(self.secret, "log", app_id, e164)[:32]
 
     # -- helpers --
     def _hash(self, app_id: str, purpose: str, target: str, code: str) -> str:

@@ -1,9 +1,8 @@
 """Per-app settings with their defaults, in one place.
 
 Every limit and knob of the engine is read from a ``Settings`` object, never from a
-constant elsewhere. Where the settings come from (defaults, environment, later the
-admin-editable config table) is the job of a ``SettingsProvider``; the engine only asks
-``provider.get(app_id)``.
+constant elsewhere. Where the settings come from (defaults, the environment, the
+admin-edited config table) is the job of a ``core.config.ConfigProvider``.
 
 Validation is plain Python on purpose: it runs at cold start on the hot path, and this
 module must stay cheap to import (no pydantic here).
@@ -11,9 +10,8 @@ module must stay cheap to import (no pydantic here).
 from __future__ import annotations
 
 import dataclasses
-import json
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping, Protocol
+from typing import Any, Mapping
 
 from .errors import InvalidRequest
 
@@ -44,6 +42,18 @@ class Settings:
     signature: str = field(default="", metadata={"maxlen": 40})
     sender_id: str = field(default="", metadata={"maxlen": 11})
     locale: str = "en"
+    # CAPTCHA: every code-sending route needs a validate_token from verifyCaptcha
+    require_captcha: bool = False
+    validate_token_ttl_seconds: int = field(default=300, metadata=_rng(30, 3600))
+    # the send log keeps entries this long (DynamoDB TTL)
+    send_log_retention_days: int = field(default=30, metadata=_rng(1, 365))
+    # account policies (LeanCloud's "Account" settings), used by the user system
+    send_verification_on_signup: bool = False
+    block_login_if_phone_unverified: bool = False
+    allow_reset_password_if_phone_unverified: bool = False
+    allow_sms_login: bool = True
+    # request routes answer alike whether or not a user has the number
+    enumeration_protection: bool = True
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "Settings | None" = None) -> "Settings":
@@ -96,33 +106,3 @@ def _coerce(f: dataclasses.Field, base: Settings, value: Any) -> Any:
     if maxlen is not None and len(value) > maxlen:
         raise InvalidRequest(f"setting {name} must be at most {maxlen} characters")
     return value
-
-
-class SettingsProvider(Protocol):
-    def get(self, app_id: str) -> Settings: ...
-
-
-class StaticSettings:
-    """Settings fixed for the life of the process: defaults plus ``VERIKIT_SETTINGS``.
-
-    ``VERIKIT_SETTINGS`` is a JSON object of overrides, validated like any update.
-    """
-
-    def __init__(self, settings: Settings | None = None):
-        self._settings = settings or Settings()
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> "StaticSettings":
-        raw = environ.get("VERIKIT_SETTINGS", "").strip()
-        if not raw:
-            return cls()
-        try:
-            overrides = json.loads(raw)
-        except ValueError as e:
-            raise InvalidRequest(f"VERIKIT_SETTINGS is not valid JSON: {e}") from None
-        if not isinstance(overrides, dict):
-            raise InvalidRequest("VERIKIT_SETTINGS must be a JSON object")
-        return cls(Settings.from_mapping(overrides))
-
-    def get(self, app_id: str) -> Settings:
-        return self._settings

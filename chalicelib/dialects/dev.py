@@ -31,3 +31,11 @@ def clear_outbox():
         return Response({"code": 404, "error": "Not found"}, status_code=404)
     wiring.outbox().clear()
     return {}
+
+
+@bp.route("/dev/captchas/{token}", methods=["GET"], cors=True)
+def captcha_answer(token):
+    """The answer a CAPTCHA image shows, so that scripts can pass it (local mode only)."""
+    if not runtime.local_mode():
+        return Response({"code": 404, "error": "Not found"}, status_code=404)
+    return {"answer": wiring.captcha().answer(wiring.app_id(), token)}

@@ -5,7 +5,22 @@ import json
 import time
 from functools import wraps
 
+from chalice.app import CaseInsensitiveMapping
+
 from .. import log
+
+# Every body passes through API Gateway as base64 both ways (binaryMediaTypes "*/*"),
+# which chalice decodes and encodes for us. That is what lets the CAPTCHA PNG load from
+# plain curl and <img> tags, whatever Accept header they send.
+BINARY_TYPES = ["*/*"]
+
+
+def accept_anything(event, get_response):
+    """HTTP middleware: chalice refuses (400) a binary response to a request without an
+    Accept header; with every type binary, treat a missing Accept as ``*/*``."""
+    if not event.headers.get("accept"):
+        event.headers = CaseInsensitiveMapping({**dict(event.headers), "accept": "*/*"})
+    return get_response(event)
 
 
 class BadBody(Exception):

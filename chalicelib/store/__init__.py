@@ -7,6 +7,8 @@ local runs, tests and deployment provision from ``ALL_MODELS``.
 
 def all_models():
     from .codes import CodeModel
+    from .config import ConfigModel
     from .counters import CounterModel
+    from .sendlog import SendLogModel
 
-    return [CodeModel, CounterModel]
+    return [CodeModel, CounterModel, ConfigModel, SendLogModel]

@@ -65,31 +65,33 @@ def _state(raw: Optional[dict]) -> StoredCode:
 class DynamoCodeStore:
     """``CodeStore`` over DynamoDB. Every rule is a condition on a write."""
 
-    def issue(self, record: CodeRecord, charges: list, now: int) -> None:
-        item = CodeModel(
+    def issue(self, record: Optional[CodeRecord], charges: list, now: int) -> None:
+        item = None if record is None else CodeModel(
             record.key, app_id=record.app_id, purpose=record.purpose, target=record.target,
             channel=record.channel, code_hash=record.code_hash, lookup=record.lookup_hash,
             created_at=record.created_at, expires_at=record.expires_at, attempts=0,
             max_attempts=record.max_attempts,
             ttl=datetime.fromtimestamp(record.expires_at + KEEP_AFTER_EXPIRY, tz=timezone.utc),
         )
+        if item is None and not charges:
+            return
         for attempt in range(TXN_RETRIES):
             try:
                 with TransactWrite(connection=connection()) as tx:
-                    # replaces the previous code for this key (attempts reset)
-                    tx.save(item)
+                    if item is not None:
+                        tx.save(item)  # replaces the previous code for this key (attempts reset)
                     for charge in charges:
                         actions, condition = charge_update(charge, now)
                         tx.update(CounterModel(charge.key), actions=actions, condition=condition)
                 return
             except TransactWriteError as e:
-                # pynamodb sends puts before updates: reason 0 is the code, 1.. the charges
-                reasons = (e.cancellation_reasons or [])[1:]
+                # pynamodb sends puts before updates: the code first, then the charges
+                reasons = (e.cancellation_reasons or [])[1 if item is not None else 0:]
                 for charge, reason in zip(charges, reasons):
                     if reason is not None and reason.code == "ConditionalCheckFailed":
                         raise RateLimited(f"rate limit reached: {charge.name}", charge.name,
                                           charge.retry_after(now)) from None
-                if any(r is not None and r.code == "TransactionConflict" for r in reasons):
+                if any(r is not None and r.code == "TransactionConflict" for r in e.cancellation_reasons or []):
                     time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
                     continue
                 raise

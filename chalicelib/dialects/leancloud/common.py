@@ -10,6 +10,7 @@ from chalice import CORSConfig, Response
 
 from ... import log, runtime
 from ...core import errors as E
+from ...core.captcha import CaptchaInvalid, CaptchaRequired
 from ..http import BadBody, logged
 
 # how far an X-LC-Sign timestamp may be from our clock (phones drift)
@@ -41,6 +42,8 @@ _KINDS = {
     E.FeatureDisabled: (403, 1),
     E.SendFailed: (502, 1),
     E.Conflict: (503, 1),
+    CaptchaRequired: (403, 1),
+    CaptchaInvalid: (400, 1),
 }
 
 
@@ -105,13 +108,19 @@ def authenticate(headers, now_ms: int | None = None) -> str:
     raise LCError(*UNAUTHORIZED)
 
 
-def lc_view(bp, name: str):
-    """Route decorator body: authenticate, run, translate errors, log."""
+NOT_FOR_CLIENTS = (403, 119, "The operation isn't allowed for clients (it needs the master key).")
+
+
+def lc_view(bp, name: str, master: bool = False):
+    """Route decorator body: authenticate (the master key if ``master``), run, translate
+    errors, log."""
 
     def deco(view):
         def authed(*args, **kwargs):
             request = bp.current_request
             role = authenticate(request.headers)
+            if master and role != "master":
+                raise LCError(*NOT_FOR_CLIENTS)
             return view(request, role, *args, **kwargs)
 
         authed.__name__ = view.__name__

@@ -24,13 +24,16 @@ def request_sms_code(request, role):
     sms_type = body.get("smsType") or "sms"
     if sms_type not in ("sms", "voice"):
         raise E.InvalidRequest("smsType must be 'sms' or 'voice'")
-    template = optional_str(body, "template", 100)
-    if template:
-        raise E.InvalidRequest(f"SMS template {template!r} does not exist")
+    variables = {k: v for k, v in body.items() if k not in RESERVED}
+    if len(variables) > 20 or any(not isinstance(v, (str, int, float)) or isinstance(v, bool)
+                                  for v in variables.values()):
+        raise E.InvalidRequest("template variables must be at most 20 strings or numbers")
     wiring.service().send(SendRequest(
         app_id=wiring.app_id(), phone=phone, channel=sms_type,
         ttl_minutes=optional_int(body, "ttl"), name=optional_str(body, "name", 40),
-        op=optional_str(body, "op", 60), client_ip=client_ip(request)))
+        op=optional_str(body, "op", 60), client_ip=client_ip(request),
+        template=optional_str(body, "template", 100) or None, variables=variables,
+        sign=optional_str(body, "sign", 40), validate_token=optional_str(body, "validate_token", 100)))
     return ok()
 
 

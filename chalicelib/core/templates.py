@@ -1,0 +1,85 @@
+"""Message templates: ``{{variable}}`` placeholders, rendered in one pass.
+
+One pass means a variable's value is never scanned again, so a value such as
+``{{code}}`` or another template's text is printed literally: no injection.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+from .errors import InvalidRequest
+from .messages import clean
+
+NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
+CHANNELS = ("sms", "voice")
+BUILTINS = ("code", "ttl", "name", "op")
+MAX_BODY = 600
+MAX_VALUE = 60
+
+
+@dataclass(frozen=True)
+class Template:
+    name: str
+    channel: str
+    body: str
+    locales: Mapping[str, str] = field(default_factory=dict)
+    version: int = 0
+
+    @property
+    def issues_code(self) -> bool:
+        """A template without ``{{code}}`` is a notification: it sends, it issues no code."""
+        return "code" in self.variables(self.body)
+
+    @staticmethod
+    def variables(body: str) -> set:
+        return set(PLACEHOLDER.findall(body))
+
+    def text(self, locale: Optional[str]) -> str:
+        if locale and locale in self.locales:
+            return self.locales[locale]
+        return self.body
+
+    def render(self, values: Mapping[str, object], locale: Optional[str] = None) -> str:
+        body = self.text(locale)
+        missing = sorted(v for v in self.variables(body) if values.get(v) in (None, ""))
+        if missing:
+            raise InvalidRequest(f"template {self.name} needs variable(s): {', '.join(missing)}")
+
+        def sub(m: re.Match) -> str:
+            return clean(str(values[m.group(1)]), MAX_VALUE)
+
+        return PLACEHOLDER.sub(sub, body)
+
+    def to_dict(self) -> dict:
+        return {"name": self.name, "channel": self.channel, "body": self.body,
+                "locales": dict(self.locales), "version": self.version,
+                "variables": sorted(self.variables(self.body)), "issues_code": self.issues_code}
+
+
+def validate(name: str, data: object, version: int = 0) -> Template:
+    """A template from an admin request body, or InvalidRequest saying what is wrong."""
+    if not NAME.match(name or ""):
+        raise InvalidRequest("template name: a letter, then letters, digits, _ or -, at most 64")
+    if not isinstance(data, dict):
+        raise InvalidRequest("a template is a JSON object with channel and body")
+    unknown = sorted(set(data) - {"channel", "body", "locales", "name"})
+    if unknown:
+        raise InvalidRequest(f"unknown template field(s): {', '.join(unknown)}")
+    channel = data.get("channel", "sms")
+    if channel not in CHANNELS:
+        raise InvalidRequest(f"template channel must be one of {', '.join(CHANNELS)}")
+    body = data.get("body")
+    locales = data.get("locales") or {}
+    if not isinstance(locales, dict):
+        raise InvalidRequest("template locales must be an object of locale -> body")
+    for label, text in [("body", body), *((f"locales.{k}", v) for k, v in locales.items())]:
+        if not isinstance(text, str) or not text.strip():
+            raise InvalidRequest(f"template {label} must be a non-empty string")
+        if len(text) > MAX_BODY:
+            raise InvalidRequest(f"template {label} must be at most {MAX_BODY} characters")
+        if "【" in text or "】" in text:
+            raise InvalidRequest("the signature 【...】 is added by verikit; leave it out of the body")
+    return Template(name=name, channel=channel, body=body, locales=dict(locales), version=version)

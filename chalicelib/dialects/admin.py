@@ -1,0 +1,158 @@
+"""Admin API under ``/admin/v1``: settings, templates, the send log, test numbers.
+
+Master key only (``X-LC-Key: <master>,master`` or a master ``X-LC-Sign``); the app key
+gets 403 with LeanCloud's 119. Errors use the LeanCloud format.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from urllib.parse import unquote
+
+from chalice import Blueprint
+
+from .. import wiring
+from ..core import codes, phone, templates
+from ..core.errors import InvalidRequest
+from ..store.config import TEMPLATE, TEST_NUMBER
+from .http import json_object
+from .leancloud.common import ROUTE, LCError, lc_view, ok
+
+bp = Blueprint(__name__)
+ROUTE = {**ROUTE}
+
+
+def _app():
+    return wiring.app_id()
+
+
+def _not_found(what: str):
+    return LCError(404, 101, f"{what} not found")
+
+
+# ---- settings ---------------------------------------------------------------------------
+
+@bp.route("/admin/v1/settings", methods=["GET"], **ROUTE)
+@lc_view(bp, "admin.getSettings", master=True)
+def get_settings(request, role):
+    return ok(wiring.config().refresh(_app()).settings.to_dict())
+
+
+@bp.route("/admin/v1/settings", methods=["PATCH"], **ROUTE)
+@lc_view(bp, "admin.patchSettings", master=True)
+def patch_settings(request, role):
+    body = json_object(request)
+    if not body:
+        raise InvalidRequest("send a JSON object with the settings to change")
+    return ok(wiring.config().patch_settings(_app(), body).to_dict())
+
+
+# ---- templates --------------------------------------------------------------------------
+
+def _template_out(item) -> dict:
+    t = templates.Template(item.sk[len(TEMPLATE):], item.doc.get("channel", "sms"), item.doc.get("body", ""),
+                           item.doc.get("locales") or {}, int(item.version))
+    return t.to_dict()
+
+
+@bp.route("/admin/v1/templates", methods=["GET"], **ROUTE)
+@lc_view(bp, "admin.listTemplates", master=True)
+def list_templates(request, role):
+    return ok({"results": [_template_out(i) for i in wiring.config().items(_app(), TEMPLATE)]})
+
+
+@bp.route("/admin/v1/templates/{name}", methods=["GET"], **ROUTE)
+@lc_view(bp, "admin.getTemplate", master=True)
+def get_template(request, role, name):
+    t = wiring.config().refresh(_app()).template(unquote(name))
+    if t is None:
+        raise _not_found(f"template {unquote(name)!r}")
+    return ok(t.to_dict())
+
+
+@bp.route("/admin/v1/templates/{name}", methods=["PUT"], **ROUTE)
+@lc_view(bp, "admin.putTemplate", master=True)
+def put_template(request, role, name):
+    name = unquote(name)
+    t = templates.validate(name, json_object(request))
+    cfg = wiring.config()
+    cfg.put(_app(), TEMPLATE + name, {"channel": t.channel, "body": t.body, "locales": dict(t.locales)})
+    return ok(cfg.get(_app()).template(name).to_dict())
+
+
+@bp.route("/admin/v1/templates/{name}", methods=["DELETE"], **ROUTE)
+@lc_view(bp, "admin.deleteTemplate", master=True)
+def delete_template(request, role, name):
+    if not wiring.config().delete(_app(), TEMPLATE + unquote(name)):
+        raise _not_found(f"template {unquote(name)!r}")
+    return ok()
+
+
+# ---- send log ---------------------------------------------------------------------------
+
+def _when(value, default: float) -> float:
+    if value in (None, ""):
+        return default
+    v = value.strip()
+    if v.isdigit():
+        n = int(v)
+        return n / 1000 if n > 10**11 else float(n)  # epoch ms or s
+    try:
+        return datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        raise InvalidRequest(f"bad time {value!r}: use ISO 8601 or epoch seconds") from None
+
+
+def _number(raw: str) -> str:
+    raw = unquote(raw or "").strip()
+    if raw and raw[0].isdigit():
+        raw = "+" + raw  # "+" often arrives as a space in query strings
+    s = wiring.config().get(_app()).settings
+    return phone.normalise(raw, s.default_region, ("*",)).e164
+
+
+@bp.route("/admin/v1/messages", methods=["GET"], **ROUTE)
+@lc_view(bp, "admin.messages", master=True)
+def messages(request, role):
+    q = request.query_params or {}
+    now = time.time()
+    since = _when(q.get("since"), now - 30 * 86400)
+    until = _when(q.get("until"), now + 60)
+    limit = q.get("limit", "100")
+    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
+        raise InvalidRequest("limit must be between 1 and 1000")
+    to_key = None
+    if q.get("to"):
+        to_key = wiring.service().log_key(_app(), _number(q["to"]))
+    return ok({"results": wiring.send_log().query(_app(), to_key, since, until, int(limit))})
+
+
+# ---- test numbers -----------------------------------------------------------------------
+
+@bp.route("/admin/v1/test-numbers", methods=["GET"], **ROUTE)
+@lc_view(bp, "admin.listTestNumbers", master=True)
+def list_test_numbers(request, role):
+    items = wiring.config().items(_app(), TEST_NUMBER)
+    return ok({"results": [{"number": i.sk[len(TEST_NUMBER):], "version": int(i.version),
+                            "updated_at": int(i.updated_at or 0)} for i in items]})
+
+
+@bp.route("/admin/v1/test-numbers/{number}", methods=["PUT"], **ROUTE)
+@lc_view(bp, "admin.putTestNumber", master=True)
+def put_test_number(request, role, number):
+    e164 = _number(number)
+    code = json_object(request).get("code")
+    if not codes.looks_like_code(code):
+        raise InvalidRequest("code must be a string of 4 to 10 digits")
+    code_hash = wiring.service().test_code_hash(_app(), e164, code)
+    wiring.config().put(_app(), TEST_NUMBER + e164, {"code_hash": code_hash})
+    return ok({"number": e164})
+
+
+@bp.route("/admin/v1/test-numbers/{number}", methods=["DELETE"], **ROUTE)
+@lc_view(bp, "admin.deleteTestNumber", master=True)
+def delete_test_number(request, role, number):
+    e164 = _number(number)
+    if not wiring.config().delete(_app(), TEST_NUMBER + e164):
+        raise _not_found(f"test number {e164}")
+    return ok()

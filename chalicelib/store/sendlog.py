@@ -1,0 +1,73 @@
+"""The send log: every message attempt, kept ``send_log_retention_days`` (TTL).
+
+Entries hold a masked number and a keyed hash of it (so an admin can query by number
+without the log storing numbers), never the code.
+"""
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timezone
+
+from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from ..core.service import LogEntry
+from .base import BaseMeta, table_name
+
+
+class ByApp(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_app"
+        projection = AllProjection()
+
+    app_id = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class SendLogModel(Model):
+    class Meta(BaseMeta):
+        table_name = table_name("sendlog")
+
+    pk = UnicodeAttribute(hash_key=True)      # app#<keyed hash of the number>
+    sk = UnicodeAttribute(range_key=True)     # <epoch ms, 13 digits>#<random>
+    app_id = UnicodeAttribute()
+    to = UnicodeAttribute()                   # masked
+    channel = UnicodeAttribute()
+    purpose = UnicodeAttribute()
+    template = UnicodeAttribute(null=True)
+    outcome = UnicodeAttribute()
+    provider_id = UnicodeAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    at = NumberAttribute()
+    ttl = TTLAttribute(null=True)
+    by_app = ByApp()
+
+
+def _sk(ms: int) -> str:
+    return f"{ms:013d}"
+
+
+class DynamoSendLog:
+    def record(self, e: LogEntry) -> None:
+        ms = int(e.at * 1000)
+        SendLogModel(
+            f"{e.app_id}#{e.to_key}", f"{_sk(ms)}#{secrets.token_hex(4)}", app_id=e.app_id,
+            to=e.to_masked, channel=e.channel, purpose=e.purpose, template=e.template or None,
+            outcome=e.outcome, provider_id=e.provider_id or None, error=e.error or None, at=e.at,
+            ttl=datetime.fromtimestamp(e.at + e.retention_days * 86400, tz=timezone.utc),
+        ).save()
+
+    def query(self, app_id: str, to_key: str | None, since: float, until: float, limit: int) -> list:
+        rng = SendLogModel.sk.between(_sk(int(since * 1000)), _sk(int(until * 1000)) + "~")
+        if to_key:
+            it = SendLogModel.query(f"{app_id}#{to_key}", rng, scan_index_forward=False, limit=limit)
+        else:
+            it = SendLogModel.by_app.query(app_id, rng, scan_index_forward=False, limit=limit)
+        out = []
+        for m in it:
+            out.append({"to": m.to, "channel": m.channel, "purpose": m.purpose, "template": m.template,
+                        "outcome": m.outcome, "provider_message_id": m.provider_id, "error": m.error,
+                        "sent_at": datetime.fromtimestamp(m.at, tz=timezone.utc)
+                        .isoformat(timespec="milliseconds").replace("+00:00", "Z")})
+        return out
