@@ -54,3 +54,36 @@ def test_dev_routes_do_not_exist_outside_local_mode():
     out = subprocess.run([sys.executable, "-c", "from app import app; print(sorted(app.routes))"],
                          cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
     assert "/1.1/requestSmsCode" in out and "/dev/outbox" not in out
+
+
+def test_captcha_image_loads_with_plain_curl_requests(local_server):
+    h = {"X-LC-Id": KEYS["VERIKIT_APP_ID"], "X-LC-Key": KEYS["VERIKIT_APP_KEY"]}
+    _, _, body = call(local_server + "/1.1/requestCaptcha", headers=h)
+    url = json.loads(body)["captcha_url"]
+    assert url.startswith(local_server + "/1.1/captchaImage/")
+    for accept in (None, "application/json", "*/*", "image/avif,image/webp,image/*,*/*;q=0.8"):
+        import http.client
+        from urllib.parse import urlsplit
+        u = urlsplit(url)
+        conn = http.client.HTTPConnection(u.hostname, u.port, timeout=10)
+        conn.putrequest("GET", f"{u.path}?{u.query}", skip_accept_encoding=True)
+        if accept:
+            conn.putheader("Accept", accept)
+        conn.endheaders()
+        r = conn.getresponse()
+        data = r.read()
+        assert r.status == 200, (accept, data[:200])
+        assert r.getheader("Content-Type") == "image/png" and data[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_json_replies_without_an_accept_header(local_server):
+    import http.client
+    port = int(local_server.rsplit(":", 1)[1])
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    conn.putrequest("POST", "/1.1/verifySmsCode/123456", skip_accept_encoding=True)
+    for k, v in (("X-LC-Id", KEYS["VERIKIT_APP_ID"]), ("X-LC-Key", KEYS["VERIKIT_APP_KEY"]),
+                 ("Content-Type", "application/json"), ("Content-Length", "2")):
+        conn.putheader(k, v)
+    conn.endheaders(b"{}")
+    r = conn.getresponse()
+    assert r.status == 400 and json.loads(r.read())["code"] == 212
