@@ -14,6 +14,12 @@ from .settings import Settings
 from .templates import Template
 
 
+# sort keys of the config table's items, per app
+SETTINGS = "settings"
+TEMPLATE = "template#"
+TEST_NUMBER = "testnumber#"
+
+
 @dataclass(frozen=True)
 class AppConfig:
     settings: Settings = field(default_factory=Settings)

@@ -14,12 +14,11 @@ from chalice import Blueprint
 from .. import wiring
 from ..core import codes, phone, templates
 from ..core.errors import InvalidRequest
-from ..store.config import TEMPLATE, TEST_NUMBER
+from ..core.config import TEMPLATE, TEST_NUMBER
 from .http import json_object
 from .leancloud.common import ROUTE, LCError, lc_view, ok
 
 bp = Blueprint(__name__)
-ROUTE = {**ROUTE}
 
 
 def _app():

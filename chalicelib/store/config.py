@@ -11,15 +11,12 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from ..core.config import AppConfig, settings_from_env
+from ..core.config import SETTINGS, TEMPLATE, TEST_NUMBER, AppConfig, settings_from_env
 from ..core.errors import Conflict
 from ..core.settings import Settings
 from ..core.templates import Template
 from .base import BaseMeta, table_name
 
-SETTINGS = "settings"
-TEMPLATE = "template#"
-TEST_NUMBER = "testnumber#"
 
 
 class ConfigModel(Model):
