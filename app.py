@@ -6,6 +6,7 @@ from chalicelib.dialects import admin
 from chalicelib.dialects.http import BINARY_TYPES, accept_anything
 from chalicelib.dialects.leancloud import captcha as leancloud_captcha
 from chalicelib.dialects.leancloud import sms as leancloud_sms
+from chalicelib.dialects.leancloud import users as leancloud_users
 
 app = Chalice(app_name="verikit")
 app.api.binary_types = BINARY_TYPES
@@ -13,6 +14,7 @@ app.register_middleware(accept_anything, "http")
 
 app.register_blueprint(leancloud_sms.bp)
 app.register_blueprint(leancloud_captcha.bp)
+app.register_blueprint(leancloud_users.bp)
 app.register_blueprint(admin.bp)
 
 if runtime.local_mode():

@@ -12,6 +12,7 @@ from . import runtime
 
 _lock = threading.Lock()
 _service = None
+_accounts = None
 _outbox = None
 
 
@@ -31,6 +32,26 @@ def service():
             if _service is None:
                 _service = _build()
     return _service
+
+
+def accounts():
+    """The user system, over the same OTP service."""
+    global _accounts
+    if _accounts is None:
+        otp = service()
+        with _lock:
+            if _accounts is None:
+                from . import log
+                from .core.accounts import AccountService
+                from .core.passwords import Argon2Hasher
+                from .store.counters import DynamoLimiter
+                from .store.users import DynamoUserStore
+
+                _accounts = AccountService(
+                    users=DynamoUserStore(), otp=otp, limiter=DynamoLimiter(), hasher=Argon2Hasher(),
+                    config=otp.config, secret=otp.secret, clock=otp.clock,
+                    on_error=lambda what, exc: log.event(event=what, outcome=getattr(exc, "kind", "error")))
+    return _accounts
 
 
 def config():
@@ -74,8 +95,9 @@ def _build():
 
 def reset() -> None:
     """Drop the built service (tests that change the environment)."""
-    global _service, _outbox
+    global _service, _accounts, _outbox
     _service = None
+    _accounts = None
     _outbox = None
 
 

@@ -29,9 +29,20 @@ def looks_like_code(code: object) -> bool:
     return isinstance(code, str) and 4 <= len(code) <= 10 and code.isascii() and code.isdigit()
 
 
-def code_key(app_id: str, purpose: str, target: str) -> str:
-    """One live code per (app, purpose, target): a new one replaces the old."""
-    return f"{app_id}#{purpose}#{target}"
+def code_key(app_id: str, purpose: str, target: str, subject: Optional[str] = None) -> str:
+    """One live code per (app, purpose, target): a new one replaces the old. A code bound
+    to a subject (change_phone: the user) lives under the subject too, so it verifies only
+    for that user and that number."""
+    return f"{app_id}#{purpose}#{subject}/{target}" if subject else f"{app_id}#{purpose}#{target}"
+
+
+def lookup_key(app_id: str, purpose: str, lookup_hash: str) -> str:
+    """Where a code found by the code alone is indexed: unique per app and purpose."""
+    return f"@lookup#{app_id}#{purpose}#{lookup_hash}"
+
+
+class Collision(Exception):
+    """A live code of the same purpose already has this value: draw another."""
 
 
 @dataclass(frozen=True)
@@ -47,7 +58,7 @@ class CodeRecord:
     created_at: int
     expires_at: int
     max_attempts: int
-    lookup_hash: Optional[str] = None  # set for purposes found by the code alone
+    lookup_key: Optional[str] = None  # set for purposes found by the code alone
 
 
 @dataclass(frozen=True)

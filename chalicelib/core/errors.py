@@ -59,3 +59,69 @@ class Conflict(VerikitError):
     """Too much contention on one item; the caller may retry."""
 
     kind = "conflict"
+
+
+# ---- the user system ---------------------------------------------------------------------
+
+class MissingField(VerikitError):
+    """A required field is absent: ``field`` is username, password or phone."""
+
+    kind = "missing_field"
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message, field=field)
+        self.field = field
+
+
+class Taken(VerikitError):
+    """A unique field (username, phone, email) already belongs to another user."""
+
+    kind = "taken"
+
+    def __init__(self, message: str, field: str):
+        super().__init__(message, field=field)
+        self.field = field
+
+
+class UserNotFound(VerikitError):
+    """No user has this username, id or email."""
+
+    kind = "user_not_found"
+
+
+class PhoneNotFound(VerikitError):
+    """No user has this phone number (only said where the app allows saying it)."""
+
+    kind = "phone_not_found"
+
+
+class BadCredentials(VerikitError):
+    """Username (or phone, or email) and password do not match."""
+
+    kind = "bad_credentials"
+
+
+class PhoneNotVerified(VerikitError):
+    kind = "phone_not_verified"
+
+
+class LockedOut(VerikitError):
+    """Too many failed logins for this user; try again after ``retry_after`` seconds."""
+
+    kind = "locked_out"
+
+    def __init__(self, message: str, retry_after: int):
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
+class SessionRequired(VerikitError):
+    """The call needs the user's own session (or the master key)."""
+
+    kind = "session_required"
+
+
+class InvalidSession(VerikitError):
+    """The session token is unknown, expired or revoked."""
+
+    kind = "invalid_session"

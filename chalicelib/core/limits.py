@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from typing import Optional
+from typing import Optional, Protocol
 
 from .settings import Settings
 
@@ -56,3 +56,29 @@ def plan_send(app_id: str, target: str, client_ip: Optional[str], s: Settings, n
     if s.per_app_daily:
         plan.append(Charge("app_daily", f"ad#{app_id}#{_day(now)}", s.per_app_daily, day_end))
     return plan
+
+
+def login_failures(app_id: str, user_id: str, s: Settings, now: int) -> Charge:
+    """Every login attempt for a user is charged *before* its password or code is checked
+    and the counter is cleared on success, so at most ``login_max_failures`` wrong tries fit
+    in one window however many run at once."""
+    window = s.login_lockout_minutes * 60
+    start = now - now % window
+    return Charge("login_failures", f"lf#{app_id}#{user_id}#{start}", s.login_max_failures, start + window)
+
+
+def code_only_attempts(app_id: str, client_ip: Optional[str], s: Settings, now: int) -> list:
+    """Attempts to verify a code by the code alone, per client IP and hour."""
+    if not client_ip:
+        return []
+    hour_end = now - now % HOUR + HOUR
+    return [Charge("code_only_ip_hourly", f"co#{app_id}#{client_ip}#{_hour(now)}",
+                   s.code_only_per_ip_hourly, hour_end)]
+
+
+class Limiter(Protocol):
+    def charge(self, charges: list, now: int) -> None:
+        """Charge every counter atomically, or raise RateLimited naming the one that refused."""
+
+    def clear(self, charge: Charge) -> None:
+        """Forget a counter (a successful login clears the user's failures)."""

@@ -13,7 +13,7 @@ from . import codes, limits, messages, phone, purposes
 from .clock import SystemClock
 from .codes import CodeRecord, StoredCode
 from .config import ConfigProvider
-from .errors import FeatureDisabled, InvalidCode, InvalidRequest, RateLimited, SendFailed
+from .errors import Conflict, FeatureDisabled, InvalidCode, InvalidRequest, RateLimited, SendFailed
 from .settings import Settings
 
 
@@ -32,6 +32,9 @@ class CodeStore(Protocol):
 
     def count_failure(self, key: str, code_hash: str) -> None:
         """Count one wrong guess against the code whose hash is ``code_hash``."""
+
+    def find(self, lookup_key: str, now: int) -> Optional[tuple]:
+        """(code key, target) of the live code indexed under ``lookup_key``, if any."""
 
     def discard(self, key: str, code_hash: str) -> None:
         """Delete the code if it is still the one with ``code_hash``."""
@@ -63,7 +66,7 @@ class LogEntry:
     channel: str
     purpose: str
     template: str
-    outcome: str       # sent | failed | rate_limited | test_number
+    outcome: str       # sent | failed | rate_limited | test_number | suppressed
     at: float
     retention_days: int
     provider_id: str = ""
@@ -96,6 +99,11 @@ class SendRequest:
     variables: Mapping[str, object] = field(default_factory=dict)
     sign: Optional[str] = None
     validate_token: Optional[str] = None
+    # change_phone: the code is bound to this user as well as to the number
+    subject: Optional[str] = None
+    # False: validate and charge the limits like a send, but send nothing and issue no code
+    # (enumeration protection answers unknown numbers this way)
+    deliver: bool = True
 
 
 @dataclass(frozen=True)
@@ -153,20 +161,34 @@ class OTPService:
             self.log.record(LogEntry(**entry, outcome="test_number", at=self.clock.now()))
             return SendResult(to=to.e164, expires_at=now + ttl * 60 if issues_code else None, message_id="")
 
-        key = codes.code_key(req.app_id, purpose.name, to.e164)
+        charges = limits.plan_send(req.app_id, to.e164, req.client_ip, s, now)
+        if not req.deliver:
+            # enumeration protection: charge the limits as a real send would, send nothing
+            self.store.issue(None, charges, now)
+            self.log.record(LogEntry(**entry, outcome="suppressed", at=self.clock.now()))
+            return SendResult(to=to.e164, expires_at=None, message_id="")
+        key = codes.code_key(req.app_id, purpose.name, to.e164, req.subject)
         record = None
-        if issues_code:
-            record = CodeRecord(
-                key=key, app_id=req.app_id, purpose=purpose.name, target=to.e164,
-                channel=req.channel, code_hash=self._hash(req.app_id, purpose.name, to.e164, code),
-                created_at=now, expires_at=now + ttl * 60, max_attempts=s.max_attempts,
-                lookup_hash=self._lookup_hash(req.app_id, purpose.name, code) if purpose.lookup_by_code else None,
-            )
-        try:
-            self.store.issue(record, limits.plan_send(req.app_id, to.e164, req.client_ip, s, now), now)
-        except RateLimited as e:
-            self.log.record(LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
-            raise
+        for _ in range(8):  # re-draw when a code found by value alone collides (rare)
+            if issues_code:
+                record = CodeRecord(
+                    key=key, app_id=req.app_id, purpose=purpose.name, target=to.e164,
+                    channel=req.channel, code_hash=self._hash(req.app_id, purpose.name, to.e164, code, req.subject),
+                    created_at=now, expires_at=now + ttl * 60, max_attempts=s.max_attempts,
+                    lookup_key=codes.lookup_key(req.app_id, purpose.name, self._lookup_hash(req.app_id, purpose.name, code))
+                    if purpose.lookup_by_code else None,
+                )
+            try:
+                self.store.issue(record, charges, now)
+                break
+            except codes.Collision:
+                code = codes.generate(s.code_length)
+                body = self._body(req, template, code, ttl, locale, s)
+            except RateLimited as e:
+                self.log.record(LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
+                raise
+        else:
+            raise Conflict("could not draw a unique code; try again")
         try:
             message_id = channel.send(OutgoingMessage(
                 channel=req.channel, to=to.e164, body=body, purpose=purpose.name,
@@ -195,13 +217,20 @@ class OTPService:
         return messages.sms_text(purpose.message, code, ttl, name=name, op=req.op or "", locale=locale)
 
     # -- verify --
-    def verify(self, app_id: str, raw_phone: object, code: object, purpose: str = "sms") -> str:
+    def verify(self, app_id: str, raw_phone: object, code: object, purpose: str = "sms",
+               subject: Optional[str] = None) -> str:
         """Consume ``code`` for ``raw_phone``; return the E.164 number or raise InvalidCode."""
+        return self.verify_any(app_id, raw_phone, code, (purpose,), subject)
+
+    def verify_any(self, app_id: str, raw_phone: object, code: object, accepted: tuple,
+                   subject: Optional[str] = None) -> str:
+        """Consume ``code`` if it is the live code of one of the ``accepted`` purposes for
+        the number (tried in order; a wrong guess counts against the first live code)."""
         cfg = self.config.get(app_id)
         s = cfg.settings
-        if not s.sms_enabled and purpose == purposes.GENERIC.name:
+        if not s.sms_enabled and purposes.GENERIC.name in accepted and len(accepted) == 1:
             raise FeatureDisabled("SMS verification codes are disabled for this app")
-        p = purposes.get(purpose)
+        ps = [purposes.get(p) for p in accepted]
         # verification is not sending: a number whose region left the allowlist can still
         # spend a code it already has
         to = phone.normalise(raw_phone, s.default_region, ("*",))
@@ -212,13 +241,40 @@ class OTPService:
             if codes.same(fixed, self.test_code_hash(app_id, to.e164, code)):
                 return to.e164
             raise InvalidCode("invalid verification code")
-        key = codes.code_key(app_id, p.name, to.e164)
-        presented = self._hash(app_id, p.name, to.e164, code)
         now = int(self.clock.now())
+        for p in ps:
+            key = codes.code_key(app_id, p.name, to.e164, subject)
+            if self._attempt(key, self._hash(app_id, p.name, to.e164, code, subject), now) != "missing":
+                return to.e164
+        raise InvalidCode("invalid verification code")
+
+    def verify_by_code(self, app_id: str, code: object, purpose: str, client_ip: Optional[str]) -> str:
+        """Consume a code of a ``lookup_by_code`` purpose found by its value alone; return
+        its number. Such guesses cannot count against one code, so they are capped per IP."""
+        s = self.config.get(app_id).settings
+        p = purposes.get(purpose)
+        if not p.lookup_by_code:
+            raise InvalidRequest(f"codes for {purpose} need the phone number")
+        now = int(self.clock.now())
+        self.store.issue(None, limits.code_only_attempts(app_id, client_ip, s, now), now)
+        if not codes.looks_like_code(code):
+            raise InvalidCode("invalid verification code")
+        found = self.store.find(codes.lookup_key(app_id, p.name, self._lookup_hash(app_id, p.name, code)), now)
+        if found is None:
+            raise InvalidCode("invalid verification code")
+        key, target = found
+        if self._attempt(key, self._hash(app_id, p.name, target, code), now) != "ok":
+            raise InvalidCode("invalid verification code")
+        return target
+
+    def _attempt(self, key: str, presented: str, now: int) -> str:
+        """"ok" (consumed), "missing" (no code under key) or raise InvalidCode."""
         state = self.store.consume(key, presented, now)
         if state is None:
-            return to.e164
-        if state is not MISSING and state.refusal(presented, now) == "mismatch":
+            return "ok"
+        if state is MISSING:
+            return "missing"
+        if state.refusal(presented, now) == "mismatch":
             self.store.count_failure(key, state.code_hash)
         raise InvalidCode("invalid verification code")
 
@@ -234,7 +290,9 @@ class OTPService:
         return codes.keyed_hash(self.secret, "log", app_id, e164)[:32]
 
     # -- helpers --
-    def _hash(self, app_id: str, purpose: str, target: str, code: str) -> str:
+    def _hash(self, app_id: str, purpose: str, target: str, code: str, subject: Optional[str] = None) -> str:
+        if subject:
+            return codes.keyed_hash(self.secret, "code", app_id, purpose, subject, target, code)
         return codes.keyed_hash(self.secret, "code", app_id, purpose, target, code)
 
     def _lookup_hash(self, app_id: str, purpose: str, code: str) -> str:

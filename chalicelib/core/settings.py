@@ -54,6 +54,15 @@ class Settings:
     allow_sms_login: bool = True
     # request routes answer alike whether or not a user has the number
     enumeration_protection: bool = True
+    # logins: wrong passwords and wrong codes for one user, then 219 until the window ends
+    login_max_failures: int = field(default=5, metadata=_rng(1, 100))
+    login_lockout_minutes: int = field(default=15, metadata=_rng(1, 1440))
+    # codes verified by the code alone (verifyMobilePhone, resetPasswordBySmsCode without a
+    # number) cannot count guesses against one code: cap such attempts per client IP
+    code_only_per_ip_hourly: int = field(default=30, metadata=_rng(1, 100000))
+    # sessions: 0 keeps them until revoked (LeanCloud's behaviour)
+    session_ttl_days: int = field(default=0, metadata=_rng(0, 3650))
+    password_min_length: int = field(default=6, metadata=_rng(1, 128))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "Settings | None" = None) -> "Settings":

@@ -10,5 +10,6 @@ def all_models():
     from .config import ConfigModel
     from .counters import CounterModel
     from .sendlog import SendLogModel
+    from .users import UserModel
 
-    return [CodeModel, CounterModel, ConfigModel, SendLogModel]
+    return [CodeModel, CounterModel, ConfigModel, SendLogModel, UserModel]

@@ -46,3 +46,41 @@ def connection() -> Connection:
                            max_retry_attempts=BaseMeta.max_retry_attempts,
                            max_pool_connections=BaseMeta.max_pool_connections)
     return _conn
+
+
+class Cancelled(Exception):
+    """A transaction was cancelled: ``failed`` holds the tags of the operations whose
+    condition failed; ``conflict`` is true when another transaction got in the way."""
+
+    def __init__(self, failed: set, conflict: bool):
+        super().__init__(f"transaction cancelled: failed={sorted(failed)} conflict={conflict}")
+        self.failed, self.conflict = failed, conflict
+
+
+def transact(ops: list) -> None:
+    """One ``TransactWriteItems`` of ``(tag, kind, kwargs)`` in the given order, where kind
+    is Put, Update, Delete or ConditionCheck and kwargs come from pynamodb's
+    ``get_*_kwargs`` helpers. Cancellation reasons are mapped back to the tags."""
+    client = connection().client
+    items = [{kind: kwargs} for _, kind, kwargs in ops]
+    try:
+        client.transact_write_items(TransactItems=items)
+    except client.exceptions.TransactionCanceledException as e:
+        reasons = e.response.get("CancellationReasons") or []
+        failed = {tag for (tag, _, _), r in zip(ops, reasons) if r.get("Code") == "ConditionalCheckFailed"}
+        conflict = any(r.get("Code") == "TransactionConflict" for r in reasons)
+        if not failed and not conflict:
+            raise
+        raise Cancelled(failed, conflict) from None
+
+
+def put_kwargs(item, condition=None) -> dict:
+    return item.get_save_kwargs_from_instance(condition=condition)
+
+
+def update_kwargs(item, actions, condition=None) -> dict:
+    return item.get_update_kwargs_from_instance(actions=actions, condition=condition)
+
+
+def delete_kwargs(item, condition=None) -> dict:
+    return item.get_delete_kwargs_from_instance(condition=condition)

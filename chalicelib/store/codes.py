@@ -1,4 +1,10 @@
-"""The codes table: one live code per (app, purpose, target), stored as a keyed hash."""
+"""The codes table: one live code per (app, purpose, target), stored as a keyed hash.
+
+Codes of the purposes that are verified by the code alone (``lookup_by_code``) also get a
+lookup item keyed by a keyed hash of the code, written in the same transaction under a
+condition that no other live code of that purpose holds the value. So the code alone
+finds its target with one consistent read, and two live codes never share a value.
+"""
 from __future__ import annotations
 
 import random
@@ -7,30 +13,18 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, TransactWriteError, UpdateError
-from pynamodb.indexes import GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
-from ..core.codes import CodeRecord, StoredCode
+from ..core.codes import CodeRecord, Collision, StoredCode
 from ..core.errors import Conflict, RateLimited
 from ..core.service import MISSING
-from .base import BaseMeta, connection, table_name
+from .base import BaseMeta, Cancelled, put_kwargs, table_name, transact, update_kwargs
 from .counters import CounterModel, charge_update
 
 # a consumed or dead code is kept a while for audit, then DynamoDB removes it
 KEEP_AFTER_EXPIRY = 24 * 3600
 TXN_RETRIES = 4
-
-
-class LookupIndex(GlobalSecondaryIndex):
-    """Finds a live code by its keyed hash, for purposes verified by the code alone."""
-
-    class Meta:
-        index_name = "by_lookup"
-        projection = KeysOnlyProjection()
-
-    lookup = UnicodeAttribute(hash_key=True)
 
 
 class CodeModel(Model):
@@ -43,14 +37,25 @@ class CodeModel(Model):
     target = UnicodeAttribute()
     channel = UnicodeAttribute()
     code_hash = UnicodeAttribute()
-    lookup = UnicodeAttribute(null=True)
     created_at = NumberAttribute()
     expires_at = NumberAttribute()
     attempts = NumberAttribute(default=0)
     max_attempts = NumberAttribute()
     consumed_at = NumberAttribute(null=True)
     ttl = TTLAttribute(null=True)
-    by_lookup = LookupIndex()
+
+
+class LookupModel(Model):
+    """A lookup item in the codes table (``pk`` starts with ``@lookup#``)."""
+
+    class Meta(BaseMeta):
+        table_name = table_name("codes")
+
+    pk = UnicodeAttribute(hash_key=True)
+    code_key = UnicodeAttribute()
+    target = UnicodeAttribute()
+    expires_at = NumberAttribute()
+    ttl = TTLAttribute(null=True)
 
 
 def _state(raw: Optional[dict]) -> StoredCode:
@@ -62,40 +67,57 @@ def _state(raw: Optional[dict]) -> StoredCode:
                       consumed=item.consumed_at is not None)
 
 
+def _ttl(expires_at: int) -> datetime:
+    return datetime.fromtimestamp(expires_at + KEEP_AFTER_EXPIRY, tz=timezone.utc)
+
+
 class DynamoCodeStore:
     """``CodeStore`` over DynamoDB. Every rule is a condition on a write."""
 
     def issue(self, record: Optional[CodeRecord], charges: list, now: int) -> None:
-        item = None if record is None else CodeModel(
-            record.key, app_id=record.app_id, purpose=record.purpose, target=record.target,
-            channel=record.channel, code_hash=record.code_hash, lookup=record.lookup_hash,
-            created_at=record.created_at, expires_at=record.expires_at, attempts=0,
-            max_attempts=record.max_attempts,
-            ttl=datetime.fromtimestamp(record.expires_at + KEEP_AFTER_EXPIRY, tz=timezone.utc),
-        )
-        if item is None and not charges:
+        ops = []
+        if record is not None:
+            item = CodeModel(
+                record.key, app_id=record.app_id, purpose=record.purpose, target=record.target,
+                channel=record.channel, code_hash=record.code_hash, created_at=record.created_at,
+                expires_at=record.expires_at, attempts=0, max_attempts=record.max_attempts,
+                ttl=_ttl(record.expires_at))
+            ops.append(("code", "Put", put_kwargs(item)))  # replaces the previous code (attempts reset)
+            if record.lookup_key:
+                lookup = LookupModel(record.lookup_key, code_key=record.key, target=record.target,
+                                     expires_at=record.expires_at, ttl=_ttl(record.expires_at))
+                free = (LookupModel.pk.does_not_exist() | (LookupModel.expires_at <= now)
+                        | (LookupModel.code_key == record.key))
+                ops.append(("lookup", "Put", put_kwargs(lookup, free)))
+        for i, charge in enumerate(charges):
+            actions, condition = charge_update(charge, now)
+            ops.append((i, "Update", update_kwargs(CounterModel(charge.key), actions, condition)))
+        if not ops:
             return
         for attempt in range(TXN_RETRIES):
             try:
-                with TransactWrite(connection=connection()) as tx:
-                    if item is not None:
-                        tx.save(item)  # replaces the previous code for this key (attempts reset)
-                    for charge in charges:
-                        actions, condition = charge_update(charge, now)
-                        tx.update(CounterModel(charge.key), actions=actions, condition=condition)
+                transact(ops)
                 return
-            except TransactWriteError as e:
-                # pynamodb sends puts before updates: the code first, then the charges
-                reasons = (e.cancellation_reasons or [])[1 if item is not None else 0:]
-                for charge, reason in zip(charges, reasons):
-                    if reason is not None and reason.code == "ConditionalCheckFailed":
-                        raise RateLimited(f"rate limit reached: {charge.name}", charge.name,
-                                          charge.retry_after(now)) from None
-                if any(r is not None and r.code == "TransactionConflict" for r in e.cancellation_reasons or []):
-                    time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-                    continue
-                raise
+            except Cancelled as e:
+                refused = sorted(t for t in e.failed if isinstance(t, int))
+                if refused:
+                    charge = charges[refused[0]]
+                    raise RateLimited(f"rate limit reached: {charge.name}", charge.name,
+                                      charge.retry_after(now)) from None
+                if "lookup" in e.failed:
+                    raise Collision() from None
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
         raise Conflict("too many concurrent requests for this number; try again")
+
+    def find(self, lookup_key: str, now: int) -> Optional[tuple]:
+        """(code key, target) of the live code indexed under ``lookup_key``, if any."""
+        try:
+            item = LookupModel.get(lookup_key, consistent_read=True)
+        except LookupModel.DoesNotExist:
+            return None
+        if int(item.expires_at) <= now:  # DynamoDB deletes expired items late
+            return None
+        return item.code_key, item.target
 
     def consume(self, key: str, code_hash: str, now: int) -> Optional[StoredCode]:
         conn = CodeModel._get_connection()

@@ -36,3 +36,48 @@ def charge_update(charge, now: int):
         actions = [CounterModel.n.add(1), CounterModel.ttl.set(expire)]
         condition = CounterModel.n.does_not_exist() | (CounterModel.n < charge.limit)
     return actions, condition
+
+
+class DynamoLimiter:
+    """``core.limits.Limiter`` over the counters table: one conditional write per charge
+    (a transaction when there are several), never a read."""
+
+    def charge(self, charges: list, now: int) -> None:
+        from ..core.errors import RateLimited
+        from .base import Cancelled, transact, update_kwargs
+
+        if not charges:
+            return
+        ops = []
+        for i, c in enumerate(charges):
+            actions, condition = charge_update(c, now)
+            ops.append((i, "Update", update_kwargs(CounterModel(c.key), actions, condition)))
+        for attempt in range(4):
+            try:
+                if len(ops) == 1:
+                    self._single(ops[0][2])
+                else:
+                    transact(ops)
+                return
+            except Cancelled as e:
+                if e.failed:
+                    c = charges[min(e.failed)]
+                    raise RateLimited(f"rate limit reached: {c.name}", c.name, c.retry_after(now)) from None
+                import random
+                import time
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+        from ..core.errors import Conflict
+        raise Conflict("too many concurrent requests; try again")
+
+    @staticmethod
+    def _single(kwargs: dict) -> None:
+        from .base import Cancelled
+
+        client = CounterModel._get_connection().connection.client
+        try:
+            client.update_item(**kwargs)
+        except client.exceptions.ConditionalCheckFailedException:
+            raise Cancelled({0}, False) from None
+
+    def clear(self, charge) -> None:
+        CounterModel(charge.key).delete()

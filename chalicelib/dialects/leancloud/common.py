@@ -44,7 +44,20 @@ _KINDS = {
     E.Conflict: (503, 1),
     CaptchaRequired: (403, 1),
     CaptchaInvalid: (400, 1),
+    E.UserNotFound: (400, 211),
+    E.PhoneNotFound: (400, 213),
+    E.BadCredentials: (400, 210),
+    E.PhoneNotVerified: (400, 215),
+    E.LockedOut: (429, 219),
+    E.SessionRequired: (403, 206),
+    E.InvalidSession: (401, 211),
 }
+
+# fields of MissingField / Taken -> LeanCloud code
+_MISSING = {"username": 200, "password": 201, "phone": 212}
+_TAKEN = {"username": 202, "email": 203, "phone": 214}
+_LIMIT_MESSAGES = {"code_only_ip_hourly": "Too many verification attempts from this address",
+                   "login_failures": "Too many failed logins"}
 
 
 def error_response(exc: Exception) -> Response:
@@ -52,12 +65,19 @@ def error_response(exc: Exception) -> Response:
         return _resp(exc.status, exc.code, exc.message, exc.headers)
     if isinstance(exc, BadBody):
         return _resp(400, 107, f"Malformed json object. A json dictionary is expected ({exc}).")
+    if isinstance(exc, E.MissingField):
+        return _resp(400, _MISSING.get(exc.field, 1), exc.message)
+    if isinstance(exc, E.Taken):
+        return _resp(400, _TAKEN.get(exc.field, 1), exc.message)
     for cls, (status, code) in _KINDS.items():
         if isinstance(exc, cls):
             headers = {}
             if isinstance(exc, E.RateLimited):
                 headers["Retry-After"] = str(exc.retry_after)
-                return _resp(status, code, f"SMS sent too frequently ({exc.limit}); retry in {exc.retry_after} s.", headers)
+                what = _LIMIT_MESSAGES.get(exc.limit, "SMS sent too frequently")
+                return _resp(status, code, f"{what} ({exc.limit}); retry in {exc.retry_after} s.", headers)
+            if isinstance(exc, E.LockedOut):
+                headers["Retry-After"] = str(exc.retry_after)
             return _resp(status, code, exc.message, headers)
     log.event(logging.ERROR, error="unhandled", type=type(exc).__name__)
     logging.getLogger("verikit").exception("unhandled error")

@@ -1,0 +1,290 @@
+"""LeanCloud's user system (``_User``): sign-up, login, sessions, phone verification,
+phone change and password reset, as both official SDKs call them (see
+``shared/specs/leancloud.md``). Translation only: the rules live in ``core.accounts``."""
+from __future__ import annotations
+
+import time
+
+from chalice import Blueprint
+
+from ... import wiring
+from ...core import errors as E
+from ...core.accounts import DELETE
+from ..http import client_ip, json_object
+from .common import LCError, ROUTE, lc_view, ok, optional_int, optional_str, required_phone
+
+bp = Blueprint(__name__)
+
+# body fields with a meaning of their own; the rest are the app's custom fields
+WIRE = {"username": "username", "password": "password", "mobilePhoneNumber": "phone", "email": "email",
+        "mobilePhoneVerified": "phone_verified", "emailVerified": "email_verified"}
+# sent back by SDKs or computed by the server: never stored from a request
+IGNORED = {"objectId", "createdAt", "updatedAt", "sessionToken", "ACL", "className", "__type", "smsCode"}
+
+
+def iso(ms: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
+
+
+def user_json(user, token: str | None = None, private: bool = True) -> dict:
+    """A user as LeanCloud returns it; phone and email only to the user itself or master."""
+    out = dict(user.custom)
+    out.update(objectId=user.object_id, username=user.username, createdAt=iso(user.created_at),
+               updatedAt=iso(user.updated_at), mobilePhoneVerified=user.phone_verified,
+               emailVerified=user.email_verified)
+    if private:
+        if user.phone:
+            out["mobilePhoneNumber"] = user.phone
+        if user.email:
+            out["email"] = user.email
+    if token:
+        out["sessionToken"] = token
+    return out
+
+
+def changes_of(body: dict) -> dict:
+    """Request fields as core changes; ``{"__op": "Delete"}`` removes a field."""
+    changes, custom = {}, {}
+    for key, value in body.items():
+        if key in IGNORED:
+            continue
+        if key == "authData":
+            raise E.InvalidRequest("authData (third-party login) is not supported")
+        if isinstance(value, dict) and "__op" in value:
+            if value.get("__op") != "Delete":
+                raise E.InvalidRequest(f"operation {value.get('__op')!r} is not supported on _User")
+            value = DELETE
+        if key in WIRE:
+            changes[WIRE[key]] = value
+        else:
+            custom[key] = value
+    if custom:
+        changes["custom"] = custom
+    return changes
+
+
+def session_token(request) -> str | None:
+    return request.headers.get("x-lc-session") or (request.query_params or {}).get("session_token")
+
+
+def current(request, required: bool = True):
+    """(user, session) of the request's session token; (None, None) if none and not required."""
+    token = session_token(request)
+    if not token:
+        if required:
+            raise E.SessionRequired("A session token is required (X-LC-Session).")
+        return None, None
+    return wiring.accounts().resolve(wiring.app_id(), token)
+
+
+def _as_str(value):
+    if value is not None and not isinstance(value, str):
+        raise E.InvalidRequest("expected a string")
+    return value
+
+
+# ---- sign-up and login ---------------------------------------------------------------------
+
+def _signup(request):
+    body = json_object(request)
+    changes = changes_of(body)
+    if {"phone_verified", "email_verified"} & set(changes):
+        raise E.InvalidRequest("mobilePhoneVerified and emailVerified cannot be set at sign-up")
+    custom = changes.get("custom", {})
+    if any(v is DELETE for v in custom.values()):
+        raise E.InvalidRequest("nothing to delete at sign-up")
+    user, token = wiring.accounts().signup(
+        wiring.app_id(), changes.get("username"), changes.get("password"), changes.get("phone"),
+        changes.get("email"), custom, client_ip(request))
+    resp = user_json(user, token)
+    return ok(resp, status=201)
+
+
+@bp.route("/1.1/users", methods=["POST"], **ROUTE)
+@lc_view(bp, "signUp")
+def sign_up(request, role):
+    return _signup(request)
+
+
+@bp.route("/1.1/classes/_User", methods=["POST"], **ROUTE)
+@lc_view(bp, "signUp")
+def sign_up_class(request, role):
+    return _signup(request)
+
+
+@bp.route("/1.1/login", methods=["POST"], **ROUTE)
+@lc_view(bp, "login")
+def login(request, role):
+    body = json_object(request)
+    accounts, app_id = wiring.accounts(), wiring.app_id()
+    password, sms_code = body.get("password"), body.get("smsCode")
+    if body.get("username") not in (None, ""):
+        user, token = accounts.login_password(app_id, "username", body["username"], password)
+    elif body.get("mobilePhoneNumber") not in (None, ""):
+        if sms_code not in (None, "") and password in (None, ""):
+            user, token = accounts.login_sms(app_id, body["mobilePhoneNumber"], sms_code)
+        else:
+            user, token = accounts.login_password(app_id, "phone", body["mobilePhoneNumber"], password)
+    elif body.get("email") not in (None, ""):
+        user, token = accounts.login_password(app_id, "email", _as_str(body["email"]), password)
+    else:
+        raise E.MissingField("A username, mobilePhoneNumber or email is required.", "username")
+    return ok(user_json(user, token))
+
+
+@bp.route("/1.1/usersByMobilePhone", methods=["POST"], **ROUTE)
+@lc_view(bp, "usersByMobilePhone")
+def users_by_mobile_phone(request, role):
+    body = json_object(request)
+    phone = required_phone(body)
+    changes = changes_of({k: v for k, v in body.items() if k != "mobilePhoneNumber"})
+    if {"phone_verified", "email_verified", "email"} & set(changes):
+        raise E.InvalidRequest("only username, password and custom fields may accompany usersByMobilePhone")
+    user, token, created = wiring.accounts().signup_or_login_by_phone(
+        wiring.app_id(), phone, body.get("smsCode"), changes.get("username"), changes.get("password"),
+        changes.get("custom"), client_ip(request))
+    return ok(user_json(user, token), status=201 if created else 200)
+
+
+# ---- the current user ----------------------------------------------------------------------
+
+@bp.route("/1.1/users/me", methods=["GET"], **ROUTE)
+@lc_view(bp, "usersMe")
+def users_me(request, role):
+    user, _ = current(request)
+    return ok(user_json(user, session_token(request)))
+
+
+def _get(request, role, object_id):
+    try:
+        user = wiring.accounts().get_user(wiring.app_id(), object_id)
+    except E.UserNotFound:
+        raise LCError(404, 211, "Could not find user.") from None
+    me, _ = _optional_session(request)
+    return ok(user_json(user, private=role == "master" or (me is not None and me.object_id == user.object_id)))
+
+
+def _optional_session(request):
+    """The session user if the token is valid; a stale token on a read is no error."""
+    try:
+        return current(request, required=False)
+    except E.InvalidSession:
+        return None, None
+
+
+@bp.route("/1.1/users/{object_id}", methods=["GET"], **ROUTE)
+@lc_view(bp, "getUser")
+def get_user(request, role, object_id):
+    return _get(request, role, object_id)
+
+
+@bp.route("/1.1/classes/_User/{object_id}", methods=["GET"], **ROUTE)
+@lc_view(bp, "getUser")
+def get_user_class(request, role, object_id):
+    return _get(request, role, object_id)
+
+
+def _put(request, role, object_id):
+    body = json_object(request)
+    master = role == "master"
+    me, session = current(request, required=not master) if not master else _optional_session(request)
+    user = wiring.accounts().update_user(wiring.app_id(), object_id, changes_of(body), me, session,
+                                         master=master, client_ip=client_ip(request))
+    return ok({"objectId": user.object_id, "updatedAt": iso(user.updated_at)})
+
+
+@bp.route("/1.1/users/{object_id}", methods=["PUT"], **ROUTE)
+@lc_view(bp, "updateUser")
+def update_user(request, role, object_id):
+    return _put(request, role, object_id)
+
+
+@bp.route("/1.1/classes/_User/{object_id}", methods=["PUT"], **ROUTE)
+@lc_view(bp, "updateUser")
+def update_user_class(request, role, object_id):
+    return _put(request, role, object_id)
+
+
+@bp.route("/1.1/users/{object_id}/updatePassword", methods=["PUT"], **ROUTE)
+@lc_view(bp, "updatePassword")
+def update_password(request, role, object_id):
+    body = json_object(request)
+    me, session = current(request)
+    if me.object_id != object_id:
+        raise E.SessionRequired("The user cannot be altered by a client without the session.")
+    user = wiring.accounts().update_password(wiring.app_id(), me, session, body.get("old_password"),
+                                             body.get("new_password"))
+    return ok(user_json(user, session_token(request)))
+
+
+@bp.route("/1.1/users/{object_id}/refreshSessionToken", methods=["PUT"], **ROUTE)
+@lc_view(bp, "refreshSessionToken")
+def refresh_session_token(request, role, object_id):
+    master = role == "master"
+    me, _ = current(request, required=not master) if not master else _optional_session(request)
+    user, token = wiring.accounts().refresh_session(wiring.app_id(), object_id, me, master=master)
+    return ok(user_json(user, token))
+
+
+# ---- codes for users -----------------------------------------------------------------------
+
+def _request(request, send):
+    body = json_object(request)
+    send(wiring.app_id(), required_phone(body), client_ip=client_ip(request),
+         validate_token=optional_str(body, "validate_token", 100))
+    return ok()
+
+
+@bp.route("/1.1/requestLoginSmsCode", methods=["POST"], **ROUTE)
+@lc_view(bp, "requestLoginSmsCode")
+def request_login_sms_code(request, role):
+    return _request(request, wiring.accounts().request_login_code)
+
+
+@bp.route("/1.1/requestMobilePhoneVerify", methods=["POST"], **ROUTE)
+@lc_view(bp, "requestMobilePhoneVerify")
+def request_mobile_phone_verify(request, role):
+    return _request(request, wiring.accounts().request_phone_verify)
+
+
+@bp.route("/1.1/requestPasswordResetBySmsCode", methods=["POST"], **ROUTE)
+@lc_view(bp, "requestPasswordResetBySmsCode")
+def request_password_reset_by_sms_code(request, role):
+    return _request(request, wiring.accounts().request_password_reset)
+
+
+@bp.route("/1.1/verifyMobilePhone/{code}", methods=["POST"], **ROUTE)
+@lc_view(bp, "verifyMobilePhone")
+def verify_mobile_phone(request, role, code):
+    body = json_object(request)
+    wiring.accounts().verify_phone(wiring.app_id(), code, body.get("mobilePhoneNumber"), client_ip(request))
+    return ok()
+
+
+@bp.route("/1.1/resetPasswordBySmsCode/{code}", methods=["PUT"], **ROUTE)
+@lc_view(bp, "resetPasswordBySmsCode")
+def reset_password_by_sms_code(request, role, code):
+    body = json_object(request)
+    wiring.accounts().reset_password(wiring.app_id(), code, body.get("password"), body.get("mobilePhoneNumber"),
+                                     client_ip(request))
+    return ok()
+
+
+@bp.route("/1.1/requestChangePhoneNumber", methods=["POST"], **ROUTE)
+@lc_view(bp, "requestChangePhoneNumber")
+def request_change_phone_number(request, role):
+    body = json_object(request)
+    me, _ = current(request)
+    wiring.accounts().request_change_phone(
+        wiring.app_id(), me, required_phone(body), optional_int(body, "ttl"), client_ip(request),
+        optional_str(body, "validate_token", 100))
+    return ok()
+
+
+@bp.route("/1.1/changePhoneNumber", methods=["POST"], **ROUTE)
+@lc_view(bp, "changePhoneNumber")
+def change_phone_number(request, role):
+    body = json_object(request)
+    me, _ = current(request)
+    wiring.accounts().change_phone(wiring.app_id(), me, required_phone(body), body.get("code"))
+    return ok()

@@ -1,0 +1,171 @@
+"""The users table (LeanCloud's ``_User``): users, uniqueness claims and sessions.
+
+One table, three kinds of item, all under the hash key ``pk``:
+
+- ``U#<app>#<objectId>``: the user, with a ``version`` every write is conditional on;
+- ``C#<app>#<field>#<value>``: a claim on a unique username, phone or email, naming its
+  owner; written and deleted in the same transaction as the user, under conditions;
+- ``S#<keyed hash of the token>``: a session, valid while its ``epoch`` equals the
+  user's ``session_epoch``.
+"""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+from typing import Optional
+
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from ..core.accounts import Session, Stale, User
+from ..core.errors import Conflict, Taken
+from .base import BaseMeta, Cancelled, delete_kwargs, put_kwargs, table_name, transact
+
+FIELD_NAMES = {"username": "Username has already been taken.",
+               "phone": "Mobile phone number has already been taken.",
+               "email": "Email has already been taken."}
+
+
+class UserModel(Model):
+    class Meta(BaseMeta):
+        table_name = table_name("users")
+
+    pk = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()                       # user | claim | session
+    app_id = UnicodeAttribute(null=True)
+    uid = UnicodeAttribute(null=True)               # the user's objectId (all kinds)
+    # users
+    username = UnicodeAttribute(null=True)
+    password_hash = UnicodeAttribute(null=True)
+    phone = UnicodeAttribute(null=True)
+    phone_verified = BooleanAttribute(null=True)
+    email = UnicodeAttribute(null=True)
+    email_verified = BooleanAttribute(null=True)
+    custom = UnicodeAttribute(null=True)            # JSON object of the app's own fields
+    created_at = NumberAttribute(null=True)
+    updated_at = NumberAttribute(null=True)
+    version = NumberAttribute(null=True)
+    session_epoch = NumberAttribute(null=True)
+    # sessions
+    epoch = NumberAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+    ttl = TTLAttribute(null=True)
+
+
+def user_key(app_id: str, object_id: str) -> str:
+    return f"U#{app_id}#{object_id}"
+
+
+def claim_key(app_id: str, field: str, value: str) -> str:
+    return f"C#{app_id}#{field}#{value}"
+
+
+def session_key(token_hash: str) -> str:
+    return f"S#{token_hash}"
+
+
+def _item(user: User) -> UserModel:
+    return UserModel(user_key(user.app_id, user.object_id), kind="user", app_id=user.app_id,
+                     uid=user.object_id, username=user.username, password_hash=user.password_hash,
+                     phone=user.phone, phone_verified=user.phone_verified, email=user.email,
+                     email_verified=user.email_verified,
+                     custom=json.dumps(dict(user.custom), ensure_ascii=False, separators=(",", ":")),
+                     created_at=user.created_at, updated_at=user.updated_at, version=user.version,
+                     session_epoch=user.session_epoch)
+
+
+def _user(item: UserModel) -> User:
+    return User(app_id=item.app_id, object_id=item.uid, username=item.username,
+                password_hash=item.password_hash, phone=item.phone, phone_verified=bool(item.phone_verified),
+                email=item.email, email_verified=bool(item.email_verified),
+                custom=json.loads(item.custom or "{}"), created_at=int(item.created_at),
+                updated_at=int(item.updated_at), version=int(item.version or 0),
+                session_epoch=int(item.session_epoch or 0))
+
+
+def _session_item(s: Session) -> UserModel:
+    ttl = datetime.fromtimestamp(s.expires_at, tz=timezone.utc) if s.expires_at else None
+    return UserModel(session_key(s.token_hash), kind="session", app_id=s.app_id, uid=s.user_id,
+                     epoch=s.epoch, created_at=s.created_at, expires_at=s.expires_at, ttl=ttl)
+
+
+def _claim_ops(app_id: str, object_id: str, claims: dict) -> list:
+    return [(f"claim:{name}", "Put",
+             put_kwargs(UserModel(claim_key(app_id, name, value), kind="claim", app_id=app_id, uid=object_id),
+                        UserModel.pk.does_not_exist() | (UserModel.uid == object_id)))
+            for name, value in claims.items()]
+
+
+def _taken(failed: set) -> Optional[Taken]:
+    for name, message in FIELD_NAMES.items():
+        if f"claim:{name}" in failed:
+            return Taken(message, name)
+    return None
+
+
+class DynamoUserStore:
+    """``core.accounts.UserStore`` over DynamoDB."""
+
+    def create(self, user: User, session: Optional[Session]) -> None:
+        ops = [("user", "Put", put_kwargs(_item(user), UserModel.pk.does_not_exist()))]
+        ops += _claim_ops(user.app_id, user.object_id, user.claims())
+        if session is not None:
+            ops.append(("session", "Put", put_kwargs(_session_item(session))))
+        try:
+            transact(ops)
+        except Cancelled as e:
+            taken = _taken(e.failed)
+            if taken is not None:
+                raise taken from None
+            raise Conflict("the sign-up collided with another request; try again") from None
+
+    def get(self, app_id: str, object_id: str) -> Optional[User]:
+        try:
+            item = UserModel.get(user_key(app_id, object_id), consistent_read=True)
+        except UserModel.DoesNotExist:
+            return None
+        return _user(item) if item.kind == "user" else None
+
+    def find(self, app_id: str, field: str, value: str) -> Optional[User]:
+        try:
+            claim = UserModel.get(claim_key(app_id, field, value), consistent_read=True)
+        except UserModel.DoesNotExist:
+            return None
+        user = self.get(app_id, claim.uid)
+        # a claim is written with its user, so this holds; check anyway
+        if user is None or user.claims().get(field) != value:
+            return None
+        return user
+
+    def save(self, before: User, after: User, sessions: tuple = ()) -> None:
+        ops = [("user", "Put", put_kwargs(_item(after), UserModel.version == before.version))]
+        old, new = before.claims(), after.claims()
+        added = {k: v for k, v in new.items() if old.get(k) != v}
+        ops += _claim_ops(after.app_id, after.object_id, added)
+        for name, value in old.items():
+            if new.get(name) != value:
+                ops.append((f"release:{name}", "Delete",
+                            delete_kwargs(UserModel(claim_key(before.app_id, name, value)),
+                                          UserModel.uid == before.object_id)))
+        ops += [("session", "Put", put_kwargs(_session_item(s))) for s in sessions]
+        try:
+            transact(ops)
+        except Cancelled as e:
+            taken = _taken(e.failed)
+            if taken is not None:
+                raise taken from None
+            raise Stale() from None
+
+    def add_session(self, session: Session) -> None:
+        _session_item(session).save()
+
+    def get_session(self, token_hash: str) -> Optional[Session]:
+        try:
+            item = UserModel.get(session_key(token_hash), consistent_read=True)
+        except UserModel.DoesNotExist:
+            return None
+        if item.kind != "session":
+            return None
+        return Session(token_hash=token_hash, app_id=item.app_id, user_id=item.uid, epoch=int(item.epoch),
+                       created_at=int(item.created_at),
+                       expires_at=int(item.expires_at) if item.expires_at is not None else None)
