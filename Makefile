@@ -2,6 +2,7 @@
 PY     ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 SDK    := .venv-sdk
+JS     := tests/sdk/js
 PORT   ?= 8000
 STAGE  ?= dev
 
@@ -18,10 +19,15 @@ $(SDK)/.installed: requirements-sdk.txt
 	$(SDK)/bin/python -m pip install -q -r requirements-sdk.txt
 	touch $@
 
+# the official LeanCloud JS SDK (leancloud-storage), pinned by package-lock.json
+$(JS)/node_modules/.package-lock.json: $(JS)/package.json $(JS)/package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs node and npm (node 20) for the JS SDK tests"; exit 1; }
+	cd $(JS) && npm ci --ignore-scripts --no-audit --no-fund
+
 run: $(VENV)/.installed
 	PORT=$(PORT) $(VENV)/bin/python -m devserver
 
-test: $(VENV)/.installed $(SDK)/.installed vendor
+test: $(VENV)/.installed $(SDK)/.installed $(JS)/node_modules/.package-lock.json vendor
 	$(VENV)/bin/python -m pytest tests
 
 bench: $(VENV)/.installed vendor
@@ -35,4 +41,4 @@ package: vendor
 	rm -rf build/package-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) build/package-$(STAGE)
 
 clean:
-	rm -rf $(VENV) $(SDK) vendor build .local
+	rm -rf $(VENV) $(SDK) $(JS)/node_modules vendor build .local

@@ -73,6 +73,14 @@ class LC:
         r = self.client.http.post(path, headers=h, body=data)
         return r.status_code, json.loads(r.body) if r.body else None
 
+    def get(self, path, headers=None):
+        r = self.client.http.get(path, headers={**self.headers, **(headers or {})})
+        return r.status_code, json.loads(r.body) if r.body else None
+
+    def put(self, path, body=None, headers=None):
+        r = self.client.http.put(path, headers={**self.headers, **(headers or {})}, body=json.dumps(body or {}))
+        return r.status_code, json.loads(r.body) if r.body else None
+
     def request_code(self, phone="+8613800138000", **extra):
         return self.post("/1.1/requestSmsCode", {"mobilePhoneNumber": phone, **extra})
 

@@ -49,3 +49,60 @@ def test_sdk_captcha_flow(flow):
     assert flow["captcha_png"] is True
     assert "ok" in flow["with_captcha"], flow["with_captcha"]
     assert "error" in flow["captcha_reuse"] or "code" in flow["captcha_reuse"]
+
+
+# ---- the user system ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def users(local_server):
+    proc = subprocess.run([str(SDK_PYTHON), str(ROOT / "tests/sdk/lc_python_users.py"), local_server,
+                           KEYS["VERIKIT_APP_ID"], KEYS["VERIKIT_APP_KEY"], KEYS["VERIKIT_MASTER_KEY"]],
+                          capture_output=True, text=True, timeout=180)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_sdk_signs_up_and_logs_in_by_sms(users):
+    first = users["signup_by_phone"]["ok"]
+    assert first["username"] == "+8613602000001" and first["verified"] is True and first["session"]
+    assert users["login_sms_request"] == {"ok": None}
+    assert users["login_sms"]["ok"]["objectId"] == first["objectId"]
+    assert users["login_sms_wrong"]["code"] == 603
+
+
+def test_sdk_sign_up_and_password_logins(users):
+    assert users["signup"]["ok"]["session"] and users["signup"]["ok"]["phone"] == "+8613602000002"
+    assert users["signup_taken"]["code"] == 202
+    assert users["login_password"]["ok"]["nickname"] == "Py"
+    assert users["login_wrong"]["code"] == 210
+    assert users["login_unknown"]["code"] == 211
+    assert users["login_phone_password"]["ok"]["objectId"] == users["signup"]["ok"]["objectId"]
+    assert users["login_phone_unknown"]["code"] == 213
+
+
+def test_sdk_verify_phone_become_and_save(users):
+    assert users["verify_phone"] == {"ok": None}
+    assert users["become"]["ok"]["verified"] is True
+    assert users["save"] == {"ok": "Python"}
+
+
+def test_sdk_change_phone(users):
+    changed = users["change_phone"]["ok"]
+    assert changed["phone"] == "+8613602000003" and changed["verified"] is True
+    assert users["change_phone_taken"]["code"] == 214
+
+
+def test_sdk_reset_password_ends_sessions(users):
+    assert users["reset"] == {"ok": None}
+    assert users["old_session"]["code"] == 211
+    assert users["login_old_password"]["code"] == 210
+    assert users["login_new_password"]["ok"]["session"]
+
+
+def test_sdk_update_password_refresh_and_lockout(users):
+    assert users["update_password"] == {"ok": True}
+    assert "ok" in users["login_after_update"]
+    assert users["refresh"] == {"ok": {"changed": True, "new_works": True}}
+    assert [users[f"wrong_{i}"]["code"] for i in range(5)] == [210] * 5
+    assert users["locked"]["code"] == 219
+    assert users["request_unknown"] == {"ok": None}

@@ -14,8 +14,10 @@ Rules that must hold under concurrency are conditions on writes in the store:
 from __future__ import annotations
 
 import dataclasses
+import random
 import re
 import secrets
+import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional, Protocol
 
@@ -150,6 +152,8 @@ class AccountService:
             return user, self._login(user), False
         # validate everything before the code is spent
         name = self._username(username) if username not in (None, "") else e164
+        if self.users.find(app_id, "username", name) is not None:
+            raise Taken("Username has already been taken.", "username")
         pw_hash = self.hasher.hash(self._password(password, s)) if password not in (None, "") else None
         extra = _merge_custom({}, custom or {})
         self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES)
@@ -420,7 +424,7 @@ class AccountService:
                 sessions: Optional[Callable[[User], tuple]] = None) -> User:
         """Apply ``change`` to the freshest copy of the user and save it conditionally on
         its version; re-read and re-apply when another writer got there first."""
-        for _ in range(5):
+        for attempt in range(8):
             after = change(user)
             if after == user:
                 return user
@@ -432,6 +436,7 @@ class AccountService:
                 self.users.save(user, after, extra)
                 return after
             except Stale:
+                time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # let the other writer finish
                 fresh = self.users.get(user.app_id, user.object_id)
                 if fresh is None:
                     raise UserNotFound("Could not find user.") from None

@@ -244,7 +244,7 @@ class OTPService:
         now = int(self.clock.now())
         for p in ps:
             key = codes.code_key(app_id, p.name, to.e164, subject)
-            if self._attempt(key, self._hash(app_id, p.name, to.e164, code, subject), now) != "missing":
+            if self._attempt(key, self._hash(app_id, p.name, to.e164, code, subject), now) == "ok":
                 return to.e164
         raise InvalidCode("invalid verification code")
 
@@ -268,7 +268,8 @@ class OTPService:
         return target
 
     def _attempt(self, key: str, presented: str, now: int) -> str:
-        """"ok" (consumed), "missing" (no code under key) or raise InvalidCode."""
+        """Try to consume the code under ``key``: "ok", "missing", "dead" (used, expired or
+        out of attempts) or "mismatch" (a live code that is not this one: counted)."""
         state = self.store.consume(key, presented, now)
         if state is None:
             return "ok"
@@ -276,7 +277,8 @@ class OTPService:
             return "missing"
         if state.refusal(presented, now) == "mismatch":
             self.store.count_failure(key, state.code_hash)
-        raise InvalidCode("invalid verification code")
+            return "mismatch"
+        return "dead"
 
     def test_code_hash(self, app_id: str, e164: str, code: str) -> str:
         return codes.keyed_hash(self.secret, "test", app_id, e164, code)

@@ -223,9 +223,9 @@ async function flow() {
 
   // Change the phone number (needs js_alice's session, which the SDK takes from the current user).
   const P4 = '+8613601000004';
+  n = await outboxCount(P4);
   await step('change_phone_request', async () => {
     await become(aliceToken);
-    n = await outboxCount(P4);
     return AV.User.requestChangePhoneNumber(P4);
   });
   await step('change_phone', async () => {
