@@ -69,9 +69,12 @@ def round_trips() -> dict:
                                body=json.dumps({"mobilePhoneNumber": phone})).status_code
 
         from chalicelib.store import all_models
-        watch(connection().client)
-        for model in all_models():
-            watch(model._get_connection().connection.client)
+        clients = {id(connection().client): connection().client}
+        for model in all_models():  # one shared client, unless a model has its own
+            c_ = model._get_connection().connection.client
+            clients[id(c_)] = c_
+        for c_ in clients.values():
+            watch(c_)
         calls.clear()
         send("+8613000000000")  # the first send of a cold instance: config not cached yet
         out["send_cold"] = list(calls)
@@ -82,6 +85,35 @@ def round_trips() -> dict:
             calls.clear()
             fn()
             out[label] = list(calls)
+
+        def lc(method, path, body=None, headers=None):
+            r = getattr(c.http, method)(path, headers={**h, **(headers or {})}, body=json.dumps(body or {}))
+            assert r.status_code < 300, (path, r.body)
+            return json.loads(r.body)
+
+        # the user system
+        phone = "+8613000000003"
+        calls.clear()
+        user = lc("post", "/1.1/users", {"username": "bench", "password": "secret-123", "mobilePhoneNumber": phone})
+        out["signup"] = list(calls)
+        token = {"X-LC-Session": user["sessionToken"]}
+        steps = [
+            ("users_me", lambda: lc("get", "/1.1/users/me", headers=token)),
+            ("login_password", lambda: lc("post", "/1.1/login", {"username": "bench", "password": "secret-123"})),
+            ("request_verify", lambda: lc("post", "/1.1/requestMobilePhoneVerify", {"mobilePhoneNumber": phone})),
+            ("verify_phone_by_code", lambda: lc("post", f"/1.1/verifyMobilePhone/{code(phone)}")),
+            ("request_login_code", lambda: lc("post", "/1.1/requestLoginSmsCode", {"mobilePhoneNumber": phone})),
+            ("login_sms", lambda: lc("post", "/1.1/login", {"mobilePhoneNumber": phone, "smsCode": code(phone)})),
+            ("update_user", lambda: lc("put", f"/1.1/users/{user['objectId']}", {"nick": "b"}, headers=token)),
+        ]
+        for label, fn in steps:
+            calls.clear()
+            fn()
+            out[label] = list(calls)
+        send("+8613000000004")
+        calls.clear()
+        lc("post", "/1.1/usersByMobilePhone", {"mobilePhoneNumber": "+8613000000004", "smsCode": code("+8613000000004")})
+        out["signup_by_phone"] = list(calls)
     moto.stop()
     return out
 
@@ -103,9 +135,13 @@ def import_ratio(runs: int = 15) -> dict:
     # what the first send on a cold instance imports on top (store, SNS channel, numbers)
     hot = median("import app, botocore.session, phonenumbers; import chalicelib.store.codes, "
                  "chalicelib.channels.sns, chalicelib.wiring") - empty
+    # a login: the user store and argon2 on top of that
+    login = median("import app, botocore.session, phonenumbers, argon2; import chalicelib.store.users, "
+                   "chalicelib.store.codes, chalicelib.store.counters, chalicelib.channels.sns, chalicelib.wiring") - empty
     return {"chalice+boto3_ms": round(base * 1000, 1), "app_ms": round(app * 1000, 1),
             "ratio": round(app / base, 2), "app_plus_send_path_ms": round(hot * 1000, 1),
-            "send_path_ratio": round(hot / base, 2)}
+            "send_path_ratio": round(hot / base, 2), "app_plus_login_path_ms": round(login * 1000, 1),
+            "login_path_ratio": round(login / base, 2)}
 
 
 def package_size() -> dict:
@@ -155,6 +191,8 @@ def latency(n: int = 300) -> dict:
         codes = {e["to"]: re.search(r"is (\d+)", e["body"]).group(1) for e in outbox}
         for phone, code in codes.items():
             verifies.append(post(f"/1.1/verifySmsCode/{code}", {"mobilePhoneNumber": phone}))
+        post("/1.1/users", {"username": "lat", "password": "secret-123"})
+        logins = [post("/1.1/login", {"username": "lat", "password": "secret-123"}) for _ in range(min(n, 50))]
     finally:
         proc.terminate()
         proc.wait(10)
@@ -164,14 +202,16 @@ def latency(n: int = 300) -> dict:
         return round(xs[min(len(xs) - 1, int(round(p / 100 * (len(xs) - 1))))], 1)
 
     return {"requests_each": n, "send_p50_ms": pct(sends, 50), "send_p99_ms": pct(sends, 99),
-            "verify_p50_ms": pct(verifies, 50), "verify_p99_ms": pct(verifies, 99)}
+            "verify_p50_ms": pct(verifies, 50), "verify_p99_ms": pct(verifies, 99),
+            "login_password_p50_ms": pct(logins, 50), "login_password_p99_ms": pct(logins, 99),
+            "logins": len(logins)}
 
 
 if __name__ == "__main__":
     rt = round_trips()
     print("DynamoDB round trips (send_cold: first request of an instance; others warm):")
     for k, v in rt.items():
-        print(f"  {k:13s} {len(v)}  {v}")
+        print(f"  {k:21s} {len(v)}  {v}")
     print("Cold-start imports:", json.dumps(import_ratio()))
     print("Lambda package:", json.dumps(package_size()))
     print("Latency via local server:", json.dumps(latency()))

@@ -98,6 +98,9 @@ class UserStore(Protocol):
 
     def get_session(self, token_hash: str) -> Optional[Session]: ...
 
+    def get_session_and_user(self, app_id: str, token_hash: str, object_id: str) -> tuple:
+        """(session or None, user or None), read together in one round trip."""
+
 
 @dataclass
 class AccountService:
@@ -315,11 +318,15 @@ class AccountService:
         """(user, session) of a session token, or raise InvalidSession."""
         if not isinstance(token, str) or not 10 <= len(token) <= 200:
             raise InvalidSession("Invalid session token.")
-        session = self.users.get_session(self._token_hash(token))
-        now = int(self.clock.now())
-        if session is None or session.app_id != app_id or (session.expires_at and session.expires_at <= now):
+        # tokens carry their user's id, so the session and the user are read together
+        object_id = token.partition(".")[0]
+        if not _plausible_id(object_id):
             raise InvalidSession("Invalid session token.")
-        user = self.users.get(app_id, session.user_id)
+        session, user = self.users.get_session_and_user(app_id, self._token_hash(token), object_id)
+        now = int(self.clock.now())
+        if session is None or session.app_id != app_id or session.user_id != object_id \
+                or (session.expires_at and session.expires_at <= now):
+            raise InvalidSession("Invalid session token.")
         if user is None or user.session_epoch != session.epoch:
             raise InvalidSession("Invalid session token.")
         return user, session
@@ -335,7 +342,10 @@ class AccountService:
         """Apply ``changes`` (username, password, phone, email, phone_verified,
         email_verified, custom: {name: value or DELETE}) to the user ``object_id``: its own
         session or the master key only. A new password ends the user's other sessions."""
-        target = self.get_user(app_id, object_id)
+        if actor is not None and actor.object_id == object_id:
+            target = actor  # just read with the session; the write is conditional on its version
+        else:
+            target = self.get_user(app_id, object_id)
         if not master and (actor is None or actor.object_id != object_id):
             raise SessionRequired("The user cannot be altered by a client without the session.")
         s = self._settings(app_id)
@@ -468,7 +478,8 @@ class AccountService:
         return token
 
     def _new_session(self, user: User) -> tuple:
-        token = secrets.token_urlsafe(32)  # 256 bits; only its keyed hash is stored
+        # 256 random bits after the user's (public) id; only the keyed hash is stored
+        token = f"{user.object_id}.{secrets.token_urlsafe(32)}"
         s = self._settings(user.app_id)
         now = int(self.clock.now())
         expires = now + s.session_ttl_days * 86400 if s.session_ttl_days else None

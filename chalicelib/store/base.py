@@ -57,11 +57,41 @@ class Cancelled(Exception):
         self.failed, self.conflict = failed, conflict
 
 
+class SharedConnection:
+    """Model mixin: every model talks through the one process-wide botocore client.
+
+    pynamodb gives each model class its own botocore session and client; creating one
+    costs 50-130 ms of a cold start (it loads the DynamoDB service model each time)."""
+
+    @classmethod
+    def _get_connection(cls):
+        conn = super()._get_connection()
+        shared = connection()
+        if conn.connection is not shared:
+            if conn.table_name not in shared._tables:
+                shared.add_meta_table(conn.get_meta_table())
+            conn.connection = shared
+        return conn
+
+
+_SINGLE = {"Put": "put_item", "Update": "update_item", "Delete": "delete_item"}
+
+
 def transact(ops: list) -> None:
     """One ``TransactWriteItems`` of ``(tag, kind, kwargs)`` in the given order, where kind
     is Put, Update, Delete or ConditionCheck and kwargs come from pynamodb's
-    ``get_*_kwargs`` helpers. Cancellation reasons are mapped back to the tags."""
+    ``get_*_kwargs`` helpers. Cancellation reasons are mapped back to the tags.
+
+    A single write needs no transaction: it goes as a plain conditional write (half the
+    write capacity, one less coordinator hop), with the same ``Cancelled`` on failure."""
     client = connection().client
+    if len(ops) == 1 and ops[0][1] in _SINGLE:
+        tag, kind, kwargs = ops[0]
+        try:
+            getattr(client, _SINGLE[kind])(**kwargs)
+        except client.exceptions.ConditionalCheckFailedException:
+            raise Cancelled({tag}, False) from None
+        return
     items = [{kind: kwargs} for _, kind, kwargs in ops]
     try:
         client.transact_write_items(TransactItems=items)

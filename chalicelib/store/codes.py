@@ -19,7 +19,7 @@ from pynamodb.models import Model
 from ..core.codes import CodeRecord, Collision, StoredCode
 from ..core.errors import Conflict, RateLimited
 from ..core.service import MISSING
-from .base import BaseMeta, Cancelled, put_kwargs, table_name, transact, update_kwargs
+from .base import SharedConnection, BaseMeta, Cancelled, put_kwargs, table_name, transact, update_kwargs
 from .counters import CounterModel, charge_update
 
 # a consumed or dead code is kept a while for audit, then DynamoDB removes it
@@ -27,7 +27,7 @@ KEEP_AFTER_EXPIRY = 24 * 3600
 TXN_RETRIES = 4
 
 
-class CodeModel(Model):
+class CodeModel(SharedConnection, Model):
     class Meta(BaseMeta):
         table_name = table_name("codes")
 
@@ -45,7 +45,7 @@ class CodeModel(Model):
     ttl = TTLAttribute(null=True)
 
 
-class LookupModel(Model):
+class LookupModel(SharedConnection, Model):
     """A lookup item in the codes table (``pk`` starts with ``@lookup#``)."""
 
     class Meta(BaseMeta):

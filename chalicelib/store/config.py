@@ -15,11 +15,11 @@ from ..core.config import SETTINGS, TEMPLATE, TEST_NUMBER, AppConfig, settings_f
 from ..core.errors import Conflict
 from ..core.settings import Settings
 from ..core.templates import Template
-from .base import BaseMeta, table_name
+from .base import SharedConnection, BaseMeta, table_name
 
 
 
-class ConfigModel(Model):
+class ConfigModel(SharedConnection, Model):
     class Meta(BaseMeta):
         table_name = table_name("config")
 

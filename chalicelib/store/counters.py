@@ -6,13 +6,13 @@ from datetime import datetime, timezone
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from .base import BaseMeta, table_name
+from .base import SharedConnection, BaseMeta, table_name
 
 # counters outlive their window a little so that a late read still sees them
 TTL_SLACK = 3600
 
 
-class CounterModel(Model):
+class CounterModel(SharedConnection, Model):
     class Meta(BaseMeta):
         table_name = table_name("counters")
 
@@ -54,10 +54,7 @@ class DynamoLimiter:
             ops.append((i, "Update", update_kwargs(CounterModel(c.key), actions, condition)))
         for attempt in range(4):
             try:
-                if len(ops) == 1:
-                    self._single(ops[0][2])
-                else:
-                    transact(ops)
+                transact(ops)
                 return
             except Cancelled as e:
                 if e.failed:
@@ -68,16 +65,6 @@ class DynamoLimiter:
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
         from ..core.errors import Conflict
         raise Conflict("too many concurrent requests; try again")
-
-    @staticmethod
-    def _single(kwargs: dict) -> None:
-        from .base import Cancelled
-
-        client = CounterModel._get_connection().connection.client
-        try:
-            client.update_item(**kwargs)
-        except client.exceptions.ConditionalCheckFailedException:
-            raise Cancelled({0}, False) from None
 
     def clear(self, charge) -> None:
         CounterModel(charge.key).delete()

@@ -13,7 +13,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ..core.service import LogEntry
-from .base import BaseMeta, table_name
+from .base import SharedConnection, BaseMeta, table_name
 
 
 class ByApp(GlobalSecondaryIndex):
@@ -25,7 +25,7 @@ class ByApp(GlobalSecondaryIndex):
     sk = UnicodeAttribute(range_key=True)
 
 
-class SendLogModel(Model):
+class SendLogModel(SharedConnection, Model):
     class Meta(BaseMeta):
         table_name = table_name("sendlog")
 

@@ -19,14 +19,14 @@ from pynamodb.models import Model
 
 from ..core.accounts import Session, Stale, User
 from ..core.errors import Conflict, Taken
-from .base import BaseMeta, Cancelled, delete_kwargs, put_kwargs, table_name, transact
+from .base import SharedConnection, BaseMeta, Cancelled, delete_kwargs, put_kwargs, table_name, transact
 
 FIELD_NAMES = {"username": "Username has already been taken.",
                "phone": "Mobile phone number has already been taken.",
                "email": "Email has already been taken."}
 
 
-class UserModel(Model):
+class UserModel(SharedConnection, Model):
     class Meta(BaseMeta):
         table_name = table_name("users")
 
@@ -164,8 +164,19 @@ class DynamoUserStore:
             item = UserModel.get(session_key(token_hash), consistent_read=True)
         except UserModel.DoesNotExist:
             return None
-        if item.kind != "session":
-            return None
-        return Session(token_hash=token_hash, app_id=item.app_id, user_id=item.uid, epoch=int(item.epoch),
-                       created_at=int(item.created_at),
-                       expires_at=int(item.expires_at) if item.expires_at is not None else None)
+        return _session(token_hash, item)
+
+    def get_session_and_user(self, app_id: str, token_hash: str, object_id: str) -> tuple:
+        keys = [session_key(token_hash), user_key(app_id, object_id)]
+        found = {item.pk: item for item in UserModel.batch_get(keys, consistent_read=True)}
+        s, u = found.get(keys[0]), found.get(keys[1])
+        return (_session(token_hash, s) if s is not None else None,
+                _user(u) if u is not None and u.kind == "user" else None)
+
+
+def _session(token_hash: str, item: UserModel) -> Optional[Session]:
+    if item.kind != "session":
+        return None
+    return Session(token_hash=token_hash, app_id=item.app_id, user_id=item.uid, epoch=int(item.epoch),
+                   created_at=int(item.created_at),
+                   expires_at=int(item.expires_at) if item.expires_at is not None else None)
