@@ -3,7 +3,7 @@ from chalice import Chalice
 
 from chalicelib import runtime
 from chalicelib.dialects import admin
-from chalicelib.dialects.http import BINARY_TYPES, accept_anything
+from chalicelib.dialects.http import BINARY_TYPES, accept_anything, method_not_allowed
 from chalicelib.dialects.leancloud import captcha as leancloud_captcha
 from chalicelib.dialects.leancloud import sms as leancloud_sms
 from chalicelib.dialects.leancloud import users as leancloud_users
@@ -11,6 +11,7 @@ from chalicelib.dialects.leancloud import users as leancloud_users
 app = Chalice(app_name="verikit")
 app.api.binary_types = BINARY_TYPES
 app.register_middleware(accept_anything, "http")
+app.register_middleware(method_not_allowed, "http")
 
 app.register_blueprint(leancloud_sms.bp)
 app.register_blueprint(leancloud_captcha.bp)

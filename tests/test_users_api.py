@@ -182,11 +182,84 @@ def test_users_by_mobile_phone_with_username_and_password(lc):
     assert lc.post("/1.1/login", {"username": "alice", "password": "secret-123"})[0] == 200
 
 
-def test_users_by_mobile_phone_verifies_an_unverified_user(lc):
-    user = signup(lc)
+def test_users_by_mobile_phone_refuses_an_account_that_claimed_the_number_unverified(lc):
+    """Someone signed up with this number without proving it: logging its owner in to that
+    account would hand them a stranger's account (whose creator keeps password and sessions)."""
+    squatter = signup(lc)
     lc.request_code(ALICE)
-    status, again = lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE, "smsCode": last_code(ALICE)})
-    assert status == 200 and again["objectId"] == user["objectId"] and again["mobilePhoneVerified"] is True
+    status, resp = lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE, "smsCode": last_code(ALICE)})
+    assert (status, resp["code"]) == (400, 215)
+    assert lc.get("/1.1/users/me", headers=sess(squatter["sessionToken"]))[1]["mobilePhoneVerified"] is False
+
+
+def test_usernames_shaped_like_phone_numbers_cannot_squat_a_number(lc):
+    status, resp = lc.post("/1.1/users", {"username": ALICE, "password": "secret-123"})
+    assert (status, resp["code"]) == (400, 1)
+    assert lc.post("/1.1/users", {"username": ALICE, "password": "secret-123", "mobilePhoneNumber": ALICE})[0] == 201
+
+
+def test_revoked_session_cannot_write_after_a_password_reset(lc):
+    user = verified(lc)
+    token = user["sessionToken"]
+    lc.post("/1.1/requestPasswordResetBySmsCode", {"mobilePhoneNumber": ALICE})
+    lc.put(f"/1.1/resetPasswordBySmsCode/{last_code(ALICE)}", {"password": "new-secret"})
+    path = f"/1.1/users/{user['objectId']}"
+    assert lc.put(path, {"nickname": "x"}, headers=sess(token))[0] == 401
+    assert lc.put(path + "/updatePassword", {"old_password": "secret-123", "new_password": "mine-again"},
+                  headers=sess(token))[0] == 401
+    assert lc.post("/1.1/login", {"username": ALICE, "password": "new-secret"})[0] == 200
+
+
+def test_a_session_revoked_while_its_write_is_in_flight_cannot_land(lc):
+    """The service re-reads the user when a write races another; a reset in between must
+    make the old session's write fail, not re-apply it under the new epoch."""
+    user = verified(lc)
+    acc = wiring.accounts()
+    app_id = KEYS["VERIKIT_APP_ID"]
+    me, session = acc.resolve(app_id, user["sessionToken"])          # the request reads...
+    lc.post("/1.1/requestPasswordResetBySmsCode", {"mobilePhoneNumber": ALICE})
+    lc.put(f"/1.1/resetPasswordBySmsCode/{last_code(ALICE)}", {"password": "new-secret"})   # ...a reset lands...
+    from chalicelib.core.errors import InvalidSession
+    with pytest.raises(InvalidSession):                               # ...then it writes
+        acc.update_password(app_id, me, session, "secret-123", "attacker-pw")
+    assert lc.post("/1.1/login", {"username": ALICE, "password": "new-secret"})[0] == 200
+
+
+@pytest.mark.parametrize("raw", ['{"username": "n", "password": "secret-123", "x": NaN}',
+                                 '{"username": "n", "password": "secret-123", "x": Infinity}',
+                                 '{"username": "n", "password": "secret-123", "x": ' + "[" * 5000 + "]" * 5000 + "}"])
+def test_non_json_numbers_and_deep_nesting_are_107(lc, raw):
+    status, resp = lc.post("/1.1/users", raw=raw)
+    assert (status, resp["code"]) == (400, 107)
+
+
+def test_huge_numbers_in_custom_fields_are_refused(lc):
+    status, resp = lc.post("/1.1/users", raw='{"username": "n", "password": "secret-123", "x": 1e400}')
+    assert (status, resp["code"]) == (400, 1)
+
+
+def test_unknown_methods_answer_leancloud_json(lc):
+    r = lc.client.http.delete("/1.1/users/me", headers=lc.headers)
+    assert r.status_code == 405
+    import json
+    assert json.loads(r.body)["code"] == 405 and "error" in json.loads(r.body)
+
+
+def test_sms_switch_off_leaves_the_user_system_working(lc, settings):
+    verified(lc)
+    settings(cooldown_seconds=0, sms_enabled=False)
+    assert lc.request_code(BOB)[0] == 403
+    assert lc.post("/1.1/requestLoginSmsCode", {"mobilePhoneNumber": ALICE}) == (200, {})
+    assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "smsCode": last_code(ALICE)})[0] == 200
+
+
+def test_probing_numbers_through_change_phone_costs_a_send(lc, settings):
+    alice = verified(lc)
+    verified(lc, phone=BOB)
+    settings(cooldown_seconds=60)
+    h = sess(alice["sessionToken"])
+    assert lc.post("/1.1/requestChangePhoneNumber", {"mobilePhoneNumber": BOB}, headers=h)[1]["code"] == 214
+    assert lc.post("/1.1/requestChangePhoneNumber", {"mobilePhoneNumber": BOB}, headers=h)[1]["code"] == 601
 
 
 def test_users_by_mobile_phone_errors(lc):
@@ -215,6 +288,8 @@ def test_codes_of_one_purpose_do_not_verify_another(lc):
     lc.post("/1.1/requestPasswordResetBySmsCode", {"mobilePhoneNumber": ALICE})
     reset_code = last_code(ALICE)
     assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "smsCode": reset_code})[1]["code"] == 603
+    lc.request_code(ALICE)                        # a generic code does not log in either
+    assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "smsCode": last_code(ALICE)})[1]["code"] == 603
     assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "smsCode": login_code})[0] == 200
 
 
@@ -284,6 +359,13 @@ def test_verify_mobile_phone_by_code_alone_and_with_number(lc):
     code = last_code(BOB)
     assert lc.post(f"/1.1/verifyMobilePhone/{code}", {"mobilePhoneNumber": BOB}) == (200, {})
     assert lc.post(f"/1.1/verifyMobilePhone/{code}", None)[1]["code"] == 603           # used
+
+
+def test_verify_by_code_alone_is_capped_per_app(lc, settings):
+    settings(cooldown_seconds=0, code_only_per_app_hourly=2)
+    for _ in range(2):
+        assert lc.post("/1.1/verifyMobilePhone/123456", None)[1]["code"] == 603
+    assert lc.post("/1.1/verifyMobilePhone/123456", None)[0] == 429
 
 
 def test_verify_by_code_alone_is_capped_per_ip(lc, settings):

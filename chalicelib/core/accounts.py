@@ -30,13 +30,15 @@ from .errors import (BadCredentials, FeatureDisabled, InvalidCode, InvalidReques
 from .passwords import MAX_LENGTH as PASSWORD_MAX
 from .service import OTPService, SendRequest
 
-# which purposes' codes each way in accepts (a code of one purpose never verifies another;
-# LeanCloud apps also log in with codes from the generic requestSmsCode)
-LOGIN_CODES = (purposes.LOGIN.name, purposes.GENERIC.name)
-SIGNUP_OR_LOGIN_CODES = (purposes.GENERIC.name, purposes.LOGIN.name, purposes.SIGNUP.name)
+# which purposes' codes each way in accepts (a code of one purpose never verifies another):
+# `login` with smsCode takes login codes only; usersByMobilePhone, which signs up as well,
+# also takes codes from the generic requestSmsCode, as LeanCloud's SDK flows expect
+LOGIN_CODES = (purposes.LOGIN.name,)
+SIGNUP_OR_LOGIN_CODES = (purposes.GENERIC.name, purposes.LOGIN.name)
 
 DELETE = object()  # a custom field (or email / phone) to remove
 CUSTOM_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+E164_LIKE = re.compile(r"^\+?\d{6,15}$")
 EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]+$")
 MAX_CUSTOM_BYTES = 16 * 1024
 
@@ -124,9 +126,10 @@ class AccountService:
         if password is None or password == "":
             raise MissingField("Password is required.", "password")
         now_ms = self._now_ms()
-        user = User(app_id=app_id, object_id=self._new_id(), username=self._username(username),
+        e164 = self._phone(raw_phone, s) if raw_phone not in (None, "") else None
+        user = User(app_id=app_id, object_id=self._new_id(), username=self._username(username, e164),
                     password_hash=self.hasher.hash(self._password(password, s)),
-                    phone=self._phone(raw_phone, s) if raw_phone not in (None, "") else None,
+                    phone=e164,
                     email=self._email(email) if email not in (None, "") else None,
                     custom=_merge_custom({}, custom or {}), created_at=now_ms, updated_at=now_ms)
         token, session = self._new_session(user)
@@ -146,15 +149,17 @@ class AccountService:
             raise InvalidCode("an SMS code is required (smsCode)")
         existing = self.users.find(app_id, "phone", e164)
         if existing is not None:
+            # an SMS login: it needs a verified phone. Logging in to an account that someone
+            # claimed with this number unverified would hand the caller that account (and
+            # leave its creator's password and sessions working): refuse instead.
             if not s.allow_sms_login:
                 raise FeatureDisabled("Logging in with an SMS code is disabled for this app.")
+            if not existing.phone_verified:
+                raise PhoneNotVerified("The mobile phone number is not verified.")
             self._guarded(existing, lambda: self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES))
-            user = existing
-            if not existing.phone_verified:  # the code proves the number
-                user = self._update(existing, lambda u: dataclasses.replace(u, phone_verified=True))
-            return user, self._login(user), False
+            return existing, self._login(existing), False
         # validate everything before the code is spent
-        name = self._username(username) if username not in (None, "") else e164
+        name = self._username(username, e164) if username not in (None, "") else e164
         if self.users.find(app_id, "username", name) is not None:
             raise Taken("Username has already been taken.", "username")
         pw_hash = self.hasher.hash(self._password(password, s)) if password not in (None, "") else None
@@ -199,7 +204,7 @@ class AccountService:
                 raise UserNotFound("Could not find user.")
 
         def check():
-            if not self.hasher.verify(user.password_hash, password[:PASSWORD_MAX]):
+            if len(password) > PASSWORD_MAX or not self.hasher.verify(user.password_hash, password):
                 raise BadCredentials("The username and password mismatch.")
 
         self._guarded(user, check)
@@ -276,11 +281,14 @@ class AccountService:
         s = self._settings(app_id)
         e164 = phone.normalise(raw_phone, s.default_region, s.allowed_regions).e164
         owner = self.users.find(app_id, "phone", e164)
-        if owner is not None and owner.object_id != user.object_id:
-            raise Taken("Mobile phone number has already been taken.", "phone")
+        taken = owner is not None and owner.object_id != user.object_id
+        # a taken number is charged to the same limits as a send, so probing numbers through
+        # this route costs what sending to them would
         self.otp.send(SendRequest(app_id=app_id, phone=e164, purpose=purposes.CHANGE_PHONE.name,
                                   ttl_minutes=ttl, client_ip=client_ip, validate_token=validate_token,
-                                  subject=user.object_id))
+                                  subject=user.object_id, deliver=not taken))
+        if taken:
+            raise Taken("Mobile phone number has already been taken.", "phone")
 
     def change_phone(self, app_id: str, user: User, raw_phone: Any, code: Any) -> User:
         """Claim the new number, release the old one and update the user, atomically."""
@@ -307,8 +315,13 @@ class AccountService:
             raise PhoneNotFound("No user with this mobile phone number.")
         if not user.phone_verified and not s.allow_reset_password_if_phone_unverified:
             raise PhoneNotVerified("The mobile phone number is not verified.")
-        user = self._update(user, lambda u: dataclasses.replace(
-            u, password_hash=new_hash, phone_verified=True, session_epoch=u.session_epoch + 1))
+        def reset(u: User) -> User:
+            if u.phone != e164:  # the user changed number since the code was sent
+                raise PhoneNotFound("No user with this mobile phone number.")
+            return dataclasses.replace(u, password_hash=new_hash, phone_verified=True,
+                                       session_epoch=u.session_epoch + 1)
+
+        user = self._update(user, reset)
         self._clear_lockout(user)
         return user
 
@@ -342,12 +355,12 @@ class AccountService:
         """Apply ``changes`` (username, password, phone, email, phone_verified,
         email_verified, custom: {name: value or DELETE}) to the user ``object_id``: its own
         session or the master key only. A new password ends the user's other sessions."""
+        if not master and (actor is None or actor.object_id != object_id):
+            raise SessionRequired("The user cannot be altered by a client without the session.")
         if actor is not None and actor.object_id == object_id:
             target = actor  # just read with the session; the write is conditional on its version
         else:
             target = self.get_user(app_id, object_id)
-        if not master and (actor is None or actor.object_id != object_id):
-            raise SessionRequired("The user cannot be altered by a client without the session.")
         s = self._settings(app_id)
         if not master and ({"phone_verified", "email_verified"} & set(changes)):
             raise InvalidRequest("mobilePhoneVerified and emailVerified can only be set with the master key")
@@ -355,7 +368,10 @@ class AccountService:
         if "username" in changes:
             if changes["username"] in (None, "", DELETE):
                 raise MissingField("Username is required.", "username")
-            new["username"] = self._username(changes["username"])
+            phone_after = changes.get("phone") if isinstance(changes.get("phone"), str) else target.phone
+            if isinstance(phone_after, str) and phone_after and not phone_after.startswith("+"):
+                phone_after = self._phone(phone_after, s)
+            new["username"] = self._username(changes["username"], phone_after)
         if "password" in changes:
             if changes["password"] in (None, "", DELETE):
                 raise MissingField("Password is required.", "password")
@@ -401,7 +417,7 @@ class AccountService:
         new_hash = self.hasher.hash(self._password(new, s))
 
         def check():
-            if not self.hasher.verify(user.password_hash, old[:PASSWORD_MAX]):
+            if len(old) > PASSWORD_MAX or not self.hasher.verify(user.password_hash, old):
                 raise BadCredentials("The old password is wrong.")
 
         self._guarded(user, check)
@@ -410,9 +426,9 @@ class AccountService:
 
     def refresh_session(self, app_id: str, object_id: str, actor: Optional[User], master: bool = False) -> tuple:
         """End every session of the user and open a new one. Returns (user, token)."""
-        target = self.get_user(app_id, object_id)
         if not master and (actor is None or actor.object_id != object_id):
             raise SessionRequired("The user cannot be altered by a client without the session.")
+        target = self.get_user(app_id, object_id)
         holder = {}
 
         def bump(u: User) -> User:
@@ -435,6 +451,9 @@ class AccountService:
         """Apply ``change`` to the freshest copy of the user and save it conditionally on
         its version; re-read and re-apply when another writer got there first."""
         for attempt in range(8):
+            if keep_session is not None and user.session_epoch != keep_session.epoch:
+                # the caller's session was revoked (a password reset) since it was checked
+                raise InvalidSession("Invalid session token.")
             after = change(user)
             if after == user:
                 return user
@@ -506,11 +525,14 @@ class AccountService:
         return secrets.token_hex(12)  # 24 hex characters, like LeanCloud's objectIds
 
     @staticmethod
-    def _username(value: Any) -> str:
+    def _username(value: Any, own_phone: Optional[str] = None) -> str:
         if not isinstance(value, str):
             raise InvalidRequest("username must be a string")
         if not 1 <= len(value) <= 128 or not value.isprintable() or value != value.strip():
             raise InvalidRequest("username must be 1-128 printable characters without surrounding spaces")
+        # phone sign-ups default the username to the number: nobody may squat another's
+        if E164_LIKE.match(value) and value != own_phone:
+            raise InvalidRequest("a username that looks like a phone number must be the user's own number")
         return value
 
     @staticmethod
@@ -554,9 +576,9 @@ def _merge_custom(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dic
         else:
             out[key] = value
     try:
-        size = len(json.dumps(out, ensure_ascii=False).encode("utf-8"))
-    except (TypeError, ValueError):
-        raise InvalidRequest("custom fields must be JSON values") from None
+        size = len(json.dumps(out, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+    except (TypeError, ValueError, RecursionError):
+        raise InvalidRequest("custom fields must be JSON values (no NaN or Infinity)") from None
     if size > MAX_CUSTOM_BYTES:
         raise InvalidRequest(f"custom fields are limited to {MAX_CUSTOM_BYTES} bytes")
     return out

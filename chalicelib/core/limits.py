@@ -68,12 +68,14 @@ def login_failures(app_id: str, user_id: str, s: Settings, now: int) -> Charge:
 
 
 def code_only_attempts(app_id: str, client_ip: Optional[str], s: Settings, now: int) -> list:
-    """Attempts to verify a code by the code alone, per client IP and hour."""
-    if not client_ip:
-        return []
+    """Attempts to verify a code by the code alone: per client IP and hour, and per app and
+    hour (many IPs cannot multiply the guesses beyond the app's cap; it fails closed)."""
     hour_end = now - now % HOUR + HOUR
-    return [Charge("code_only_ip_hourly", f"co#{app_id}#{client_ip}#{_hour(now)}",
-                   s.code_only_per_ip_hourly, hour_end)]
+    plan = [Charge("code_only_app_hourly", f"ca#{app_id}#{_hour(now)}", s.code_only_per_app_hourly, hour_end)]
+    if client_ip:
+        plan.insert(0, Charge("code_only_ip_hourly", f"co#{app_id}#{client_ip}#{_hour(now)}",
+                              s.code_only_per_ip_hourly, hour_end))
+    return plan
 
 
 class Limiter(Protocol):

@@ -127,7 +127,8 @@ class OTPService:
     def send(self, req: SendRequest) -> SendResult:
         cfg = self.config.get(req.app_id)
         s = cfg.settings
-        if not s.sms_enabled:
+        if not s.sms_enabled and req.purpose == purposes.GENERIC.name:
+            # LeanCloud's switch covers requestSmsCode/verifySmsCode, not the user system
             raise FeatureDisabled("SMS verification codes are disabled for this app")
         if req.channel not in ("sms", "voice"):
             raise InvalidRequest("smsType must be 'sms' or 'voice'")

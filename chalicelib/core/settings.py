@@ -60,6 +60,7 @@ class Settings:
     # codes verified by the code alone (verifyMobilePhone, resetPasswordBySmsCode without a
     # number) cannot count guesses against one code: cap such attempts per client IP
     code_only_per_ip_hourly: int = field(default=30, metadata=_rng(1, 100000))
+    code_only_per_app_hourly: int = field(default=1000, metadata=_rng(1, 10_000_000))
     # sessions: 0 keeps them until revoked (LeanCloud's behaviour)
     session_ttl_days: int = field(default=0, metadata=_rng(0, 3650))
     password_min_length: int = field(default=6, metadata=_rng(1, 128))

@@ -23,8 +23,25 @@ def accept_anything(event, get_response):
     return get_response(event)
 
 
+def method_not_allowed(event, get_response):
+    """HTTP middleware: chalice answers a known path with an unknown method by its own
+    ``{"Code": "MethodNotAllowedError"}``, which LeanCloud SDKs do not read as an error."""
+    response = get_response(event)
+    if response.status_code == 405 and isinstance(response.body, dict) and "Code" in response.body:
+        from chalice import Response
+
+        from . import not_found
+        status, body = not_found(event.method, event.path, status=405)
+        return Response(body=body, status_code=status, headers={"Content-Type": "application/json; charset=utf-8"})
+    return response
+
+
 class BadBody(Exception):
     pass
+
+
+def _no_constants(name: str):
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity: Python accepts them, JSON does not
 
 
 def json_object(request) -> dict:
@@ -38,8 +55,8 @@ def json_object(request) -> dict:
     if not raw.strip():
         return {}
     try:
-        body = json.loads(raw)
-    except ValueError:
+        body = json.loads(raw, parse_constant=_no_constants)
+    except (ValueError, RecursionError):
         raise BadBody("malformed JSON") from None
     if body is None:  # the JS SDK sends `null` for calls without data (verifyMobilePhone)
         return {}

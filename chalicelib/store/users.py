@@ -11,6 +11,8 @@ One table, three kinds of item, all under the hash key ``pk``:
 from __future__ import annotations
 
 import json
+import random
+import time
 from datetime import datetime, timezone
 from typing import Optional
 
@@ -111,13 +113,18 @@ class DynamoUserStore:
         ops += _claim_ops(user.app_id, user.object_id, user.claims())
         if session is not None:
             ops.append(("session", "Put", put_kwargs(_session_item(session))))
-        try:
-            transact(ops)
-        except Cancelled as e:
-            taken = _taken(e.failed)
-            if taken is not None:
-                raise taken from None
-            raise Conflict("the sign-up collided with another request; try again") from None
+        for attempt in range(4):
+            try:
+                transact(ops)
+                return
+            except Cancelled as e:
+                taken = _taken(e.failed)
+                if taken is not None:
+                    raise taken from None
+                if not e.conflict:
+                    raise Conflict("the user already exists") from None
+                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+        raise Conflict("the sign-up collided with other requests; try again")
 
     def get(self, app_id: str, object_id: str) -> Optional[User]:
         try:
