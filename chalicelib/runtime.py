@@ -21,6 +21,15 @@ def local_mode() -> bool:
     return os.environ.get("VERIKIT_LOCAL") == "1"
 
 
+LOCAL_EMAIL_FROM = "no-reply@verikit.local"
+
+
+def email_from() -> str:
+    """The SES identity emails are sent from (``VERIKIT_EMAIL_FROM``; a local default)."""
+    value = os.environ.get("VERIKIT_EMAIL_FROM", "")
+    return value or (LOCAL_EMAIL_FROM if local_mode() else "")
+
+
 @dataclass(frozen=True)
 class Secrets:
     app_id: str

@@ -78,15 +78,21 @@ def _build():
     from .store.config import DynamoConfig
     from .store.sendlog import DynamoSendLog
 
+    from .channels.ses import SesEmail
+
     sms = SnsSms(lambda: aws.client("sns"), os.environ.get("VERIKIT_SMS_MAX_PRICE", ""))
+    email = SesEmail(lambda: aws.client("sesv2"), runtime.email_from(),
+                     os.environ.get("VERIKIT_SES_CONFIGURATION_SET", ""))
     if runtime.local_mode():
         from .channels.outbox import Recording, RecordOnly
-        channels = {"sms": Recording(sms, outbox()), "voice": RecordOnly(outbox())}
+        # SMS and email go through the real SNS and SES code paths (into moto), then the outbox
+        channels = {"sms": Recording(sms, outbox()), "voice": RecordOnly(outbox()),
+                    "email": Recording(email, outbox())}
     else:
         voice = EndUserVoice(lambda: aws.client("pinpoint-sms-voice-v2"),
                              os.environ.get("VERIKIT_VOICE_ORIGINATION", ""),
                              os.environ.get("VERIKIT_VOICE_CONFIGURATION_SET", ""))
-        channels = {"sms": sms, "voice": voice}
+        channels = {"sms": sms, "voice": voice, "email": email}
     store, clock, secret = DynamoCodeStore(), SystemClock(), runtime.secrets().code_secret
     return OTPService(store=store, channels=channels, config=DynamoConfig(), secret=secret,
                       clock=clock, log=DynamoSendLog(),

@@ -48,11 +48,24 @@ def start_moto(environ=os.environ) -> MotoServer:
 
 
 def create_tables() -> None:
+    """Local provisioning on moto: every table from the models, and the SES identity that
+    emails are sent from (SES refuses unverified senders; moto too)."""
     from chalicelib.store import all_models
 
     for model in all_models():
         if not model.exists():
             model.create_table(wait=True)
+    verify_email_identity()
+
+
+def verify_email_identity() -> None:
+    from chalicelib import aws, runtime
+
+    ses = aws.client("sesv2")
+    try:
+        ses.create_email_identity(EmailIdentity=runtime.email_from() or runtime.LOCAL_EMAIL_FROM)
+    except ses.exceptions.AlreadyExistsException:
+        pass
 
 
 def serve_app(host: str, port: int):

@@ -16,6 +16,13 @@ _HINTS = {
     "ServiceQuotaExceededException": "the monthly spend limit or a send quota is reached",
     "ValidationException": "the provider refused the message parameters",
     "ResourceNotFoundException": "the origination identity is not configured in this account",
+    "MessageRejected": "SES refused the message (unverified sender, or the SES sandbox)",
+    "MailFromDomainNotVerifiedException": "the sender's domain is not verified in SES",
+    "AccountSuspendedException": "sending from this SES account is suspended",
+    "SendingPausedException": "sending is paused for this SES account or configuration set",
+    "NotFoundException": "the SES configuration set or identity does not exist",
+    "TooManyRequestsException": "the provider is throttling; try again shortly",
+    "LimitExceededException": "an SES sending quota is reached",
 }
 
 

@@ -23,12 +23,16 @@ class Outbox:
         entry = {"channel": message.channel, "to": message.to, "body": message.body,
                  "sent_at": sent_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                  "message_id": message_id, "purpose": message.purpose}
+        if message.channel == "email":
+            entry.update(subject=message.subject, html=message.html)
         with self._lock:
             self._items.append(entry)
 
     def list(self, to: str | None = None) -> list:
+        to = to.lower() if to and "@" in to else to
         with self._lock:
-            return [dict(e) for e in self._items if to is None or e["to"] == to]
+            return [dict(e) for e in self._items
+                    if to is None or e["to"] == to or ("@" in e["to"] and e["to"].lower() == to)]
 
     def clear(self) -> None:
         with self._lock:

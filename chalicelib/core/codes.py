@@ -15,6 +15,15 @@ def generate(length: int) -> str:
     return str(secrets.randbelow(10**length)).zfill(length)
 
 
+COMPLEX_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz23456789"
+
+
+def generate_complex(length: int = 32) -> str:
+    """A random string for verification links: 32 characters of a 57-letter alphabet
+    (no 0/O/1/l/I), about 186 bits."""
+    return "".join(secrets.choice(COMPLEX_ALPHABET) for _ in range(length))
+
+
 def keyed_hash(secret: bytes, *parts: str) -> str:
     """HMAC-SHA256 over the parts, unambiguously joined. Hex digest."""
     msg = "\x1f".join(parts).encode("utf-8")
@@ -26,7 +35,10 @@ def same(a: str, b: str) -> bool:
 
 
 def looks_like_code(code: object) -> bool:
-    return isinstance(code, str) and 4 <= len(code) <= 10 and code.isascii() and code.isdigit()
+    """A numeric code (4-10 digits) or a complex one (letters and digits, up to 64)."""
+    if not isinstance(code, str) or not code.isascii() or not code.isalnum():
+        return False
+    return 4 <= len(code) <= 10 if code.isdigit() else 16 <= len(code) <= 64
 
 
 def code_key(app_id: str, purpose: str, target: str, subject: Optional[str] = None) -> str:

@@ -25,6 +25,12 @@ class InvalidPhoneNumber(VerikitError):
     kind = "invalid_phone_number"
 
 
+class InvalidEmail(VerikitError):
+    """Not an email address we can send to."""
+
+    kind = "invalid_email"
+
+
 class RateLimited(VerikitError):
     """A send was refused by a rate limit; nothing was sent and no code changed."""
 

@@ -36,21 +36,27 @@ def _hour(now: int) -> str:
     return time.strftime("%Y%m%d%H", time.gmtime(now))
 
 
-def plan_send(app_id: str, target: str, client_ip: Optional[str], s: Settings, now: int) -> list:
-    """The charges of one send to ``target``. A limit set to 0 is off.
+def plan_send(app_id: str, target: str, client_ip: Optional[str], s: Settings, now: int,
+              email: bool = False) -> list:
+    """The charges of one send to ``target`` (a number, or an email address when
+    ``email``). A limit set to 0 is off.
 
-    - cooldown: one send per number per ``cooldown_seconds`` (a sliding gap, not a window)
-    - number_daily: at most ``per_number_daily`` per number per UTC day
+    - cooldown: one send per target per ``cooldown_seconds`` / ``email_cooldown_seconds``
+      (a sliding gap, not a window)
+    - number_daily / email_daily: at most ``per_number_daily`` / ``per_email_daily`` per
+      target per UTC day
     - ip_hourly: at most ``per_ip_hourly`` per client IP per UTC hour
     - app_daily: at most ``per_app_daily`` per app per UTC day (the spend budget)
     """
     day_end = now - now % DAY + DAY
     hour_end = now - now % HOUR + HOUR
+    cooldown, daily = (s.email_cooldown_seconds, s.per_email_daily) if email else (s.cooldown_seconds, s.per_number_daily)
     plan = []
-    if s.cooldown_seconds:
-        plan.append(Charge("cooldown", f"cd#{app_id}#{target}", 1, now + s.cooldown_seconds, True))
-    if s.per_number_daily:
-        plan.append(Charge("number_daily", f"nd#{app_id}#{target}#{_day(now)}", s.per_number_daily, day_end))
+    if cooldown:
+        plan.append(Charge("cooldown", f"cd#{app_id}#{target}", 1, now + cooldown, True))
+    if daily:
+        plan.append(Charge("email_daily" if email else "number_daily", f"nd#{app_id}#{target}#{_day(now)}",
+                           daily, day_end))
     if s.per_ip_hourly and client_ip:
         plan.append(Charge("ip_hourly", f"ih#{app_id}#{client_ip}#{_hour(now)}", s.per_ip_hourly, hour_end))
     if s.per_app_daily:

@@ -21,16 +21,22 @@ class Purpose:
     # the code alone must identify its target (LeanCloud's JS SDK sends no number for
     # verifyMobilePhone and resetPasswordBySmsCode): index codes by their keyed hash
     lookup_by_code: bool = False
+    # may use complex codes and carry a verification link (settings.code_format)
+    link_capable: bool = False
 
 
 GENERIC = Purpose("sms")
 LOGIN = Purpose("login", message="login")
 SIGNUP = Purpose("signup", message="signup")
-VERIFY_PHONE = Purpose("verify_phone", message="verify_phone", lookup_by_code=True)
+VERIFY_PHONE = Purpose("verify_phone", message="verify_phone", lookup_by_code=True, link_capable=True)
 CHANGE_PHONE = Purpose("change_phone", message="change_phone", default_ttl_minutes=6)
 RESET_PASSWORD = Purpose("reset_password", message="reset_password", lookup_by_code=True)
+VERIFY_EMAIL = Purpose("verify_email", message="verify_email", lookup_by_code=True, link_capable=True)
+# CloudBase /auth/v1/verification: bound to its verification_id, 10 minutes as the seed says
+VERIFICATION = Purpose("verification", default_ttl_minutes=10)
 
-PURPOSES = {p.name: p for p in (GENERIC, LOGIN, SIGNUP, VERIFY_PHONE, CHANGE_PHONE, RESET_PASSWORD)}
+PURPOSES = {p.name: p for p in (GENERIC, LOGIN, SIGNUP, VERIFY_PHONE, CHANGE_PHONE, RESET_PASSWORD,
+                                VERIFY_EMAIL, VERIFICATION)}
 
 
 def get(name: str) -> Purpose:

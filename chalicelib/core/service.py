@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Protocol
 
-from . import codes, limits, messages, phone, purposes
+from . import codes, emails, limits, messages, phone, purposes
 from .clock import SystemClock
 from .codes import CodeRecord, StoredCode
 from .config import ConfigProvider
@@ -45,12 +45,14 @@ MISSING = StoredCode(code_hash="", expires_at=0, attempts=0, max_attempts=0, con
 
 @dataclass(frozen=True)
 class OutgoingMessage:
-    channel: str      # "sms" | "voice"
-    to: str           # E.164
-    body: str         # exactly what the person reads or hears
+    channel: str      # "sms" | "voice" | "email"
+    to: str           # E.164, or an email address
+    body: str         # exactly what the person reads or hears (an email's text part)
     purpose: str
     sender_id: str = ""
     locale: str = "en"
+    subject: str = ""  # email only
+    html: str = ""     # email only
 
 
 class Channel(Protocol):
@@ -104,6 +106,10 @@ class SendRequest:
     # False: validate and charge the limits like a send, but send nothing and issue no code
     # (enumeration protection answers unknown numbers this way)
     deliver: bool = True
+    # channel "email": the address (``phone`` is accepted there too)
+    email: Optional[str] = None
+    # verification links: the message carries <link_base>/<code> (purposes that allow it)
+    link_base: Optional[str] = None
 
 
 @dataclass(frozen=True)
@@ -127,13 +133,14 @@ class OTPService:
     def send(self, req: SendRequest) -> SendResult:
         cfg = self.config.get(req.app_id)
         s = cfg.settings
-        if not s.sms_enabled and req.purpose == purposes.GENERIC.name:
+        if req.channel not in ("sms", "voice", "email"):
+            raise InvalidRequest("smsType must be 'sms' or 'voice'")
+        if not s.sms_enabled and req.purpose == purposes.GENERIC.name and req.channel != "email":
             # LeanCloud's switch covers requestSmsCode/verifySmsCode, not the user system
             raise FeatureDisabled("SMS verification codes are disabled for this app")
-        if req.channel not in ("sms", "voice"):
-            raise InvalidRequest("smsType must be 'sms' or 'voice'")
         purpose = purposes.get(req.purpose)
-        ttl = self._ttl(req.ttl_minutes, purpose, s)
+        complex_code = purpose.link_capable and s.code_format == "complex"
+        ttl = s.link_expiry_hours * 60 if complex_code else self._ttl(req.ttl_minutes, purpose, s)
         template = None
         if req.template:
             template = cfg.template(req.template)
@@ -141,7 +148,12 @@ class OTPService:
                 raise InvalidRequest(f"SMS template {req.template!r} does not exist")
             if template.channel != req.channel:
                 raise InvalidRequest(f"template {req.template!r} is for {template.channel}, not {req.channel}")
-        to = phone.normalise(req.phone, s.default_region, s.allowed_regions)
+        if req.channel == "email":
+            target = emails.normalise(req.email if req.email is not None else req.phone)
+            masked, limit_key = emails.mask(target), emails.key(target)
+        else:
+            to = phone.normalise(req.phone, s.default_region, s.allowed_regions)
+            target, masked, limit_key = to.e164, to.masked(), to.e164
         if s.require_captcha:
             if self.captcha is None:
                 raise FeatureDisabled("CAPTCHA is required but not configured")
@@ -152,29 +164,36 @@ class OTPService:
         now = int(self.clock.now())
         locale = req.locale or s.locale
         issues_code = template.issues_code if template else True
-        code = codes.generate(s.code_length) if issues_code else ""
-        body = self._body(req, template, code, ttl, locale, s)
-        entry = dict(app_id=req.app_id, to_key=self._log_key(req.app_id, to.e164), to_masked=to.masked(),
+        draw = codes.generate_complex if complex_code else (lambda: codes.generate(s.code_length))
+        code = draw() if issues_code else ""
+        # rendered before anything is charged: a missing template variable changes nothing
+        message = self._message(req, template, code, ttl, locale, s, target, purpose)
+        entry = dict(app_id=req.app_id, to_key=self._log_key(req.app_id, limit_key), to_masked=masked,
                      channel=req.channel, purpose=purpose.name, template=req.template or "",
                      retention_days=s.send_log_retention_days)
 
-        if to.e164 in cfg.test_numbers:  # QA / app review: nothing sent, nothing counted
+        if target in cfg.test_numbers:  # QA / app review: nothing sent, nothing counted
             self.log.record(LogEntry(**entry, outcome="test_number", at=self.clock.now()))
-            return SendResult(to=to.e164, expires_at=now + ttl * 60 if issues_code else None, message_id="")
+            return SendResult(to=target, expires_at=now + ttl * 60 if issues_code else None, message_id="")
 
-        charges = limits.plan_send(req.app_id, to.e164, req.client_ip, s, now)
+        charges = limits.plan_send(req.app_id, limit_key, req.client_ip, s, now, email=req.channel == "email")
         if not req.deliver:
             # enumeration protection: charge the limits as a real send would, send nothing
-            self.store.issue(None, charges, now)
+            try:
+                self.store.issue(None, charges, now)
+            except RateLimited as e:
+                self.log.record(LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
+                raise
             self.log.record(LogEntry(**entry, outcome="suppressed", at=self.clock.now()))
-            return SendResult(to=to.e164, expires_at=None, message_id="")
-        key = codes.code_key(req.app_id, purpose.name, to.e164, req.subject)
+            return SendResult(to=target, expires_at=None, message_id="")
+        # codes live under the target's canonical form (an email's lower-cased address)
+        key = codes.code_key(req.app_id, purpose.name, limit_key, req.subject)
         record = None
         for _ in range(8):  # re-draw when a code found by value alone collides (rare)
             if issues_code:
                 record = CodeRecord(
-                    key=key, app_id=req.app_id, purpose=purpose.name, target=to.e164,
-                    channel=req.channel, code_hash=self._hash(req.app_id, purpose.name, to.e164, code, req.subject),
+                    key=key, app_id=req.app_id, purpose=purpose.name, target=limit_key,
+                    channel=req.channel, code_hash=self._hash(req.app_id, purpose.name, limit_key, code, req.subject),
                     created_at=now, expires_at=now + ttl * 60, max_attempts=s.max_attempts,
                     lookup_key=codes.lookup_key(req.app_id, purpose.name, self._lookup_hash(req.app_id, purpose.name, code))
                     if purpose.lookup_by_code else None,
@@ -183,17 +202,15 @@ class OTPService:
                 self.store.issue(record, charges, now)
                 break
             except codes.Collision:
-                code = codes.generate(s.code_length)
-                body = self._body(req, template, code, ttl, locale, s)
+                code = draw()
+                message = self._message(req, template, code, ttl, locale, s, target, purpose)
             except RateLimited as e:
                 self.log.record(LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
                 raise
         else:
             raise Conflict("could not draw a unique code; try again")
         try:
-            message_id = channel.send(OutgoingMessage(
-                channel=req.channel, to=to.e164, body=body, purpose=purpose.name,
-                sender_id=s.sender_id, locale=locale))
+            message_id = channel.send(message)
         except SendFailed as e:
             # the person never got it: do not leave a live code behind (counters stay
             # charged, so a failing provider cannot be used to bypass the limits)
@@ -203,7 +220,28 @@ class OTPService:
                                      at=self.clock.now()))
             raise
         self.log.record(LogEntry(**entry, outcome="sent", provider_id=message_id, at=self.clock.now()))
-        return SendResult(to=to.e164, expires_at=record.expires_at if record else None, message_id=message_id)
+        return SendResult(to=target, expires_at=record.expires_at if record else None, message_id=message_id)
+
+    def _message(self, req: SendRequest, template, code: str, ttl: int, locale: str, s: Settings,
+                 target: str, purpose) -> OutgoingMessage:
+        link = f"{req.link_base.rstrip('/')}/{code}" if req.link_base and code and purpose.link_capable else ""
+        if req.channel == "email":
+            name = req.name if req.name is not None else (req.sign if req.sign is not None else s.signature)
+            if template is not None:
+                values = {**req.variables, "code": code, "ttl": ttl, "name": req.name or "", "op": req.op or "",
+                          "link": link}
+                subject, text, page = template.render_email(values, locale)
+                subject = subject or messages.email_message(purpose.message, code, ttl, name=name, locale=locale)[0]
+            else:
+                subject, text, page = messages.email_message(purpose.message, code, ttl, name=name, op=req.op or "",
+                                                             locale=locale, link=link)
+            return OutgoingMessage(channel="email", to=target, body=text, purpose=purpose.name,
+                                   locale=locale, subject=subject, html=page)
+        body = self._body(req, template, code, ttl, locale, s)
+        if link and template is None:
+            body = f"{body} {link}"
+        return OutgoingMessage(channel=req.channel, to=target, body=body, purpose=purpose.name,
+                               sender_id=s.sender_id, locale=locale)
 
     def _body(self, req: SendRequest, template, code: str, ttl: int, locale: str, s: Settings) -> str:
         if template is not None:
@@ -234,20 +272,27 @@ class OTPService:
         ps = [purposes.get(p) for p in accepted]
         # verification is not sending: a number whose region left the allowlist can still
         # spend a code it already has
-        to = phone.normalise(raw_phone, s.default_region, ("*",))
+        target = self.target_key(raw_phone, s)
         if not codes.looks_like_code(code):
             raise InvalidCode("invalid verification code")
-        fixed = cfg.test_numbers.get(to.e164)
+        fixed = cfg.test_numbers.get(target)
         if fixed is not None:
-            if codes.same(fixed, self.test_code_hash(app_id, to.e164, code)):
-                return to.e164
+            if codes.same(fixed, self.test_code_hash(app_id, target, code)):
+                return target
             raise InvalidCode("invalid verification code")
         now = int(self.clock.now())
         for p in ps:
-            key = codes.code_key(app_id, p.name, to.e164, subject)
-            if self._attempt(key, self._hash(app_id, p.name, to.e164, code, subject), now) == "ok":
-                return to.e164
+            key = codes.code_key(app_id, p.name, target, subject)
+            if self._attempt(key, self._hash(app_id, p.name, target, code, subject), now) == "ok":
+                return target
         raise InvalidCode("invalid verification code")
+
+    @staticmethod
+    def target_key(raw: object, s: Settings) -> str:
+        """The canonical form codes are kept under: E.164, or a lower-cased email address."""
+        if emails.is_email(raw):
+            return emails.key(emails.normalise(raw))
+        return phone.normalise(raw, s.default_region, ("*",)).e164
 
     def verify_by_code(self, app_id: str, code: object, purpose: str, client_ip: Optional[str]) -> str:
         """Consume a code of a ``lookup_by_code`` purpose found by its value alone; return

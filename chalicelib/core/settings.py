@@ -34,6 +34,9 @@ class Settings:
     per_number_daily: int = field(default=10, metadata=_rng(0, 1000))
     per_ip_hourly: int = field(default=30, metadata=_rng(0, 100000))
     per_app_daily: int = field(default=10000, metadata=_rng(0, 100_000_000))
+    # email has its own per-address limits (the IP and app limits are shared)
+    email_cooldown_seconds: int = field(default=60, metadata=_rng(0, 3600))
+    per_email_daily: int = field(default=10, metadata=_rng(0, 1000))
     # phone numbers: default region for numbers without "+", and the country allowlist
     # (ISO 3166 alpha-2 codes; ["*"] allows every region, which invites SMS pumping)
     default_region: str = "CN"
@@ -64,6 +67,19 @@ class Settings:
     # sessions: 0 keeps them until revoked (LeanCloud's behaviour)
     session_ttl_days: int = field(default=0, metadata=_rng(0, 3650))
     password_min_length: int = field(default=6, metadata=_rng(1, 128))
+    # Skygear-style verification: code format for phone/email verification ("numeric": the
+    # code_length digits; "complex": a 32-character random string, for links), how long
+    # complex codes (links) live, what makes a user verified, and who may call user routes
+    code_format: str = field(default="numeric", metadata={"choices": ("numeric", "complex")})
+    link_expiry_hours: int = field(default=24, metadata=_rng(1, 720))
+    verified_fields: tuple = field(default=("phone",), metadata={"items": ("phone", "email")})
+    verified_rule: str = field(default="any", metadata={"choices": ("any", "all")})
+    only_verified_users: bool = False
+    send_verification_on_email_change: bool = False
+    # where a verification link lands: a page from the templates verify_success_page /
+    # verify_error_page (defaults built in), or a redirect to these URLs with ?result=
+    verify_success_url: str = field(default="", metadata={"maxlen": 500})
+    verify_error_url: str = field(default="", metadata={"maxlen": 500})
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "Settings | None" = None) -> "Settings":
@@ -82,6 +98,7 @@ class Settings:
     def to_dict(self) -> dict:
         d = dataclasses.asdict(self)
         d["allowed_regions"] = list(self.allowed_regions)
+        d["verified_fields"] = list(self.verified_fields)
         return d
 
 
@@ -98,6 +115,10 @@ def _coerce(f: dataclasses.Field, base: Settings, value: Any) -> Any:
         if lo is not None and not lo <= value <= hi:
             raise InvalidRequest(f"setting {name} must be between {lo} and {hi}")
         return value
+    if isinstance(default, tuple) and "items" in f.metadata:
+        if not isinstance(value, (list, tuple)) or not value or not all(v in f.metadata["items"] for v in value):
+            raise InvalidRequest(f"setting {name} must be a non-empty list of {', '.join(f.metadata['items'])}")
+        return tuple(dict.fromkeys(value))
     if isinstance(default, tuple):
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise InvalidRequest(f"setting {name} must be a list of strings")
@@ -112,6 +133,10 @@ def _coerce(f: dataclasses.Field, base: Settings, value: Any) -> Any:
         value = value.strip().upper()
         if not (len(value) == 2 and value.isalpha()):
             raise InvalidRequest("setting default_region must be an ISO 3166 alpha-2 region code")
+    if "choices" in f.metadata and value not in f.metadata["choices"]:
+        raise InvalidRequest(f"setting {name} must be one of {', '.join(f.metadata['choices'])}")
+    if name in ("verify_success_url", "verify_error_url") and value and not value.startswith(("https://", "http://")):
+        raise InvalidRequest(f"setting {name} must be an http(s) URL")
     maxlen = f.metadata.get("maxlen")
     if maxlen is not None and len(value) > maxlen:
         raise InvalidRequest(f"setting {name} must be at most {maxlen} characters")

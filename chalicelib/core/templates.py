@@ -14,9 +14,10 @@ from .messages import clean
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-CHANNELS = ("sms", "voice")
+CHANNELS = ("sms", "voice", "email")
 BUILTINS = ("code", "ttl", "name", "op")
 MAX_BODY = 600
+MAX_EMAIL_BODY = 20000
 MAX_VALUE = 60
 
 
@@ -27,6 +28,9 @@ class Template:
     body: str
     locales: Mapping[str, str] = field(default_factory=dict)
     version: int = 0
+    # email only: the subject line and an HTML body (``body`` is then the text part)
+    subject: str = ""
+    html: str = ""
 
     @property
     def issues_code(self) -> bool:
@@ -53,10 +57,29 @@ class Template:
 
         return PLACEHOLDER.sub(sub, body)
 
+    def render_email(self, values: Mapping[str, object], locale: Optional[str] = None) -> tuple:
+        """(subject, text, html): the HTML part gets every value HTML-escaped."""
+        import html as _html
+
+        text = self.render(values, locale)
+        subject = Template(self.name, self.channel, self.subject).render(values) if self.subject else ""
+        page = ""
+        if self.html:
+            missing = sorted(v for v in self.variables(self.html) if values.get(v) in (None, ""))
+            if missing:
+                raise InvalidRequest(f"template {self.name} needs variable(s): {', '.join(missing)}")
+            page = PLACEHOLDER.sub(lambda m: _html.escape(clean(str(values[m.group(1)]), 2000 if m.group(1) == "link" else MAX_VALUE)),
+                                   self.html)
+        return subject, text, page
+
     def to_dict(self) -> dict:
-        return {"name": self.name, "channel": self.channel, "body": self.body,
-                "locales": dict(self.locales), "version": self.version,
-                "variables": sorted(self.variables(self.body)), "issues_code": self.issues_code}
+        out = {"name": self.name, "channel": self.channel, "body": self.body,
+               "locales": dict(self.locales), "version": self.version,
+               "variables": sorted(self.variables(self.body) | self.variables(self.html) | self.variables(self.subject)),
+               "issues_code": self.issues_code}
+        if self.channel == "email":
+            out.update(subject=self.subject, html=self.html)
+        return out
 
 
 def validate(name: str, data: object, version: int = 0) -> Template:
@@ -65,7 +88,7 @@ def validate(name: str, data: object, version: int = 0) -> Template:
         raise InvalidRequest("template name: a letter, then letters, digits, _ or -, at most 64")
     if not isinstance(data, dict):
         raise InvalidRequest("a template is a JSON object with channel and body")
-    unknown = sorted(set(data) - {"channel", "body", "locales", "name"})
+    unknown = sorted(set(data) - {"channel", "body", "locales", "name", "subject", "html"})
     if unknown:
         raise InvalidRequest(f"unknown template field(s): {', '.join(unknown)}")
     channel = data.get("channel", "sms")
@@ -75,11 +98,19 @@ def validate(name: str, data: object, version: int = 0) -> Template:
     locales = data.get("locales") or {}
     if not isinstance(locales, dict):
         raise InvalidRequest("template locales must be an object of locale -> body")
+    limit = MAX_EMAIL_BODY if channel == "email" else MAX_BODY
     for label, text in [("body", body), *((f"locales.{k}", v) for k, v in locales.items())]:
         if not isinstance(text, str) or not text.strip():
             raise InvalidRequest(f"template {label} must be a non-empty string")
-        if len(text) > MAX_BODY:
-            raise InvalidRequest(f"template {label} must be at most {MAX_BODY} characters")
-        if "【" in text or "】" in text:
+        if len(text) > limit:
+            raise InvalidRequest(f"template {label} must be at most {limit} characters")
+        if channel != "email" and ("【" in text or "】" in text):
             raise InvalidRequest("the signature 【...】 is added by verikit; leave it out of the body")
-    return Template(name=name, channel=channel, body=body, locales=dict(locales), version=version)
+    subject, html = data.get("subject", ""), data.get("html", "")
+    if channel != "email" and (subject or html):
+        raise InvalidRequest("subject and html are for email templates only")
+    for label, text, n in (("subject", subject, 200), ("html", html, MAX_EMAIL_BODY)):
+        if not isinstance(text, str) or len(text) > n:
+            raise InvalidRequest(f"template {label} must be a string of at most {n} characters")
+    return Template(name=name, channel=channel, body=body, locales=dict(locales), version=version,
+                    subject=subject, html=html)

@@ -49,9 +49,8 @@ def patch_settings(request, role):
 # ---- templates --------------------------------------------------------------------------
 
 def _template_out(item) -> dict:
-    t = templates.Template(item.sk[len(TEMPLATE):], item.doc.get("channel", "sms"), item.doc.get("body", ""),
-                           item.doc.get("locales") or {}, int(item.version))
-    return t.to_dict()
+    from ..store.config import template_of
+    return template_of(item.sk[len(TEMPLATE):], item.doc or {}, int(item.version)).to_dict()
 
 
 @bp.route("/admin/v1/templates", methods=["GET"], **ROUTE)
@@ -75,7 +74,10 @@ def put_template(request, role, name):
     name = unquote(name)
     t = templates.validate(name, json_object(request))
     cfg = wiring.config()
-    cfg.put(_app(), TEMPLATE + name, {"channel": t.channel, "body": t.body, "locales": dict(t.locales)})
+    doc = {"channel": t.channel, "body": t.body, "locales": dict(t.locales)}
+    if t.channel == "email":
+        doc.update(subject=t.subject, html=t.html)
+    cfg.put(_app(), TEMPLATE + name, doc)
     return ok(cfg.get(_app()).template(name).to_dict())
 
 

@@ -30,6 +30,11 @@ class ConfigModel(SharedConnection, Model):
     updated_at = NumberAttribute(null=True)
 
 
+def template_of(name: str, doc: dict, version: int) -> Template:
+    return Template(name, doc.get("channel", "sms"), doc.get("body", ""), doc.get("locales") or {}, version,
+                    subject=doc.get("subject", ""), html=doc.get("html", ""))
+
+
 class DynamoConfig:
     """``ConfigProvider`` over the config table, plus the writes the admin API makes.
 
@@ -62,8 +67,7 @@ class DynamoConfig:
             elif item.sk.startswith(TEMPLATE):
                 name = item.sk[len(TEMPLATE):]
                 d = item.doc or {}
-                templates[name] = Template(name, d.get("channel", "sms"), d.get("body", ""),
-                                           d.get("locales") or {}, int(item.version))
+                templates[name] = template_of(name, d, int(item.version))
             elif item.sk.startswith(TEST_NUMBER):
                 tests[item.sk[len(TEST_NUMBER):]] = (item.doc or {}).get("code_hash", "")
         config = AppConfig(settings=settings, templates=templates, test_numbers=tests)

@@ -1,0 +1,40 @@
+"""Email addresses: validated and normalised (trimmed, domain lower-cased), masked for logs.
+
+The local part is kept as written (it may be case-sensitive); uniqueness and rate limits
+use the fully lower-cased form, ``key()``.
+"""
+from __future__ import annotations
+
+import re
+
+from .errors import InvalidEmail
+
+# a practical address check: one @, no spaces, a dotted domain of letters, digits and -
+_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,64}$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+
+
+def normalise(value: object) -> str:
+    """The address, trimmed, with its domain lower-cased; or InvalidEmail."""
+    if not isinstance(value, str):
+        raise InvalidEmail("email must be a string")
+    value = value.strip()
+    local, at, domain = value.rpartition("@")
+    if not at or len(value) > 254 or not _LOCAL.match(local) or ".." in local \
+            or local.startswith(".") or local.endswith(".") or not _DOMAIN.match(domain):
+        raise InvalidEmail("invalid email address")
+    return f"{local}@{domain.lower()}"
+
+
+def key(address: str) -> str:
+    """The case-insensitive identity of a normalised address (claims, limits)."""
+    return address.lower()
+
+
+def is_email(value: object) -> bool:
+    return isinstance(value, str) and "@" in value
+
+
+def mask(address: str) -> str:
+    local, _, domain = address.partition("@")
+    return f"{local[:1]}***@{domain}"
