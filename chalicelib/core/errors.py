@@ -131,3 +131,9 @@ class InvalidSession(VerikitError):
     """The session token is unknown, expired or revoked."""
 
     kind = "invalid_session"
+
+
+class NotVerified(VerikitError):
+    """``only_verified_users`` is on and this user is not verified."""
+
+    kind = "not_verified"

@@ -296,22 +296,29 @@ class OTPService:
 
     def verify_by_code(self, app_id: str, code: object, purpose: str, client_ip: Optional[str]) -> str:
         """Consume a code of a ``lookup_by_code`` purpose found by its value alone; return
-        its number. Such guesses cannot count against one code, so they are capped per IP."""
+        its target. Such guesses cannot count against one code, so they are capped per IP
+        and per app."""
+        return self.verify_by_code_any(app_id, code, (purpose,), client_ip)[1]
+
+    def verify_by_code_any(self, app_id: str, code: object, accepted: tuple, client_ip: Optional[str]) -> tuple:
+        """(purpose, target) of the live code with this value among ``accepted`` purposes."""
         s = self.config.get(app_id).settings
-        p = purposes.get(purpose)
-        if not p.lookup_by_code:
-            raise InvalidRequest(f"codes for {purpose} need the phone number")
+        ps = [purposes.get(p) for p in accepted]
+        if not all(p.lookup_by_code for p in ps):
+            raise InvalidRequest("these codes need the phone number")
         now = int(self.clock.now())
         self.store.issue(None, limits.code_only_attempts(app_id, client_ip, s, now), now)
         if not codes.looks_like_code(code):
             raise InvalidCode("invalid verification code")
-        found = self.store.find(codes.lookup_key(app_id, p.name, self._lookup_hash(app_id, p.name, code)), now)
-        if found is None:
-            raise InvalidCode("invalid verification code")
-        key, target = found
-        if self._attempt(key, self._hash(app_id, p.name, target, code), now) != "ok":
-            raise InvalidCode("invalid verification code")
-        return target
+        for p in ps:
+            found = self.store.find(codes.lookup_key(app_id, p.name, self._lookup_hash(app_id, p.name, code)), now)
+            if found is None:
+                continue
+            key, target = found
+            if self._attempt(key, self._hash(app_id, p.name, target, code), now) != "ok":
+                raise InvalidCode("invalid verification code")
+            return p.name, target
+        raise InvalidCode("invalid verification code")
 
     def _attempt(self, key: str, presented: str, now: int) -> str:
         """Try to consume the code under ``key``: "ok", "missing", "dead" (used, expired or

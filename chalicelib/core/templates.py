@@ -14,7 +14,8 @@ from .messages import clean
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
-CHANNELS = ("sms", "voice", "email")
+# "page": the HTML a verification link lands on (verify_success_page, verify_error_page)
+CHANNELS = ("sms", "voice", "email", "page")
 BUILTINS = ("code", "ttl", "name", "op")
 MAX_BODY = 600
 MAX_EMAIL_BODY = 20000
@@ -72,6 +73,12 @@ class Template:
                                    self.html)
         return subject, text, page
 
+    def render_page(self, values: Mapping[str, object]) -> str:
+        """An HTML page: every value HTML-escaped, missing ones empty (pages never fail)."""
+        import html as _html
+
+        return PLACEHOLDER.sub(lambda m: _html.escape(clean(str(values.get(m.group(1), "")), 200)), self.body)
+
     def to_dict(self) -> dict:
         out = {"name": self.name, "channel": self.channel, "body": self.body,
                "locales": dict(self.locales), "version": self.version,
@@ -98,13 +105,13 @@ def validate(name: str, data: object, version: int = 0) -> Template:
     locales = data.get("locales") or {}
     if not isinstance(locales, dict):
         raise InvalidRequest("template locales must be an object of locale -> body")
-    limit = MAX_EMAIL_BODY if channel == "email" else MAX_BODY
+    limit = MAX_EMAIL_BODY if channel in ("email", "page") else MAX_BODY
     for label, text in [("body", body), *((f"locales.{k}", v) for k, v in locales.items())]:
         if not isinstance(text, str) or not text.strip():
             raise InvalidRequest(f"template {label} must be a non-empty string")
         if len(text) > limit:
             raise InvalidRequest(f"template {label} must be at most {limit} characters")
-        if channel != "email" and ("【" in text or "】" in text):
+        if channel in ("sms", "voice") and ("【" in text or "】" in text):
             raise InvalidRequest("the signature 【...】 is added by verikit; leave it out of the body")
     subject, html = data.get("subject", ""), data.get("html", "")
     if channel != "email" and (subject or html):

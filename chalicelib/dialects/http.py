@@ -96,3 +96,19 @@ def logged(route_name: str, get_request, translate):
         return wrapper
 
     return deco
+
+
+def public_url(request) -> str:
+    """The base URL clients reach this API at, for links in messages: ``VERIKIT_PUBLIC_URL``
+    if set, else derived from the request (with API Gateway's stage prefix)."""
+    import os
+
+    configured = os.environ.get("VERIKIT_PUBLIC_URL", "").rstrip("/")
+    if configured:
+        return configured
+    headers = request.headers
+    host = headers.get("host", "localhost")
+    scheme = headers.get("x-forwarded-proto", "https" if host.endswith("amazonaws.com") else "http")
+    stage = (request.context or {}).get("stage", "")
+    prefix = f"/{stage}" if stage and host.endswith("amazonaws.com") else ""
+    return f"{scheme}://{host}{prefix}"

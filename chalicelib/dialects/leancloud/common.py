@@ -51,10 +51,12 @@ _KINDS = {
     E.LockedOut: (429, 219),
     E.SessionRequired: (403, 206),
     E.InvalidSession: (401, 211),
+    E.InvalidEmail: (400, 125),
+    E.NotVerified: (403, 1),
 }
 
 # fields of MissingField / Taken -> LeanCloud code
-_MISSING = {"username": 200, "password": 201, "phone": 212}
+_MISSING = {"username": 200, "password": 201, "phone": 212, "email": 204}
 _TAKEN = {"username": 202, "email": 203, "phone": 214}
 _LIMIT_MESSAGES = {"code_only_ip_hourly": "Too many verification attempts from this address",
                    "code_only_app_hourly": "Too many verification attempts; try again later",

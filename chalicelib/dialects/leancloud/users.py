@@ -10,7 +10,7 @@ from chalice import Blueprint
 from ... import wiring
 from ...core import errors as E
 from ...core.accounts import DELETE
-from ..http import client_ip, json_object
+from ..http import client_ip, json_object, public_url
 from .common import LCError, ROUTE, lc_view, ok, optional_int, optional_str, required_phone
 
 bp = Blueprint(__name__)
@@ -37,9 +37,14 @@ def user_json(user, token: str | None = None, private: bool = True) -> dict:
             out["mobilePhoneNumber"] = user.phone
         if user.email:
             out["email"] = user.email
+    out["is_verified"] = wiring.accounts().is_verified(user)
     if token:
         out["sessionToken"] = token
     return out
+
+
+def link_base(request) -> str:
+    return public_url(request) + "/verify"
 
 
 def changes_of(body: dict) -> dict:
@@ -67,14 +72,19 @@ def session_token(request) -> str | None:
     return request.headers.get("x-lc-session") or (request.query_params or {}).get("session_token")
 
 
-def current(request, required: bool = True):
-    """(user, session) of the request's session token; (None, None) if none and not required."""
+def current(request, required: bool = True, verified: bool = True):
+    """(user, session) of the request's session token; (None, None) if none and not required.
+    With ``only_verified_users`` on, an unverified user is refused unless ``verified`` is
+    False (reading oneself, and the verification routes)."""
     token = session_token(request)
     if not token:
         if required:
             raise E.SessionRequired("A session token is required (X-LC-Session).")
         return None, None
-    return wiring.accounts().resolve(wiring.app_id(), token)
+    user, session = wiring.accounts().resolve(wiring.app_id(), token)
+    if verified:
+        wiring.accounts().require_verified(user)
+    return user, session
 
 
 def _as_str(value):
@@ -95,7 +105,7 @@ def _signup(request):
         raise E.InvalidRequest("nothing to delete at sign-up")
     user, token = wiring.accounts().signup(
         wiring.app_id(), changes.get("username"), changes.get("password"), changes.get("phone"),
-        changes.get("email"), custom, client_ip(request))
+        changes.get("email"), custom, client_ip(request), link_base=link_base(request))
     resp = user_json(user, token)
     return ok(resp, status=201)
 
@@ -151,7 +161,7 @@ def users_by_mobile_phone(request, role):
 @bp.route("/1.1/users/me", methods=["GET"], **ROUTE)
 @lc_view(bp, "usersMe")
 def users_me(request, role):
-    user, _ = current(request)
+    user, _ = current(request, verified=False)
     return ok(user_json(user, session_token(request)))
 
 
@@ -167,7 +177,7 @@ def _get(request, role, object_id):
 def _optional_session(request):
     """The session user if the token is valid; a stale token on a read is no error."""
     try:
-        return current(request, required=False)
+        return current(request, required=False, verified=False)
     except E.InvalidSession:
         return None, None
 
@@ -189,7 +199,8 @@ def _put(request, role, object_id):
     master = role == "master"
     me, session = current(request, required=not master) if not master else _optional_session(request)
     user = wiring.accounts().update_user(wiring.app_id(), object_id, changes_of(body), me, session,
-                                         master=master, client_ip=client_ip(request))
+                                         master=master, client_ip=client_ip(request),
+                                         link_base=link_base(request))
     return ok({"objectId": user.object_id, "updatedAt": iso(user.updated_at)})
 
 
@@ -288,3 +299,37 @@ def change_phone_number(request, role):
     me, _ = current(request)
     wiring.accounts().change_phone(wiring.app_id(), me, required_phone(body), body.get("code"))
     return ok()
+
+
+# ---- email verification and Skygear-style verification ---------------------------------------
+
+@bp.route("/1.1/requestEmailVerify", methods=["POST"], **ROUTE)
+@lc_view(bp, "requestEmailVerify")
+def request_email_verify(request, role):
+    body = json_object(request)
+    if body.get("email") in (None, ""):
+        raise E.MissingField("An email is required.", "email")
+    wiring.accounts().request_email_verify(wiring.app_id(), body["email"], client_ip(request),
+                                           optional_str(body, "validate_token", 100), link_base(request))
+    return ok()
+
+
+@bp.route("/1.1/requestVerification", methods=["POST"], **ROUTE)
+@lc_view(bp, "requestVerification")
+def request_verification(request, role):
+    """Skygear's ``requestVerification('phone' | 'email')`` for the current user."""
+    body = json_object(request)
+    me, _ = current(request, verified=False)
+    wiring.accounts().request_verification(wiring.app_id(), me, body.get("field"), client_ip(request),
+                                           optional_str(body, "validate_token", 100), link_base(request))
+    return ok()
+
+
+@bp.route("/1.1/verifyUserWithCode", methods=["POST"], **ROUTE)
+@lc_view(bp, "verifyUserWithCode")
+def verify_user_with_code(request, role):
+    """Skygear's ``verifyUserWithCode(code)``: the current user's phone or email."""
+    body = json_object(request)
+    me, _ = current(request, verified=False)
+    _, user = wiring.accounts().verify_with_code(wiring.app_id(), body.get("code"), client_ip(request), user=me)
+    return ok(user_json(user, session_token(request)))
