@@ -2,7 +2,7 @@
 from chalice import Chalice
 
 from chalicelib import runtime
-from chalicelib.dialects import admin, links
+from chalicelib.dialects import admin, cloudbase, links
 from chalicelib.dialects.http import BINARY_TYPES, accept_anything, method_not_allowed
 from chalicelib.dialects.leancloud import captcha as leancloud_captcha
 from chalicelib.dialects.leancloud import sms as leancloud_sms
@@ -18,6 +18,7 @@ app.register_blueprint(leancloud_captcha.bp)
 app.register_blueprint(leancloud_users.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(links.bp)
+app.register_blueprint(cloudbase.bp)
 
 if runtime.local_mode():
     from chalicelib.dialects import dev

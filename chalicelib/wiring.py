@@ -54,6 +54,12 @@ def accounts():
     return _accounts
 
 
+def tickets():
+    """CloudBase-style verification tickets over the user system."""
+    from .core.tickets import VerificationService
+    return VerificationService(accounts())
+
+
 def config():
     """The app's config provider (settings, templates, test numbers), cached briefly."""
     return service().config

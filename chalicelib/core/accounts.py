@@ -76,6 +76,7 @@ class Session:
     epoch: int
     created_at: int                   # epoch seconds
     expires_at: Optional[int] = None  # epoch seconds; None: until revoked
+    kind: str = "session"             # session (also an access token) | refresh
 
 
 class Stale(Exception):
@@ -97,9 +98,20 @@ class UserStore(Protocol):
 
     def add_session(self, session: Session) -> None: ...
 
+    def add_sessions(self, sessions: tuple) -> None:
+        """Write several sessions at once (an access and a refresh token)."""
+
+    def rotate(self, old: Session, sessions: tuple) -> None:
+        """Delete ``old`` if it still exists and write ``sessions``, atomically; raise
+        InvalidSession if ``old`` was already used or revoked."""
+
+    def revoke(self, token_hash: str) -> None:
+        """Delete the session and refresh token with this hash, if any."""
+
     def get_session(self, token_hash: str) -> Optional[Session]: ...
 
-    def get_session_and_user(self, app_id: str, token_hash: str, object_id: str) -> tuple:
+    def get_session_and_user(self, app_id: str, token_hash: str, object_id: str,
+                             kind: str = "session") -> tuple:
         """(session or None, user or None), read together in one round trip."""
 
 
@@ -186,8 +198,9 @@ class AccountService:
 
     # ---- login ---------------------------------------------------------------------------
 
-    def login_password(self, app_id: str, by: str, value: Any, password: Any) -> tuple:
-        """Log in by username, phone or email with a password. Returns (user, token)."""
+    def login_password(self, app_id: str, by: str, value: Any, password: Any, open_session: bool = True) -> tuple:
+        """Log in by username, phone or email with a password. Returns (user, session token
+        or None when ``open_session`` is False: the caller issues its own tokens)."""
         s = self._settings(app_id)
         if password is None or password == "":
             raise MissingField("Password is required.", "password")
@@ -211,7 +224,7 @@ class AccountService:
                 raise BadCredentials("The username and password mismatch.")
 
         self._guarded(user, check)
-        return user, self._login(user)
+        return user, self._login(user) if open_session else None
 
     def login_sms(self, app_id: str, raw_phone: Any, code: Any) -> tuple:
         """Log in with phone + SMS code: needs a verified phone (215) and the setting on."""
@@ -330,15 +343,15 @@ class AccountService:
 
     # ---- sessions and the user's own record ----------------------------------------------
 
-    def resolve(self, app_id: str, token: Any) -> tuple:
-        """(user, session) of a session token, or raise InvalidSession."""
+    def resolve(self, app_id: str, token: Any, kind: str = "session") -> tuple:
+        """(user, session) of a session token (or a refresh token), or raise InvalidSession."""
         if not isinstance(token, str) or not 10 <= len(token) <= 200:
             raise InvalidSession("Invalid session token.")
         # tokens carry their user's id, so the session and the user are read together
         object_id = token.partition(".")[0]
         if not _plausible_id(object_id):
             raise InvalidSession("Invalid session token.")
-        session, user = self.users.get_session_and_user(app_id, self._token_hash(token), object_id)
+        session, user = self.users.get_session_and_user(app_id, self._token_hash(token), object_id, kind)
         now = int(self.clock.now())
         if session is None or session.app_id != app_id or session.user_id != object_id \
                 or (session.expires_at and session.expires_at <= now):
@@ -447,6 +460,68 @@ class AccountService:
 
         user = self._update(target, bump, sessions=sessions)
         return user, holder["token"]
+
+    # ---- OAuth-style tokens (CloudBase /auth/v1) -----------------------------------------
+
+    def issue_tokens(self, user: User) -> tuple:
+        """(access token, refresh token, expires_in): an expiring session and a rotating
+        refresh token, both revoked with the user's other sessions by a password reset."""
+        access, refresh, sessions = self._token_pair(user)
+        self.users.add_sessions(sessions)
+        return access, refresh, self._settings(user.app_id).access_token_ttl_seconds
+
+    def refresh_tokens(self, app_id: str, refresh_token: Any) -> tuple:
+        """Spend a refresh token for a new pair. Returns (user, access, refresh, expires_in)."""
+        user, old = self.resolve(app_id, refresh_token, kind="refresh")
+        access, refresh, sessions = self._token_pair(user)
+        self.users.rotate(old, sessions)
+        return user, access, refresh, self._settings(app_id).access_token_ttl_seconds
+
+    def revoke(self, app_id: str, token: Any) -> None:
+        """Sign out: the access (or refresh) token stops working. Unknown tokens are fine."""
+        if isinstance(token, str) and 10 <= len(token) <= 200:
+            self.users.revoke(self._token_hash(token))
+
+    def find_by_target(self, app_id: str, target: str) -> Optional[User]:
+        if emails.is_email(target):
+            return self.users.find(app_id, "email", emails.key(target))
+        return self.users.find(app_id, "phone", target)
+
+    def signup_verified(self, app_id: str, target: str, username: Any = None, password: Any = None,
+                        custom: Optional[Mapping] = None) -> User:
+        """A user whose phone or email was just proven (a spent verification token)."""
+        s = self._settings(app_id)
+        is_email = emails.is_email(target)
+        name = self._username(username, None if is_email else target) if username not in (None, "") else target
+        if self.users.find(app_id, "username", name) is not None:
+            raise Taken("Username has already been taken.", "username")
+        now_ms = self._now_ms()
+        user = User(app_id=app_id, object_id=self._new_id(), username=name,
+                    password_hash=self.hasher.hash(self._password(password, s)) if password not in (None, "") else None,
+                    phone=None if is_email else target, phone_verified=not is_email,
+                    email=target if is_email else None, email_verified=is_email,
+                    custom=_merge_custom({}, custom or {}), created_at=now_ms, updated_at=now_ms)
+        self.users.create(user, None)
+        return user
+
+    def mark_verified(self, user: User, field: str) -> User:
+        """A spent verification token proved this user's phone or email."""
+        flag = "email_verified" if field == "email" else "phone_verified"
+        return self._update(user, lambda u: dataclasses.replace(u, **{flag: True}))
+
+    def _token_pair(self, user: User) -> tuple:
+        s = self._settings(user.app_id)
+        now = int(self.clock.now())
+        access = f"{user.object_id}.{secrets.token_urlsafe(32)}"
+        refresh = f"{user.object_id}.{secrets.token_urlsafe(32)}"
+        sessions = (
+            Session(token_hash=self._token_hash(access), app_id=user.app_id, user_id=user.object_id,
+                    epoch=user.session_epoch, created_at=now, expires_at=now + s.access_token_ttl_seconds),
+            Session(token_hash=self._token_hash(refresh), app_id=user.app_id, user_id=user.object_id,
+                    epoch=user.session_epoch, created_at=now, expires_at=now + s.refresh_token_ttl_days * 86400,
+                    kind="refresh"),
+        )
+        return access, refresh, sessions
 
     # ---- helpers -------------------------------------------------------------------------
 

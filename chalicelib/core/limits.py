@@ -37,7 +37,7 @@ def _hour(now: int) -> str:
 
 
 def plan_send(app_id: str, target: str, client_ip: Optional[str], s: Settings, now: int,
-              email: bool = False) -> list:
+              email: bool = False, purpose: str = "") -> list:
     """The charges of one send to ``target`` (a number, or an email address when
     ``email``). A limit set to 0 is off.
 
@@ -59,6 +59,9 @@ def plan_send(app_id: str, target: str, client_ip: Optional[str], s: Settings, n
                            daily, day_end))
     if s.per_ip_hourly and client_ip:
         plan.append(Charge("ip_hourly", f"ih#{app_id}#{client_ip}#{_hour(now)}", s.per_ip_hourly, hour_end))
+    if purpose == "verification" and s.verification_per_ip_hourly and client_ip:
+        plan.append(Charge("verification_ip_hourly", f"vh#{app_id}#{client_ip}#{_hour(now)}",
+                           s.verification_per_ip_hourly, hour_end))
     if s.per_app_daily:
         plan.append(Charge("app_daily", f"ad#{app_id}#{_day(now)}", s.per_app_daily, day_end))
     return plan

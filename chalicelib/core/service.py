@@ -176,7 +176,8 @@ class OTPService:
             self.log.record(LogEntry(**entry, outcome="test_number", at=self.clock.now()))
             return SendResult(to=target, expires_at=now + ttl * 60 if issues_code else None, message_id="")
 
-        charges = limits.plan_send(req.app_id, limit_key, req.client_ip, s, now, email=req.channel == "email")
+        charges = limits.plan_send(req.app_id, limit_key, req.client_ip, s, now, email=req.channel == "email",
+                                   purpose=purpose.name)
         if not req.deliver:
             # enumeration protection: charge the limits as a real send would, send nothing
             try:

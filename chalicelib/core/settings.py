@@ -34,6 +34,8 @@ class Settings:
     per_number_daily: int = field(default=10, metadata=_rng(0, 1000))
     per_ip_hourly: int = field(default=30, metadata=_rng(0, 100000))
     per_app_daily: int = field(default=10000, metadata=_rng(0, 100_000_000))
+    # CloudBase /auth/v1/verification: sends per client IP per hour (the seed's ten)
+    verification_per_ip_hourly: int = field(default=10, metadata=_rng(0, 100000))
     # email has its own per-address limits (the IP and app limits are shared)
     email_cooldown_seconds: int = field(default=60, metadata=_rng(0, 3600))
     per_email_daily: int = field(default=10, metadata=_rng(0, 1000))
@@ -67,6 +69,11 @@ class Settings:
     # sessions: 0 keeps them until revoked (LeanCloud's behaviour)
     session_ttl_days: int = field(default=0, metadata=_rng(0, 3650))
     password_min_length: int = field(default=6, metadata=_rng(1, 128))
+    # OAuth-style tokens (CloudBase /auth/v1): access tokens are sessions that expire;
+    # refresh tokens rotate on every use; verification tokens are single use
+    access_token_ttl_seconds: int = field(default=7200, metadata=_rng(60, 86400))
+    refresh_token_ttl_days: int = field(default=30, metadata=_rng(1, 365))
+    verification_token_ttl_seconds: int = field(default=600, metadata=_rng(60, 3600))
     # Skygear-style verification: code format for phone/email verification ("numeric": the
     # code_length digits; "complex": a 32-character random string, for links), how long
     # complex codes (links) live, what makes a user verified, and who may call user routes

@@ -62,8 +62,8 @@ def claim_key(app_id: str, field: str, value: str) -> str:
     return f"C#{app_id}#{field}#{value}"
 
 
-def session_key(token_hash: str) -> str:
-    return f"S#{token_hash}"
+def session_key(token_hash: str, kind: str = "session") -> str:
+    return f"{'R' if kind == 'refresh' else 'S'}#{token_hash}"
 
 
 def _item(user: User) -> UserModel:
@@ -87,7 +87,7 @@ def _user(item: UserModel) -> User:
 
 def _session_item(s: Session) -> UserModel:
     ttl = datetime.fromtimestamp(s.expires_at, tz=timezone.utc) if s.expires_at else None
-    return UserModel(session_key(s.token_hash), kind="session", app_id=s.app_id, uid=s.user_id,
+    return UserModel(session_key(s.token_hash, s.kind), kind=s.kind, app_id=s.app_id, uid=s.user_id,
                      epoch=s.epoch, created_at=s.created_at, expires_at=s.expires_at, ttl=ttl)
 
 
@@ -173,17 +173,35 @@ class DynamoUserStore:
             return None
         return _session(token_hash, item)
 
-    def get_session_and_user(self, app_id: str, token_hash: str, object_id: str) -> tuple:
-        keys = [session_key(token_hash), user_key(app_id, object_id)]
+    def get_session_and_user(self, app_id: str, token_hash: str, object_id: str, kind: str = "session") -> tuple:
+        keys = [session_key(token_hash, kind), user_key(app_id, object_id)]
         found = {item.pk: item for item in UserModel.batch_get(keys, consistent_read=True)}
         s, u = found.get(keys[0]), found.get(keys[1])
-        return (_session(token_hash, s) if s is not None else None,
+        return (_session(token_hash, s, kind) if s is not None else None,
                 _user(u) if u is not None and u.kind == "user" else None)
 
+    def add_sessions(self, sessions: tuple) -> None:
+        transact([(i, "Put", put_kwargs(_session_item(s))) for i, s in enumerate(sessions)])
 
-def _session(token_hash: str, item: UserModel) -> Optional[Session]:
-    if item.kind != "session":
+    def rotate(self, old: Session, sessions: tuple) -> None:
+        from ..core.errors import InvalidSession
+
+        ops = [("old", "Delete", delete_kwargs(UserModel(session_key(old.token_hash, old.kind)),
+                                               UserModel.pk.exists()))]
+        ops += [(i, "Put", put_kwargs(_session_item(s))) for i, s in enumerate(sessions)]
+        try:
+            transact(ops)
+        except Cancelled:  # already rotated (a replay) or revoked
+            raise InvalidSession("The refresh token was already used or revoked.") from None
+
+    def revoke(self, token_hash: str) -> None:
+        for kind in ("session", "refresh"):
+            UserModel(session_key(token_hash, kind)).delete()
+
+
+def _session(token_hash: str, item: UserModel, kind: str = "session") -> Optional[Session]:
+    if item.kind != kind:
         return None
     return Session(token_hash=token_hash, app_id=item.app_id, user_id=item.uid, epoch=int(item.epoch),
                    created_at=int(item.created_at),
-                   expires_at=int(item.expires_at) if item.expires_at is not None else None)
+                   expires_at=int(item.expires_at) if item.expires_at is not None else None, kind=kind)
