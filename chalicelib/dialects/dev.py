@@ -13,6 +13,8 @@ def _to(raw: str | None) -> str | None:
     if not raw:
         return None
     raw = raw.strip()
+    if "@" in raw:
+        return raw
     # "+" in a query string often arrives decoded as a space
     return raw if raw.startswith("+") else "+" + raw
 
