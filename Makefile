@@ -3,6 +3,7 @@ PY     ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
 SDK    := .venv-sdk
 JS     := tests/sdk/js
+CB     := tests/sdk/cloudbase
 PORT   ?= 8000
 STAGE  ?= dev
 
@@ -10,7 +11,7 @@ STAGE  ?= dev
 
 $(VENV)/.installed: requirements.txt requirements-vendor.txt requirements-dev.txt
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install -q --upgrade pip
+	$(VENV)/bin/python -m pip install -q "pip>=23,<26.3"  # chalice 1.34 needs pip<26.3
 	$(VENV)/bin/python -m pip install -q -r requirements-dev.txt
 	touch $@
 
@@ -24,10 +25,15 @@ $(JS)/node_modules/.package-lock.json: $(JS)/package.json $(JS)/package-lock.jso
 	@command -v npm >/dev/null || { echo "make test needs node and npm (node 20) for the JS SDK tests"; exit 1; }
 	cd $(JS) && npm ci --ignore-scripts --no-audit --no-fund
 
+# the official CloudBase JS SDK (@cloudbase/js-sdk), pinned by package-lock.json
+$(CB)/node_modules/.package-lock.json: $(CB)/package.json $(CB)/package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs node and npm (node 20) for the JS SDK tests"; exit 1; }
+	cd $(CB) && npm ci --ignore-scripts --no-audit --no-fund
+
 run: $(VENV)/.installed
 	PORT=$(PORT) $(VENV)/bin/python -m devserver
 
-test: $(VENV)/.installed $(SDK)/.installed $(JS)/node_modules/.package-lock.json vendor
+test: $(VENV)/.installed $(SDK)/.installed $(JS)/node_modules/.package-lock.json $(CB)/node_modules/.package-lock.json vendor
 	$(VENV)/bin/python -m pytest tests
 
 bench: $(VENV)/.installed vendor
@@ -41,4 +47,4 @@ package: vendor
 	rm -rf build/package-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) build/package-$(STAGE)
 
 clean:
-	rm -rf $(VENV) $(SDK) $(JS)/node_modules vendor build .local
+	rm -rf $(VENV) $(SDK) $(JS)/node_modules $(CB)/node_modules vendor build .local

@@ -114,6 +114,30 @@ def round_trips() -> dict:
         calls.clear()
         lc("post", "/1.1/usersByMobilePhone", {"mobilePhoneNumber": "+8613000000004", "smsCode": code("+8613000000004")})
         out["signup_by_phone"] = list(calls)
+
+        # CloudBase /auth/v1
+        def cb(path, body):
+            r = c.http.post(f"/auth/v1/{path}", headers={"Content-Type": "text/plain"}, body=json.dumps(body))
+            assert r.status_code == 200, (path, r.body)
+            return json.loads(r.body)
+
+        calls.clear()
+        started = cb("verification", {"phone_number": "+86 13000000005"})
+        out["cb_verification"] = list(calls)
+        calls.clear()
+        verified = cb("verification/verify", {"verification_id": started["verification_id"],
+                                              "verification_code": code("+8613000000005")})
+        out["cb_verify"] = list(calls)
+        calls.clear()
+        creds = cb("signup", {"phone_number": "+86 13000000005", "verification_token": verified["verification_token"]})
+        out["cb_signup"] = list(calls)
+        calls.clear()
+        cb("token", {"grant_type": "refresh_token", "refresh_token": creds["refresh_token"]})
+        out["cb_refresh"] = list(calls)
+        calls.clear()
+        r = c.http.get("/auth/v1/user/me", headers={"Authorization": "Bearer " + creds["access_token"]})
+        assert r.status_code == 200
+        out["cb_user_me"] = list(calls)
     moto.stop()
     return out
 

@@ -167,6 +167,9 @@ def test_refresh_tokens_rotate_and_revoke(cb):
     assert cb.post("revoke", {"token": new["access_token"]}) == (200, {})
     status, err = cb.me(new["access_token"])
     assert (status, err["error"], err["error_code"]) == (401, "unauthenticated", 16)
+    # signing out ends the pair: the refresh token is dead too
+    status, err = cb.post("token", {**body, "refresh_token": new["refresh_token"]})
+    assert (status, err["error"]) == (400, "invalid_grant")
     assert cb.me("garbage")[0] == 401
     assert cb.client.http.get("/auth/v1/user/me").status_code == 401
 

@@ -77,6 +77,7 @@ class Session:
     created_at: int                   # epoch seconds
     expires_at: Optional[int] = None  # epoch seconds; None: until revoked
     kind: str = "session"             # session (also an access token) | refresh
+    peer: Optional[str] = None        # the other token of an access/refresh pair (its hash)
 
 
 class Stale(Exception):
@@ -106,7 +107,7 @@ class UserStore(Protocol):
         InvalidSession if ``old`` was already used or revoked."""
 
     def revoke(self, token_hash: str) -> None:
-        """Delete the session and refresh token with this hash, if any."""
+        """Delete the session or refresh token with this hash, and its peer, if any."""
 
     def get_session(self, token_hash: str) -> Optional[Session]: ...
 
@@ -478,7 +479,8 @@ class AccountService:
         return user, access, refresh, self._settings(app_id).access_token_ttl_seconds
 
     def revoke(self, app_id: str, token: Any) -> None:
-        """Sign out: the access (or refresh) token stops working. Unknown tokens are fine."""
+        """Sign out: the access (or refresh) token and its pair stop working. Unknown
+        tokens are fine."""
         if isinstance(token, str) and 10 <= len(token) <= 200:
             self.users.revoke(self._token_hash(token))
 
@@ -514,12 +516,13 @@ class AccountService:
         now = int(self.clock.now())
         access = f"{user.object_id}.{secrets.token_urlsafe(32)}"
         refresh = f"{user.object_id}.{secrets.token_urlsafe(32)}"
-        sessions = (
-            Session(token_hash=self._token_hash(access), app_id=user.app_id, user_id=user.object_id,
-                    epoch=user.session_epoch, created_at=now, expires_at=now + s.access_token_ttl_seconds),
-            Session(token_hash=self._token_hash(refresh), app_id=user.app_id, user_id=user.object_id,
-                    epoch=user.session_epoch, created_at=now, expires_at=now + s.refresh_token_ttl_days * 86400,
-                    kind="refresh"),
+        a_hash, r_hash = self._token_hash(access), self._token_hash(refresh)
+        sessions = (  # each knows its peer, so that signing out ends both
+            Session(token_hash=a_hash, app_id=user.app_id, user_id=user.object_id, epoch=user.session_epoch,
+                    created_at=now, expires_at=now + s.access_token_ttl_seconds, peer=r_hash),
+            Session(token_hash=r_hash, app_id=user.app_id, user_id=user.object_id, epoch=user.session_epoch,
+                    created_at=now, expires_at=now + s.refresh_token_ttl_days * 86400, kind="refresh",
+                    peer=a_hash),
         )
         return access, refresh, sessions
 

@@ -117,6 +117,7 @@ class SendResult:
     to: str
     expires_at: Optional[int]  # None for notifications, which issue no code
     message_id: str
+    ttl_seconds: int = 0       # the code's lifetime (0 when no code was issued)
 
 
 @dataclass
@@ -174,7 +175,8 @@ class OTPService:
 
         if target in cfg.test_numbers:  # QA / app review: nothing sent, nothing counted
             self.log.record(LogEntry(**entry, outcome="test_number", at=self.clock.now()))
-            return SendResult(to=target, expires_at=now + ttl * 60 if issues_code else None, message_id="")
+            return SendResult(to=target, expires_at=now + ttl * 60 if issues_code else None, message_id="",
+                              ttl_seconds=ttl * 60 if issues_code else 0)
 
         charges = limits.plan_send(req.app_id, limit_key, req.client_ip, s, now, email=req.channel == "email",
                                    purpose=purpose.name)
@@ -221,7 +223,8 @@ class OTPService:
                                      at=self.clock.now()))
             raise
         self.log.record(LogEntry(**entry, outcome="sent", provider_id=message_id, at=self.clock.now()))
-        return SendResult(to=target, expires_at=record.expires_at if record else None, message_id=message_id)
+        return SendResult(to=target, expires_at=record.expires_at if record else None, message_id=message_id,
+                          ttl_seconds=ttl * 60 if record else 0)
 
     def _message(self, req: SendRequest, template, code: str, ttl: int, locale: str, s: Settings,
                  target: str, purpose) -> OutgoingMessage:

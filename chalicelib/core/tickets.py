@@ -76,9 +76,7 @@ class VerificationService:
             app_id=app_id, phone=None if is_email else target, email=target if is_email else None,
             channel="email" if is_email else "sms", purpose=purposes.VERIFICATION.name,
             client_ip=client_ip, validate_token=captcha_token, subject=vid))
-        now = int(self.accounts.clock.now())
-        return Started(verification_id=vid, expires_in=max(0, (result.expires_at or now) - now),
-                       is_user=user is not None)
+        return Started(verification_id=vid, expires_in=result.ttl_seconds, is_user=user is not None)
 
     def confirm(self, app_id: str, verification_id: Any, code: Any) -> tuple:
         """(verification_token, expires_in) for a right code; the code is spent."""

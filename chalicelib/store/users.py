@@ -51,6 +51,7 @@ class UserModel(SharedConnection, Model):
     # sessions
     epoch = NumberAttribute(null=True)
     expires_at = NumberAttribute(null=True)
+    peer = UnicodeAttribute(null=True)              # the other token of an access/refresh pair
     ttl = TTLAttribute(null=True)
 
 
@@ -88,7 +89,7 @@ def _user(item: UserModel) -> User:
 def _session_item(s: Session) -> UserModel:
     ttl = datetime.fromtimestamp(s.expires_at, tz=timezone.utc) if s.expires_at else None
     return UserModel(session_key(s.token_hash, s.kind), kind=s.kind, app_id=s.app_id, uid=s.user_id,
-                     epoch=s.epoch, created_at=s.created_at, expires_at=s.expires_at, ttl=ttl)
+                     epoch=s.epoch, created_at=s.created_at, expires_at=s.expires_at, ttl=ttl, peer=s.peer)
 
 
 def _claim_ops(app_id: str, object_id: str, claims: dict) -> list:
@@ -195,8 +196,13 @@ class DynamoUserStore:
             raise InvalidSession("The refresh token was already used or revoked.") from None
 
     def revoke(self, token_hash: str) -> None:
-        for kind in ("session", "refresh"):
-            UserModel(session_key(token_hash, kind)).delete()
+        keys = [session_key(token_hash, "session"), session_key(token_hash, "refresh")]
+        doomed = set(keys)
+        for item in UserModel.batch_get(keys, consistent_read=True):
+            if item.peer:
+                doomed.add(session_key(item.peer, "refresh" if item.kind == "session" else "session"))
+        for key in doomed:
+            UserModel(key).delete()
 
 
 def _session(token_hash: str, item: UserModel, kind: str = "session") -> Optional[Session]:
@@ -204,4 +210,5 @@ def _session(token_hash: str, item: UserModel, kind: str = "session") -> Optiona
         return None
     return Session(token_hash=token_hash, app_id=item.app_id, user_id=item.uid, epoch=int(item.epoch),
                    created_at=int(item.created_at),
-                   expires_at=int(item.expires_at) if item.expires_at is not None else None, kind=kind)
+                   expires_at=int(item.expires_at) if item.expires_at is not None else None, kind=kind,
+                   peer=item.peer)
