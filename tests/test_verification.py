@@ -194,3 +194,13 @@ def test_links_redirect_when_urls_are_configured(lc, settings):
 def test_redirect_urls_must_be_http(lc):
     status, resp = admin(lc, "patch", "/admin/v1/settings", {"verify_success_url": "javascript:alert(1)"})
     assert status == 400
+
+
+def test_the_send_log_finds_emails(lc):
+    signup(lc, email="alice@example.com")
+    lc.post("/1.1/requestEmailVerify", {"email": "alice@example.com"})
+    status, log = admin(lc, "get", "/admin/v1/messages?to=ALICE%40example.com")
+    assert status == 200, log
+    entries = log["results"]
+    assert len(entries) == 1 and entries[0]["channel"] == "email" and entries[0]["outcome"] == "sent"
+    assert "alice@example.com" not in json.dumps(entries)            # masked, never the address

@@ -340,10 +340,9 @@ class OTPService:
     def test_code_hash(self, app_id: str, e164: str, code: str) -> str:
         return codes.keyed_hash(self.secret, "test", app_id, e164, code)
 
-    def log_key(self, app_id: str, raw_phone: object) -> str:
-        """The send-log key of a number, for admin queries."""
-        to = phone.normalise(raw_phone, self.config.get(app_id).settings.default_region, ("*",))
-        return self._log_key(app_id, to.e164)
+    def log_key(self, app_id: str, raw_target: object) -> str:
+        """The send-log key of a number or an email address, for admin queries."""
+        return self._log_key(app_id, self.target_key(raw_target, self.config.get(app_id).settings))
 
     def _log_key(self, app_id: str, e164: str) -> str:
         return codes.keyed_hash(self.secret, "log", app_id, e164)[:32]

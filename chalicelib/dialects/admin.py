@@ -104,8 +104,10 @@ def _when(value, default: float) -> float:
         raise InvalidRequest(f"bad time {value!r}: use ISO 8601 or epoch seconds") from None
 
 
-def _number(raw: str) -> str:
+def _number(raw: str, email_ok: bool = False) -> str:
     raw = unquote(raw or "").strip()
+    if email_ok and "@" in raw:  # the send log also has emails: the service normalises them
+        return raw
     if raw and raw[0].isdigit():
         raw = "+" + raw  # "+" often arrives as a space in query strings
     s = wiring.config().get(_app()).settings
@@ -124,7 +126,7 @@ def messages(request, role):
         raise InvalidRequest("limit must be between 1 and 1000")
     to_key = None
     if q.get("to"):
-        to_key = wiring.service().log_key(_app(), _number(q["to"]))
+        to_key = wiring.service().log_key(_app(), _number(q["to"], email_ok=True))
     return ok({"results": wiring.send_log().query(_app(), to_key, since, until, int(limit))})
 
 
