@@ -225,3 +225,12 @@ def test_unknown_auth_routes_answer_in_cloudbase_format(cb):
 def test_malformed_bodies(cb):
     r = cb.client.http.post("/auth/v1/verification", body="not json", headers={"Content-Type": "text/plain"})
     assert r.status_code == 400 and json.loads(r.body)["error"] == "invalid_argument"
+
+
+def test_a_verification_token_does_not_sign_in_to_an_account_that_claimed_the_number_unverified(cb, lc):
+    squatter = lc.post("/1.1/users", {"username": "squat", "password": "secret-123", "mobilePhoneNumber": PHONE})[1]
+    started, v = cb.token_for()
+    assert started["is_user"] is True
+    status, err = cb.post("signin", {"username": CB_PHONE, "verification_token": v["verification_token"]})
+    assert (status, err["error"]) == (403, "permission_denied")
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": squatter["sessionToken"]})[1]["mobilePhoneVerified"] is False

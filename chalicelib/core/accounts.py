@@ -506,11 +506,6 @@ class AccountService:
         self.users.create(user, None)
         return user
 
-    def mark_verified(self, user: User, field: str) -> User:
-        """A spent verification token proved this user's phone or email."""
-        flag = "email_verified" if field == "email" else "phone_verified"
-        return self._update(user, lambda u: dataclasses.replace(u, **{flag: True}))
-
     def _token_pair(self, user: User) -> tuple:
         s = self._settings(user.app_id)
         now = int(self.clock.now())

@@ -190,9 +190,11 @@ def signin(request):
         user = tickets.user_of(app_id, target)
         if user is None:
             raise E.UserNotFound("User does not exist")
+        # proving a number or address does not hand over an account that claimed it without
+        # verifying it (someone else may have typed it in): the same rule as LeanCloud's 215
+        if not (user.email_verified if "@" in username else user.phone_verified):
+            raise E.PhoneNotVerified("this account's phone number or email is not verified; sign in with a password")
         tickets.redeem(app_id, body["verification_token"], expected=target)
-        if "@" in username and not user.email_verified or "@" not in username and not user.phone_verified:
-            user = accounts.mark_verified(user, "email" if "@" in username else "phone")
     else:
         if body.get("password") in (None, ""):
             raise CBError(400, "invalid_argument", 3, "password or verification_token is required")
