@@ -7,7 +7,7 @@ CB     := tests/sdk/cloudbase
 PORT   ?= 8000
 STAGE  ?= dev
 
-.PHONY: run test bench package vendor clean
+.PHONY: run test bench package vendor clean provision deploy destroy template
 
 $(VENV)/.installed: requirements.txt requirements-vendor.txt requirements-dev.txt
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -48,3 +48,18 @@ package: vendor
 
 clean:
 	rm -rf $(VENV) $(SDK) $(JS)/node_modules $(CB)/node_modules vendor build .local
+
+# Deploying (see README "Deploying"): STAGE=dev|prod
+provision: $(VENV)/.installed
+	$(VENV)/bin/python -m deploy provision --stage $(STAGE)
+
+deploy: vendor
+	$(VENV)/bin/python -m deploy deploy --stage $(STAGE)
+
+# DELETE_TABLES=yes also deletes the stage's tables: their data is gone for good
+destroy: $(VENV)/.installed
+	$(VENV)/bin/python -m deploy destroy --stage $(STAGE) $(if $(filter yes,$(DELETE_TABLES)),--delete-tables --yes)
+
+template: vendor
+	$(VENV)/bin/python -m deploy template --stage $(STAGE) -o build/verikit-$(STAGE).json
+	rm -rf build/sam-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) --merge-template build/verikit-$(STAGE).json build/sam-$(STAGE)

@@ -16,6 +16,11 @@ import pytest
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import awscalls  # noqa: E402  records every AWS call; tests/test_zz_policy.py checks them against the IAM policies
+from awscalls import pytest_collection_modifyitems, pytest_terminal_summary  # noqa: E402,F401
+
+awscalls.install()
+
 KEYS = {"VERIKIT_APP_ID": "testapp", "VERIKIT_APP_KEY": "test-app-key",
         "VERIKIT_MASTER_KEY": "test-master-key", "VERIKIT_CODE_SECRET": "test-code-secret"}
 os.environ.update(KEYS)

@@ -1,0 +1,207 @@
+"""``python -m deploy provision|deploy|destroy|template --stage STAGE``.
+
+provision   create or update the stage's tables and create its missing SSM parameters
+deploy      provision, then ``chalice deploy --stage STAGE``; prints the API URL, the app id
+            and where the keys are
+destroy     ``chalice delete --stage STAGE``; tables (and parameters) only with
+            ``--delete-tables`` (``--delete-parameters``) and ``--yes``
+template    write a CloudFormation template of the tables for ``chalice package --merge-template``
+
+Credentials, region and endpoint are botocore's: ``AWS_PROFILE``/``AWS_ACCESS_KEY_ID``...,
+``AWS_REGION`` (default us-east-1), ``AWS_ENDPOINT_URL`` (moto in the tests).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from . import provision as prov
+from . import template as tmpl
+from .tables import ROOT, StageError, ssm_prefix, stages
+
+
+class DeployError(RuntimeError):
+    pass
+
+
+def _print_changes(title: str, changes: list) -> None:
+    print(title)
+    for c in changes:
+        print(c.line())
+    counts = {a: sum(c.action == a for c in changes) for a in ("created", "updated", "deleted", "unchanged")}
+    print("  " + ", ".join(f"{n} {a}" for a, n in counts.items() if n or a == "unchanged"), flush=True)
+
+
+def chalice_command() -> str:
+    """``$CHALICE`` if set, else the chalice of this virtualenv, else the one on PATH."""
+    local = Path(sys.executable).parent / "chalice"
+    return os.environ.get("CHALICE") or (str(local) if local.exists() else "chalice")
+
+
+def run_chalice(args: list, project_dir: Path) -> tuple:
+    """Run chalice with its output passed through; (exit code, output)."""
+    env = dict(os.environ)
+    env["AWS_DEFAULT_REGION"] = prov.region()  # the region the tables were provisioned in
+    cmd = [chalice_command(), "--project-dir", str(project_dir), *args]
+    print("$ chalice " + " ".join(args), flush=True)
+    proc = subprocess.Popen(cmd, cwd=project_dir, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                            text=True)
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        sys.stdout.write(line)
+        sys.stdout.flush()
+    return proc.wait(), "".join(lines)
+
+
+def failed_step(output: str) -> str | None:
+    """The AWS operation a failed ``chalice deploy`` stopped at, e.g. ``ImportRestApi``."""
+    found = re.findall(r"when calling the (\w+) operation", output)
+    return found[-1] if found else None
+
+
+def api_url(stage: str, project_dir: Path, output: str = "") -> str | None:
+    deployed = Path(project_dir) / ".chalice" / "deployed" / f"{stage}.json"
+    if deployed.exists():
+        for r in json.loads(deployed.read_text()).get("resources", []):
+            if r.get("rest_api_url"):
+                return r["rest_api_url"]
+    m = re.search(r"Rest API URL: (\S+)", output)
+    return m.group(1) if m else None
+
+
+def rest_api_id(stage: str, project_dir: Path) -> str | None:
+    """The REST API chalice deployed for ``stage``, from ``.chalice/deployed/<stage>.json``."""
+    deployed = Path(project_dir) / ".chalice" / "deployed" / f"{stage}.json"
+    if not deployed.exists():
+        return None
+    for res in json.loads(deployed.read_text()).get("resources", []):
+        if res.get("resource_type") == "rest_api" and res.get("rest_api_id"):
+            return res["rest_api_id"]
+    return None
+
+
+def api_stage(stage: str, project_dir: Path) -> str:
+    cfg = json.loads((Path(project_dir) / ".chalice" / "config.json").read_text())
+    return cfg["stages"].get(stage, {}).get("api_gateway_stage") or cfg.get("api_gateway_stage") or "api"
+
+
+def cmd_provision(a) -> int:
+    changes = prov.provision(a.stage, params_only=a.params_only, kms_key_id=a.kms_key_id, project_dir=a.project_dir)
+    _print_changes(f"provision {a.stage} (region {prov.region()}):", changes)
+    return 0
+
+
+def cmd_deploy(a) -> int:
+    if not (Path(a.project_dir) / "vendor" / "pynamodb").is_dir():
+        raise DeployError("vendor/pynamodb is missing: run `make vendor` first (pynamodb without botocore)")
+    changes = prov.provision(a.stage, kms_key_id=a.kms_key_id, project_dir=a.project_dir)
+    _print_changes(f"provision {a.stage} (region {prov.region()}):", changes)
+    code, output = run_chalice(["deploy", "--stage", a.stage], a.project_dir)
+    if code != 0:
+        step = failed_step(output)
+        where = f" at {step}" if step else ""
+        endpoint = os.environ.get("AWS_ENDPOINT_URL")
+        hint = f" against {endpoint} (not AWS)" if endpoint else ""
+        raise DeployError(f"chalice deploy --stage {a.stage} failed{where}{hint}; the tables and parameters "
+                          "are in place, fix the cause and run deploy again")
+    url = api_url(a.stage, a.project_dir, output)
+    api_id = rest_api_id(a.stage, a.project_dir)
+    if api_id:
+        from . import gateway
+        kinds = gateway.apply(prov.client("apigateway"), api_id, api_stage(a.stage, a.project_dir))
+        print(f"gateway responses as JSON: {', '.join(kinds)}")
+    prefix = ssm_prefix(a.stage, a.project_dir)
+    print()
+    print(f"verikit {a.stage} is deployed")
+    print(f"  API URL:  {url or '(see chalice output above)'}")
+    print(f"  app id:   {prov.read_parameter(a.stage, 'app-id', project_dir=a.project_dir)}")
+    print(f"  keys:     SSM SecureStrings {prefix}app-key and {prefix}master-key; read one with")
+    print(f"            aws ssm get-parameter --with-decryption --name {prefix}app-key "
+          "--query Parameter.Value --output text")
+    return 0
+
+
+def cmd_destroy(a) -> int:
+    if (a.delete_tables or a.delete_parameters) and not a.yes:
+        raise DeployError("--delete-tables/--delete-parameters destroy data for good: add --yes to confirm")
+    deployed = Path(a.project_dir) / ".chalice" / "deployed" / f"{a.stage}.json"
+    if not deployed.exists():
+        print(f"chalice has no record of a deployment of {a.stage} ({deployed.relative_to(a.project_dir)}): "
+              "it deletes nothing. A first deploy that failed midway leaves its Lambda function and IAM role "
+              f"behind: find them with `aws lambda list-functions` and `aws iam list-roles` (names verikit-{a.stage}*)")
+    code, output = run_chalice(["delete", "--stage", a.stage], a.project_dir)
+    if code != 0:
+        raise DeployError(f"chalice delete --stage {a.stage} failed at {failed_step(output) or 'an unknown step'}")
+    changes = []
+    if a.delete_tables:
+        changes += prov.delete_tables(a.stage, project_dir=a.project_dir)
+    if a.delete_parameters:
+        changes += prov.delete_parameters(a.stage, project_dir=a.project_dir)
+    if changes:
+        _print_changes(f"destroy {a.stage}:", changes)
+    kept = [w for w, flag in (("tables", a.delete_tables), ("SSM parameters", a.delete_parameters)) if not flag]
+    if kept:
+        print(f"kept the {' and the '.join(kept)} of {a.stage} "
+              "(--delete-tables / --delete-parameters with --yes remove them)")
+    return 0
+
+
+def cmd_template(a) -> int:
+    out = tmpl.write(a.stage, a.output, project_dir=a.project_dir)
+    print(f"wrote {out}: the {a.stage} tables for `chalice package --stage {a.stage} --merge-template {out} OUTDIR`")
+    print(f"create the SSM parameters first: python -m deploy provision --stage {a.stage} --params-only")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m deploy", description=__doc__.split("\n\n", 1)[1],
+                                formatter_class=argparse.RawDescriptionHelpFormatter)
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--stage", required=True, help="a stage of .chalice/config.json (dev, prod)")
+    common.add_argument("--project-dir", type=Path, default=ROOT, help=argparse.SUPPRESS)
+    sub = p.add_subparsers(dest="command", required=True)
+    s = sub.add_parser("provision", parents=[common], help="create or update tables and missing SSM parameters")
+    s.add_argument("--params-only", action="store_true", help="only the SSM parameters (IaC deployments)")
+    s.add_argument("--kms-key-id", help="a customer managed KMS key for the parameters (default aws/ssm)")
+    s.set_defaults(func=cmd_provision)
+    s = sub.add_parser("deploy", parents=[common], help="provision, then chalice deploy")
+    s.add_argument("--kms-key-id", help="a customer managed KMS key for new parameters (default aws/ssm)")
+    s.set_defaults(func=cmd_deploy)
+    s = sub.add_parser("destroy", parents=[common], help="chalice delete; tables only when asked")
+    s.add_argument("--delete-tables", action="store_true", help="also delete the stage's tables (needs --yes)")
+    s.add_argument("--delete-parameters", action="store_true", help="also delete its SSM parameters (needs --yes)")
+    s.add_argument("--yes", action="store_true", help="confirm deleting data")
+    s.set_defaults(func=cmd_destroy)
+    s = sub.add_parser("template", parents=[common], help="CloudFormation tables for chalice package --merge-template")
+    s.add_argument("-o", "--output", type=Path, required=True)
+    s.set_defaults(func=cmd_template)
+    return p
+
+
+def main(argv=None) -> int:
+    a = parser().parse_args(argv)
+    a.project_dir = Path(a.project_dir).resolve()
+    if a.stage not in stages(a.project_dir):
+        print(f"unknown stage {a.stage!r}; .chalice/config.json has {', '.join(stages(a.project_dir))}", file=sys.stderr)
+        return 2
+    try:
+        return a.func(a)
+    except (DeployError, prov.ProvisionError, StageError) as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 1
+    except Exception as e:  # botocore: no credentials, access denied, ...
+        from botocore.exceptions import BotoCoreError, ClientError
+        if isinstance(e, (BotoCoreError, ClientError)):
+            print(f"error: {e}", file=sys.stderr)
+            return 1
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())
