@@ -234,3 +234,45 @@ def test_a_verification_token_does_not_sign_in_to_an_account_that_claimed_the_nu
     status, err = cb.post("signin", {"username": CB_PHONE, "verification_token": v["verification_token"]})
     assert (status, err["error"]) == (403, "permission_denied")
     assert lc.get("/1.1/users/me", headers={"X-LC-Session": squatter["sessionToken"]})[1]["mobilePhoneVerified"] is False
+
+
+def test_a_bad_token_says_nothing_about_users(cb, lc):
+    lc.post("/1.1/users", {"username": "known", "password": "secret-123", "mobilePhoneNumber": PHONE})
+    for phone_number in (CB_PHONE, "+86 13800138009"):
+        status, err = cb.post("signup", {"phone_number": phone_number, "verification_token": "x.y"})
+        assert (status, err["error"]) == (400, "invalid_argument")
+        status, err = cb.post("signin", {"username": phone_number, "verification_token": "x.y"})
+        assert (status, err["error"]) == (400, "invalid_argument")
+
+
+def test_a_refused_username_does_not_spend_the_token(cb, lc):
+    lc.post("/1.1/users", {"username": "taken_name", "password": "secret-123"})
+    _, v = cb.token_for()
+    body = {"phone_number": CB_PHONE, "verification_token": v["verification_token"]}
+    for username, error in (("taken_name", "already_exists"), ("someone@example.com", "invalid_argument"),
+                            ("+86 139 0013 9000", "invalid_argument")):
+        assert cb.post("signup", {**body, "username": username})[1]["error"] == error, username
+    assert cb.post("signup", {**body, "username": "fresh_name"})[0] == 200
+
+
+def test_rotating_ends_the_old_access_token(cb):
+    _, v = cb.token_for()
+    creds = cb.post("signup", {"phone_number": CB_PHONE, "verification_token": v["verification_token"]})[1]
+    assert cb.post("token", {"grant_type": "refresh_token", "refresh_token": creds["refresh_token"]})[0] == 200
+    assert cb.me(creds["access_token"])[0] == 401
+
+
+def test_a_forged_verification_id_is_invalid_argument(cb):
+    import base64
+    forged = base64.urlsafe_b64encode(b"not a number").decode().rstrip("=") + ".abc"
+    status, err = cb.post("verification/verify", {"verification_id": forged, "verification_code": "123456"})
+    assert (status, err["error"]) == (400, "invalid_argument")
+
+
+def test_sms_sign_in_by_code_follows_allow_sms_login(cb, lc, settings):
+    _, v = cb.token_for()
+    cb.post("signup", {"phone_number": CB_PHONE, "verification_token": v["verification_token"]})
+    settings(cooldown_seconds=0, allow_sms_login=False)
+    _, v = cb.token_for()
+    status, err = cb.post("signin", {"username": CB_PHONE, "verification_token": v["verification_token"]})
+    assert (status, err["error"]) == (403, "permission_denied")

@@ -50,7 +50,9 @@ def test_request_email_verify_sends_an_email_through_ses(lc):
     assert mail["subject"] == "Verify your email address"
     assert mail["message_id"] and not mail["message_id"].startswith("local-")   # SES (moto) accepted it
     assert re.search(r"is (\d{6})", mail["body"])
-    assert "<a href=\"http://" in mail["html"] and "/verify/" in mail["html"]
+    # a 6-digit code never goes into a link (it could be guessed by value): links need
+    # code_format "complex"
+    assert "/verify/" not in mail["body"] and "/verify/" not in mail["html"]
 
 
 def test_email_errors_and_enumeration(lc, settings):
@@ -204,3 +206,47 @@ def test_the_send_log_finds_emails(lc):
     entries = log["results"]
     assert len(entries) == 1 and entries[0]["channel"] == "email" and entries[0]["outcome"] == "sent"
     assert "alice@example.com" not in json.dumps(entries)            # masked, never the address
+
+
+def test_numeric_codes_are_refused_on_links_and_garbage_never_blocks_real_links(lc, settings):
+    settings(cooldown_seconds=0, email_cooldown_seconds=0, code_format="complex", code_only_per_app_hourly=1,
+             code_only_per_ip_hourly=1)
+    for junk in ("!!garbage", "x" * 5000, "short"):
+        assert lc.client.http.get(f"/verify/{junk}").status_code == 400
+    for _ in range(3):                                    # complex guesses are never capped
+        assert lc.client.http.get("/verify/" + "B" * 32).status_code == 400
+    user = signup(lc, email="alice@example.com")
+    lc.post("/1.1/requestVerification", {"field": "email"}, headers=sess(user["sessionToken"]))
+    assert lc.client.http.get(f"/verify/{link_code(emails_to('alice@example.com')[-1])}").status_code == 200
+
+
+def test_another_users_session_cannot_burn_a_code(lc):
+    alice = signup(lc, email="alice@example.com")
+    bob = lc.post("/1.1/users", {"username": "bob", "password": "secret-123", "email": "bob@example.com"})[1]
+    lc.post("/1.1/requestVerification", {"field": "email"}, headers=sess(alice["sessionToken"]))
+    code = re.search(r"is (\d{6})", emails_to("alice@example.com")[-1]["body"]).group(1)
+    assert lc.post("/1.1/verifyUserWithCode", {"code": code}, headers=sess(bob["sessionToken"]))[1]["code"] == 603
+    assert lc.post("/1.1/verifyUserWithCode", {"code": code}, headers=sess(alice["sessionToken"]))[0] == 200
+
+
+def test_links_never_come_from_the_host_header(lc, settings):
+    settings(cooldown_seconds=0, email_cooldown_seconds=0, code_format="complex")
+    user = signup(lc, email="alice@example.com")
+    lc.post("/1.1/requestVerification", {"field": "email"},
+            headers={**sess(user["sessionToken"]), "Host": "evil.example", "X-Forwarded-Proto": "javascript:x//"})
+    mail = emails_to("alice@example.com")[-1]
+    assert "evil.example" not in mail["body"] and "javascript" not in mail["html"]
+    assert re.search(r"http://127\.0\.0\.1(:\d+)?/verify/", mail["body"])
+
+
+def test_a_template_named_after_the_purpose_shapes_its_emails(lc, settings):
+    settings(cooldown_seconds=0, email_cooldown_seconds=0, code_format="complex")
+    assert admin(lc, "put", "/admin/v1/templates/verify_email", {
+        "channel": "email", "subject": "Confirm your address", "body": "Open {{link}} ({{ttl}} minutes)",
+        "html": "<a href=\"{{link}}\">Confirm</a>"})[0] == 200
+    user = signup(lc, email="alice@example.com")
+    lc.post("/1.1/requestVerification", {"field": "email"}, headers=sess(user["sessionToken"]))
+    mail = emails_to("alice@example.com")[-1]
+    assert mail["subject"] == "Confirm your address"
+    code = link_code(mail)
+    assert len(code) == 32 and f'href="http://' in mail["html"] and code in mail["html"]

@@ -140,10 +140,11 @@ class AccountService:
             raise MissingField("Password is required.", "password")
         now_ms = self._now_ms()
         e164 = self._phone(raw_phone, s) if raw_phone not in (None, "") else None
-        user = User(app_id=app_id, object_id=self._new_id(), username=self._username(username, e164),
+        address = self._email(email) if email not in (None, "") else None
+        user = User(app_id=app_id, object_id=self._new_id(), username=self._username(username, e164, address),
                     password_hash=self.hasher.hash(self._password(password, s)),
                     phone=e164,
-                    email=self._email(email) if email not in (None, "") else None,
+                    email=address,
                     custom=_merge_custom({}, custom or {}), created_at=now_ms, updated_at=now_ms)
         token, session = self._new_session(user)
         self.users.create(user, session)
@@ -216,6 +217,8 @@ class AccountService:
         else:
             if not isinstance(value, str) or not value:
                 raise MissingField("Username is required.", "username")
+            if len(value) > 254:  # longer than any username or address: no lookup
+                raise UserNotFound("Could not find user.")
             user = self.users.find(app_id, by, emails.key(value.strip()) if by == "email" else value)
             if user is None:
                 raise UserNotFound("Could not find user.")
@@ -389,7 +392,8 @@ class AccountService:
             phone_after = changes.get("phone") if isinstance(changes.get("phone"), str) else target.phone
             if isinstance(phone_after, str) and phone_after and not phone_after.startswith("+"):
                 phone_after = self._phone(phone_after, s)
-            new["username"] = self._username(changes["username"], phone_after)
+            email_after = changes.get("email") if isinstance(changes.get("email"), str) else target.email
+            new["username"] = self._username(changes["username"], phone_after, email_after)
         if "password" in changes:
             if changes["password"] in (None, "", DELETE):
                 raise MissingField("Password is required.", "password")
@@ -489,12 +493,21 @@ class AccountService:
             return self.users.find(app_id, "email", emails.key(target))
         return self.users.find(app_id, "phone", target)
 
+    def check_new_username(self, app_id: str, username: Any, target: str) -> None:
+        """Refuse a username a verified sign-up could not take (format, squatting, taken)."""
+        is_email = emails.is_email(target)
+        name = (self._username(username, None if is_email else target, target if is_email else None)
+                if username not in (None, "") else target)
+        if self.users.find(app_id, "username", name) is not None:
+            raise Taken("Username has already been taken.", "username")
+
     def signup_verified(self, app_id: str, target: str, username: Any = None, password: Any = None,
                         custom: Optional[Mapping] = None) -> User:
         """A user whose phone or email was just proven (a spent verification token)."""
         s = self._settings(app_id)
         is_email = emails.is_email(target)
-        name = self._username(username, None if is_email else target) if username not in (None, "") else target
+        name = (self._username(username, None if is_email else target, target if is_email else None)
+                if username not in (None, "") else target)
         if self.users.find(app_id, "username", name) is not None:
             raise Taken("Username has already been taken.", "username")
         now_ms = self._now_ms()
@@ -646,14 +659,30 @@ class AccountService:
 
     def verify_with_code(self, app_id: str, code: Any, client_ip=None, user: Optional[User] = None) -> tuple:
         """Verify a phone or email with a code (or the complex code of a link) alone.
-        Returns (field, user). With ``user``, the code must be that user's."""
+        Returns (field, user). With ``user`` (a session), the code is checked against that
+        user's own phone and email only, each code's own guess limit applying; another
+        user's code is never touched."""
+        if user is not None:
+            for field, target, purpose in (("email", emails.key(user.email) if user.email else None,
+                                            purposes.VERIFY_EMAIL.name),
+                                           ("phone", user.phone, purposes.VERIFY_PHONE.name)):
+                if not target:
+                    continue
+                try:
+                    self.otp.verify(app_id, target, code, purpose)
+                except InvalidCode:
+                    continue
+                return field, self._mark(user, field, target)
+            raise InvalidCode("invalid verification code")
         purpose, target = self.otp.verify_by_code_any(
             app_id, code, (purposes.VERIFY_PHONE.name, purposes.VERIFY_EMAIL.name), client_ip)
         field = "email" if purpose == purposes.VERIFY_EMAIL.name else "phone"
         owner = self.users.find(app_id, field, target)
-        if owner is None or (user is not None and owner.object_id != user.object_id):
+        if owner is None:
             raise InvalidCode("invalid verification code")
+        return field, self._mark(owner, field, target)
 
+    def _mark(self, owner: User, field: str, target: str) -> User:
         def mark(u: User) -> User:
             if field == "phone" and u.phone == target:
                 return dataclasses.replace(u, phone_verified=True)
@@ -661,7 +690,7 @@ class AccountService:
                 return dataclasses.replace(u, email_verified=True)
             raise InvalidCode("invalid verification code")  # changed since the code was sent
 
-        return field, self._update(owner, mark)
+        return self._update(owner, mark)
 
     def _now_ms(self) -> int:
         return int(self.clock.now() * 1000)
@@ -671,14 +700,17 @@ class AccountService:
         return secrets.token_hex(12)  # 24 hex characters, like LeanCloud's objectIds
 
     @staticmethod
-    def _username(value: Any, own_phone: Optional[str] = None) -> str:
+    def _username(value: Any, own_phone: Optional[str] = None, own_email: Optional[str] = None) -> str:
         if not isinstance(value, str):
             raise InvalidRequest("username must be a string")
         if not 1 <= len(value) <= 128 or not value.isprintable() or value != value.strip():
             raise InvalidRequest("username must be 1-128 printable characters without surrounding spaces")
-        # phone sign-ups default the username to the number: nobody may squat another's
-        if E164_LIKE.match(value) and value != own_phone:
+        # sign-ups by phone or email default the username to it, and sign-in takes a phone or
+        # an email as username: nobody may squat another's number or address
+        if E164_LIKE.match(re.sub(r"[\s\-()]", "", value)) and value != own_phone:
             raise InvalidRequest("a username that looks like a phone number must be the user's own number")
+        if "@" in value and (own_email is None or value.lower() != own_email.lower()):
+            raise InvalidRequest("a username with @ must be the user's own email address")
         return value
 
     @staticmethod

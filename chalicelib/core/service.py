@@ -36,6 +36,9 @@ class CodeStore(Protocol):
     def find(self, lookup_key: str, now: int) -> Optional[tuple]:
         """(code key, target) of the live code indexed under ``lookup_key``, if any."""
 
+    def peek(self, key: str) -> StoredCode:
+        """The state of the code under ``key`` (``MISSING`` if none), changing nothing."""
+
     def discard(self, key: str, code_hash: str) -> None:
         """Delete the code if it is still the one with ``code_hash``."""
 
@@ -149,6 +152,12 @@ class OTPService:
                 raise InvalidRequest(f"SMS template {req.template!r} does not exist")
             if template.channel != req.channel:
                 raise InvalidRequest(f"template {req.template!r} is for {template.channel}, not {req.channel}")
+        elif purpose.name != purposes.GENERIC.name:
+            # a template named after the purpose (e.g. verify_email, channel email) replaces
+            # the built-in text of that purpose's messages on its channel
+            own = cfg.template(purpose.name)
+            if own is not None and own.channel == req.channel:
+                template = own
         if req.channel == "email":
             target = emails.normalise(req.email if req.email is not None else req.phone)
             masked, limit_key = emails.mask(target), emails.key(target)
@@ -164,7 +173,8 @@ class OTPService:
             raise FeatureDisabled(f"the {req.channel} channel is not configured")
         now = int(self.clock.now())
         locale = req.locale or s.locale
-        issues_code = template.issues_code if template else True
+        # a notification template (no {{code}}) issues no code; a purpose's own always does
+        issues_code = template.issues_code if (template is not None and req.template) else True
         draw = codes.generate_complex if complex_code else (lambda: codes.generate(s.code_length))
         code = draw() if issues_code else ""
         # rendered before anything is charged: a missing template variable changes nothing
@@ -228,7 +238,9 @@ class OTPService:
 
     def _message(self, req: SendRequest, template, code: str, ttl: int, locale: str, s: Settings,
                  target: str, purpose) -> OutgoingMessage:
-        link = f"{req.link_base.rstrip('/')}/{code}" if req.link_base and code and purpose.link_capable else ""
+        # links carry complex codes only: a 6-digit code in a URL could be guessed by value
+        complex_code = bool(code) and not code.isdigit()
+        link = f"{req.link_base.rstrip('/')}/{code}" if req.link_base and complex_code and purpose.link_capable else ""
         if req.channel == "email":
             name = req.name if req.name is not None else (req.sign if req.sign is not None else s.signature)
             if template is not None:
@@ -241,15 +253,17 @@ class OTPService:
                                                              locale=locale, link=link)
             return OutgoingMessage(channel="email", to=target, body=text, purpose=purpose.name,
                                    locale=locale, subject=subject, html=page)
-        body = self._body(req, template, code, ttl, locale, s)
+        body = self._body(req, template, code, ttl, locale, s, link)
         if link and template is None:
             body = f"{body} {link}"
         return OutgoingMessage(channel=req.channel, to=target, body=body, purpose=purpose.name,
                                sender_id=s.sender_id, locale=locale)
 
-    def _body(self, req: SendRequest, template, code: str, ttl: int, locale: str, s: Settings) -> str:
+    def _body(self, req: SendRequest, template, code: str, ttl: int, locale: str, s: Settings,
+              link: str = "") -> str:
         if template is not None:
-            values = {**req.variables, "code": code, "ttl": ttl, "name": req.name or "", "op": req.op or ""}
+            values = {**req.variables, "code": code, "ttl": ttl, "name": req.name or "", "op": req.op or "",
+                      "link": link}
             text = template.render(values, locale)
             sign = messages.clean(req.sign if req.sign is not None else s.signature, 40)
             return f"【{sign}】{text}" if sign and req.channel == "sms" else text
@@ -311,9 +325,13 @@ class OTPService:
         if not all(p.lookup_by_code for p in ps):
             raise InvalidRequest("these codes need the phone number")
         now = int(self.clock.now())
-        self.store.issue(None, limits.code_only_attempts(app_id, client_ip, s, now), now)
-        if not codes.looks_like_code(code):
+        if not codes.looks_like_code(code):  # garbage costs nothing and charges nothing
             raise InvalidCode("invalid verification code")
+        if code.isdigit():
+            # a short numeric code can be guessed across every user: cap such guesses per IP
+            # and per app. A complex (~186-bit) code cannot, and is never capped, so nobody
+            # can block the real links by spending the cap.
+            self.store.issue(None, limits.code_only_attempts(app_id, client_ip, s, now), now)
         for p in ps:
             found = self.store.find(codes.lookup_key(app_id, p.name, self._lookup_hash(app_id, p.name, code)), now)
             if found is None:

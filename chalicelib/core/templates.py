@@ -16,7 +16,7 @@ NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 # "page": the HTML a verification link lands on (verify_success_page, verify_error_page)
 CHANNELS = ("sms", "voice", "email", "page")
-BUILTINS = ("code", "ttl", "name", "op")
+BUILTINS = ("code", "ttl", "name", "op", "link")
 MAX_BODY = 600
 MAX_EMAIL_BODY = 20000
 MAX_VALUE = 60
@@ -36,7 +36,8 @@ class Template:
     @property
     def issues_code(self) -> bool:
         """A template without ``{{code}}`` is a notification: it sends, it issues no code."""
-        return "code" in self.variables(self.body)
+        used = self.variables(self.body) | self.variables(self.html)
+        return "code" in used or "link" in used
 
     @staticmethod
     def variables(body: str) -> set:
@@ -54,7 +55,7 @@ class Template:
             raise InvalidRequest(f"template {self.name} needs variable(s): {', '.join(missing)}")
 
         def sub(m: re.Match) -> str:
-            return clean(str(values[m.group(1)]), MAX_VALUE)
+            return clean(str(values[m.group(1)]), 2000 if m.group(1) == "link" else MAX_VALUE)
 
         return PLACEHOLDER.sub(sub, body)
 

@@ -17,7 +17,7 @@ from typing import Any, Optional
 
 from . import codes, emails, phone, purposes
 from .codes import CodeRecord
-from .errors import InvalidCode, InvalidRequest, Taken, UserNotFound
+from .errors import InvalidCode, InvalidEmail, InvalidPhoneNumber, InvalidRequest, Taken, UserNotFound
 from .service import SendRequest
 
 TOKEN_PURPOSE = "verification_token"
@@ -83,7 +83,10 @@ class VerificationService:
         target = _unpack(verification_id)
         if target is None:
             raise InvalidCode("invalid verification_id")
-        self.accounts.otp.verify(app_id, target, code, purposes.VERIFICATION.name, subject=verification_id)
+        try:
+            self.accounts.otp.verify(app_id, target, code, purposes.VERIFICATION.name, subject=verification_id)
+        except (InvalidPhoneNumber, InvalidEmail):  # a forged id: not a target at all
+            raise InvalidCode("invalid verification_id") from None
         s = self.accounts.config.get(app_id).settings
         token = _pack(self._key(target))
         now = int(self.accounts.clock.now())
@@ -93,6 +96,21 @@ class VerificationService:
             target=self._key(target), channel="token", code_hash=h, created_at=now,
             expires_at=now + s.verification_token_ttl_seconds, max_attempts=1), [], now)
         return token, s.verification_token_ttl_seconds
+
+    def check(self, app_id: str, token: Any, expected: Optional[str] = None) -> str:
+        """The target of a live, unused token, without spending it (so that callers can
+        refuse a request before they look anything up, and spend the token last)."""
+        target = _unpack(token)
+        if target is None:
+            raise InvalidCode("invalid verification_token")
+        if expected is not None and self._key(expected) != target:
+            raise InvalidCode("the verification_token is for another phone number or email")
+        h = self._hash(app_id, token)
+        state = self.accounts.otp.store.peek(codes.code_key(app_id, TOKEN_PURPOSE, h[:32]))
+        now = int(self.accounts.clock.now())
+        if state.consumed or state.expires_at <= now or not codes.same(state.code_hash or "-", h):
+            raise InvalidCode("invalid or expired verification_token")
+        return target
 
     def redeem(self, app_id: str, token: Any, expected: Optional[str] = None) -> str:
         """Spend a verification token; return its target (E.164 or lower-cased email). With

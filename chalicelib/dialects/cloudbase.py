@@ -167,8 +167,12 @@ def signup(request):
         raise CBError(400, "invalid_argument", 3, "verification_token is required")
     password = _password(body["password"]) if body.get("password") not in (None, "") else None
     custom = {"name": body["name"]} if isinstance(body.get("name"), str) and body.get("name") else {}
+    # the token first (without spending it): nothing about users is said to a caller
+    # who has not proven the phone or email
+    tickets.check(app_id, body["verification_token"], expected=target)
     if tickets.user_of(app_id, target) is not None:
-        raise E.Taken("User already exists", "phone")
+        raise E.Taken("User already exists", "email" if "@" in target else "phone")
+    accounts.check_new_username(app_id, body.get("username"), target)   # before the token is spent
     tickets.redeem(app_id, body["verification_token"], expected=target)
     user = accounts.signup_verified(app_id, target, body.get("username"), password, custom)
     return ok(credentials(user, *accounts.issue_tokens(user)))
@@ -187,9 +191,12 @@ def signin(request):
         tickets = wiring.tickets()
         target = tickets.target_of(app_id, None if "@" in username else username,
                                    username if "@" in username else None)
+        tickets.check(app_id, body["verification_token"], expected=target)
         user = tickets.user_of(app_id, target)
         if user is None:
             raise E.UserNotFound("User does not exist")
+        if "@" not in username and not wiring.config().get(app_id).settings.allow_sms_login:
+            raise E.FeatureDisabled("signing in with an SMS code is disabled for this app")
         # proving a number or address does not hand over an account that claimed it without
         # verifying it (someone else may have typed it in): the same rule as LeanCloud's 215
         if not (user.email_verified if "@" in username else user.phone_verified):

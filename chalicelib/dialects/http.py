@@ -100,15 +100,25 @@ def logged(route_name: str, get_request, translate):
 
 def public_url(request) -> str:
     """The base URL clients reach this API at, for links in messages: ``VERIKIT_PUBLIC_URL``
-    if set, else derived from the request (with API Gateway's stage prefix)."""
+    if set; deployed, API Gateway's own domain name and stage (never the Host header, which
+    a caller could set to phish with a genuine message); locally, the local server."""
     import os
+    import re
 
     configured = os.environ.get("VERIKIT_PUBLIC_URL", "").rstrip("/")
-    if configured:
+    if configured.startswith(("https://", "http://")):
         return configured
-    headers = request.headers
-    host = headers.get("host", "localhost")
-    scheme = headers.get("x-forwarded-proto", "https" if host.endswith("amazonaws.com") else "http")
-    stage = (request.context or {}).get("stage", "")
-    prefix = f"/{stage}" if stage and host.endswith("amazonaws.com") else ""
-    return f"{scheme}://{host}{prefix}"
+    from .. import runtime
+
+    context = request.context or {}
+    if runtime.local_mode():
+        host = request.headers.get("host", "")
+        if not re.fullmatch(r"(localhost|127\.0\.0\.1|\[::1\])(:\d{1,5})?", host):
+            host = "127.0.0.1"
+        return f"http://{host}"
+    domain = context.get("domainName", "")
+    if not re.fullmatch(r"[A-Za-z0-9.\-]{1,253}", domain or ""):
+        raise RuntimeError("set VERIKIT_PUBLIC_URL: the request carries no usable domain name")
+    stage = context.get("stage", "")
+    prefix = f"/{stage}" if stage and domain.endswith(".amazonaws.com") else ""
+    return f"https://{domain}{prefix}"

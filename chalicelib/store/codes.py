@@ -119,6 +119,16 @@ class DynamoCodeStore:
             return None
         return item.code_key, item.target
 
+    def peek(self, key: str) -> StoredCode:
+        """The code's state (``MISSING`` if none), read consistently; nothing changes."""
+        try:
+            item = CodeModel.get(key, consistent_read=True)
+        except CodeModel.DoesNotExist:
+            return MISSING
+        return StoredCode(code_hash=item.code_hash, expires_at=int(item.expires_at),
+                          attempts=int(item.attempts or 0), max_attempts=int(item.max_attempts),
+                          consumed=item.consumed_at is not None)
+
     def consume(self, key: str, code_hash: str, now: int) -> Optional[StoredCode]:
         conn = CodeModel._get_connection()
         condition = ((CodeModel.code_hash == code_hash) & (CodeModel.expires_at > now)

@@ -189,6 +189,9 @@ class DynamoUserStore:
 
         ops = [("old", "Delete", delete_kwargs(UserModel(session_key(old.token_hash, old.kind)),
                                                UserModel.pk.exists()))]
+        if old.peer:  # the access token issued with it ends too
+            ops.append(("peer", "Delete", delete_kwargs(
+                UserModel(session_key(old.peer, "session" if old.kind == "refresh" else "refresh")))))
         ops += [(i, "Put", put_kwargs(_session_item(s))) for i, s in enumerate(sessions)]
         try:
             transact(ops)
