@@ -114,12 +114,8 @@ class VerificationService:
 
     def redeem(self, app_id: str, token: Any, expected: Optional[str] = None) -> str:
         """Spend a verification token; return its target (E.164 or lower-cased email). With
-        ``expected``, the token must be for that target."""
-        target = _unpack(token)
-        if target is None:
-            raise InvalidCode("invalid verification_token")
-        if expected is not None and self._key(expected) != target:
-            raise InvalidCode("the verification_token is for another phone number or email")
+        ``expected``, the token must be for that target. Single use: a conditional write."""
+        target = self.check(app_id, token, expected)
         h = self._hash(app_id, token)
         now = int(self.accounts.clock.now())
         if self.accounts.otp.store.consume(codes.code_key(app_id, TOKEN_PURPOSE, h[:32]), h, now) is not None:
