@@ -132,7 +132,7 @@ def round_trips() -> dict:
         creds = cb("signup", {"phone_number": "+86 13000000005", "verification_token": verified["verification_token"]})
         out["cb_signup"] = list(calls)
         calls.clear()
-        cb("token", {"grant_type": "refresh_token", "refresh_token": creds["refresh_token"]})
+        creds = cb("token", {"grant_type": "refresh_token", "refresh_token": creds["refresh_token"]})
         out["cb_refresh"] = list(calls)
         calls.clear()
         r = c.http.get("/auth/v1/user/me", headers={"Authorization": "Bearer " + creds["access_token"]})

@@ -85,8 +85,9 @@ class Stale(Exception):
 
 
 class UserStore(Protocol):
-    def create(self, user: User, session: Optional[Session]) -> None:
-        """Write the user, its claims and its first session, or raise Taken(field)."""
+    def create(self, user: User, sessions) -> None:
+        """Write the user, its claims and its first session(s) (a Session, a tuple of them,
+        or None) in one transaction, or raise Taken(field)."""
 
     def get(self, app_id: str, object_id: str) -> Optional[User]: ...
 
@@ -508,16 +509,15 @@ class AccountService:
         is_email = emails.is_email(target)
         name = (self._username(username, None if is_email else target, target if is_email else None)
                 if username not in (None, "") else target)
-        if self.users.find(app_id, "username", name) is not None:
-            raise Taken("Username has already been taken.", "username")
         now_ms = self._now_ms()
         user = User(app_id=app_id, object_id=self._new_id(), username=name,
                     password_hash=self.hasher.hash(self._password(password, s)) if password not in (None, "") else None,
                     phone=None if is_email else target, phone_verified=not is_email,
                     email=target if is_email else None, email_verified=is_email,
                     custom=_merge_custom({}, custom or {}), created_at=now_ms, updated_at=now_ms)
-        self.users.create(user, None)
-        return user
+        access, refresh, sessions = self._token_pair(user)
+        self.users.create(user, sessions)  # the user, its claims and its first tokens at once
+        return user, access, refresh, s.access_token_ttl_seconds
 
     def _token_pair(self, user: User) -> tuple:
         s = self._settings(user.app_id)

@@ -100,11 +100,7 @@ class VerificationService:
     def check(self, app_id: str, token: Any, expected: Optional[str] = None) -> str:
         """The target of a live, unused token, without spending it (so that callers can
         refuse a request before they look anything up, and spend the token last)."""
-        target = _unpack(token)
-        if target is None:
-            raise InvalidCode("invalid verification_token")
-        if expected is not None and self._key(expected) != target:
-            raise InvalidCode("the verification_token is for another phone number or email")
+        target = self._target(token, expected)
         h = self._hash(app_id, token)
         state = self.accounts.otp.store.peek(codes.code_key(app_id, TOKEN_PURPOSE, h[:32]))
         now = int(self.accounts.clock.now())
@@ -114,12 +110,21 @@ class VerificationService:
 
     def redeem(self, app_id: str, token: Any, expected: Optional[str] = None) -> str:
         """Spend a verification token; return its target (E.164 or lower-cased email). With
-        ``expected``, the token must be for that target. Single use: a conditional write."""
-        target = self.check(app_id, token, expected)
+        ``expected``, the token must be for that target. Single use: one conditional write
+        (it checks the hash, the expiry and that the token is unused)."""
+        target = self._target(token, expected)
         h = self._hash(app_id, token)
         now = int(self.accounts.clock.now())
         if self.accounts.otp.store.consume(codes.code_key(app_id, TOKEN_PURPOSE, h[:32]), h, now) is not None:
             raise InvalidCode("invalid or expired verification_token")
+        return target
+
+    def _target(self, token: Any, expected: Optional[str]) -> str:
+        target = _unpack(token)
+        if target is None:
+            raise InvalidCode("invalid verification_token")
+        if expected is not None and self._key(expected) != target:
+            raise InvalidCode("the verification_token is for another phone number or email")
         return target
 
     def _hash(self, app_id: str, token: str) -> str:

@@ -174,8 +174,7 @@ def signup(request):
         raise E.Taken("User already exists", "email" if "@" in target else "phone")
     accounts.check_new_username(app_id, body.get("username"), target)   # before the token is spent
     tickets.redeem(app_id, body["verification_token"], expected=target)
-    user = accounts.signup_verified(app_id, target, body.get("username"), password, custom)
-    return ok(credentials(user, *accounts.issue_tokens(user)))
+    return ok(credentials(*accounts.signup_verified(app_id, target, body.get("username"), password, custom)))
 
 
 @bp.route("/auth/v1/signin", methods=["POST"], **ROUTE)

@@ -109,11 +109,12 @@ def _taken(failed: set) -> Optional[Taken]:
 class DynamoUserStore:
     """``core.accounts.UserStore`` over DynamoDB."""
 
-    def create(self, user: User, session: Optional[Session]) -> None:
+    def create(self, user: User, sessions) -> None:
         ops = [("user", "Put", put_kwargs(_item(user), UserModel.pk.does_not_exist()))]
         ops += _claim_ops(user.app_id, user.object_id, user.claims())
-        if session is not None:
-            ops.append(("session", "Put", put_kwargs(_session_item(session))))
+        for i, session in enumerate(sessions if isinstance(sessions, tuple) else (sessions,)):
+            if session is not None:
+                ops.append((f"session:{i}", "Put", put_kwargs(_session_item(session))))
         for attempt in range(4):
             try:
                 transact(ops)
