@@ -43,7 +43,6 @@ def round_trips() -> dict:
     from app import app
     from chalicelib import wiring
     from chalicelib.store.base import connection
-    from chalicelib.store.codes import CodeModel
 
     calls: list = []
 

@@ -1,6 +1,6 @@
 """Channels: SNS through moto, voice requests validated by botocore's Stubber."""
 import pytest
-from botocore.stub import ANY, Stubber
+from botocore.stub import Stubber
 
 from chalicelib import aws
 from chalicelib.channels.sns import SnsSms
@@ -64,3 +64,35 @@ def test_voice_errors_and_missing_origination():
             EndUserVoice(lambda: client, "+12065550100").send(msg)
     with pytest.raises(FeatureDisabled):
         EndUserVoice(lambda: client, "").send(msg)
+
+
+EMAIL = OutgoingMessage(channel="email", to="Bob@example.com", body="code 123456", purpose="verify_email",
+                        subject="Verify", html="<p>code 123456</p>")
+
+
+def test_email_goes_through_sesv2_send_email_from_the_identity():
+    from chalicelib.channels.ses import SesEmail
+    from moto.core import DEFAULT_ACCOUNT_ID
+    from moto.ses.models import ses_backends
+
+    client = aws.client("sesv2")
+    client.create_email_identity(EmailIdentity="sender@example.com")
+    message_id = SesEmail(lambda: client, "sender@example.com").send(EMAIL)
+    sent = [m for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages if m.id == message_id]
+    assert len(sent) == 1 and sent[0].destinations["ToAddresses"] == ["Bob@example.com"]
+    assert sent[0].subject == "Verify"
+
+
+def test_email_request_is_valid_for_the_real_service_model_and_errors_are_clear():
+    from chalicelib.channels.ses import SesEmail
+
+    client = aws.session().create_client("sesv2", region_name="us-east-1")
+    channel = SesEmail(lambda: client, "sender@example.com", "verikit")
+    with Stubber(client) as stub:
+        stub.add_response("send_email", {"MessageId": "e-1"}, channel.request(EMAIL))
+        assert channel.send(EMAIL) == "e-1"
+        stub.add_client_error("send_email", service_error_code="MessageRejected", http_status_code=400)
+        with pytest.raises(SendFailed, match="sandbox"):
+            channel.send(EMAIL)
+    with pytest.raises(FeatureDisabled):
+        SesEmail(lambda: client, "").send(EMAIL)

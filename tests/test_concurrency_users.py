@@ -5,9 +5,9 @@ import re
 from chalicelib.channels.outbox import Outbox, RecordOnly
 from chalicelib.core.accounts import AccountService
 from chalicelib.core.config import AppConfig, StaticConfig
-from chalicelib.core.errors import BadCredentials, InvalidCode, LockedOut, Taken
+from chalicelib.core.errors import InvalidCode, LockedOut, Taken
 from chalicelib.core.passwords import Argon2Hasher
-from chalicelib.core.service import OTPService, SendRequest
+from chalicelib.core.service import OTPService
 from chalicelib.core.settings import Settings
 from chalicelib.store.codes import DynamoCodeStore
 from chalicelib.store.counters import DynamoLimiter

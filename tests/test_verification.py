@@ -249,4 +249,4 @@ def test_a_template_named_after_the_purpose_shapes_its_emails(lc, settings):
     mail = emails_to("alice@example.com")[-1]
     assert mail["subject"] == "Confirm your address"
     code = link_code(mail)
-    assert len(code) == 32 and f'href="http://' in mail["html"] and code in mail["html"]
+    assert len(code) == 32 and 'href="http://' in mail["html"] and code in mail["html"]

@@ -663,7 +663,7 @@ class AccountService:
         user's own phone and email only, each code's own guess limit applying; another
         user's code is never touched."""
         if user is not None:
-            for field, target, purpose in (("email", emails.key(user.email) if user.email else None,
+            for name, target, purpose in (("email", emails.key(user.email) if user.email else None,
                                             purposes.VERIFY_EMAIL.name),
                                            ("phone", user.phone, purposes.VERIFY_PHONE.name)):
                 if not target:
@@ -672,7 +672,7 @@ class AccountService:
                     self.otp.verify(app_id, target, code, purpose)
                 except InvalidCode:
                     continue
-                return field, self._mark(user, field, target)
+                return name, self._mark(user, name, target)
             raise InvalidCode("invalid verification code")
         purpose, target = self.otp.verify_by_code_any(
             app_id, code, (purposes.VERIFY_PHONE.name, purposes.VERIFY_EMAIL.name), client_ip)
