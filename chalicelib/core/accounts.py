@@ -78,6 +78,8 @@ class Session:
     expires_at: Optional[int] = None  # epoch seconds; None: until revoked
     kind: str = "session"             # session (also an access token) | refresh
     peer: Optional[str] = None        # the other token of an access/refresh pair (its hash)
+    used: bool = False                # refresh tokens: spent by a rotation
+    next: Optional[str] = None        # refresh tokens: the one the rotation issued (its hash)
 
 
 class Stale(Exception):
@@ -104,11 +106,14 @@ class UserStore(Protocol):
         """Write several sessions at once (an access and a refresh token)."""
 
     def rotate(self, old: Session, sessions: tuple) -> None:
-        """Delete ``old`` if it still exists and write ``sessions``, atomically; raise
-        InvalidSession if ``old`` was already used or revoked."""
+        """Mark ``old`` used (pointing at its successor), end its access token and write
+        ``sessions``, atomically; raise InvalidSession if ``old`` was already used or revoked."""
 
     def revoke(self, token_hash: str) -> None:
         """Delete the session or refresh token with this hash, and its peer, if any."""
+
+    def revoke_chain(self, refresh_hash: Optional[str]) -> None:
+        """Delete the refresh token with this hash, its access token, and their successors."""
 
     def get_session(self, token_hash: str) -> Optional[Session]: ...
 
@@ -479,6 +484,11 @@ class AccountService:
     def refresh_tokens(self, app_id: str, refresh_token: Any) -> tuple:
         """Spend a refresh token for a new pair. Returns (user, access, refresh, expires_in)."""
         user, old = self.resolve(app_id, refresh_token, kind="refresh")
+        if old.used:
+            # a spent refresh token came back: it was copied. End the tokens it led to, so
+            # that whoever holds them (thief or owner) must sign in again.
+            self.users.revoke_chain(old.next)
+            raise InvalidSession("The refresh token was already used; its successors are revoked.")
         access, refresh, sessions = self._token_pair(user)
         self.users.rotate(old, sessions)
         return user, access, refresh, self._settings(app_id).access_token_ttl_seconds

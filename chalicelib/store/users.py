@@ -21,7 +21,7 @@ from pynamodb.models import Model
 
 from ..core.accounts import Session, Stale, User
 from ..core.errors import Conflict, Taken
-from .base import SharedConnection, BaseMeta, Cancelled, delete_kwargs, put_kwargs, table_name, transact
+from .base import SharedConnection, BaseMeta, Cancelled, delete_kwargs, put_kwargs, table_name, transact, update_kwargs
 
 FIELD_NAMES = {"username": "Username has already been taken.",
                "phone": "Mobile phone number has already been taken.",
@@ -52,6 +52,8 @@ class UserModel(SharedConnection, Model):
     epoch = NumberAttribute(null=True)
     expires_at = NumberAttribute(null=True)
     peer = UnicodeAttribute(null=True)              # the other token of an access/refresh pair
+    used_at = NumberAttribute(null=True)            # refresh tokens: when a rotation spent it
+    next = UnicodeAttribute(null=True)              # refresh tokens: the successor's hash
     ttl = TTLAttribute(null=True)
 
 
@@ -188,8 +190,13 @@ class DynamoUserStore:
     def rotate(self, old: Session, sessions: tuple) -> None:
         from ..core.errors import InvalidSession
 
-        ops = [("old", "Delete", delete_kwargs(UserModel(session_key(old.token_hash, old.kind)),
-                                               UserModel.pk.exists()))]
+        import time as _time
+
+        new_refresh = next((x.token_hash for x in sessions if x.kind == "refresh"), None)
+        ops = [("old", "Update", update_kwargs(
+            UserModel(session_key(old.token_hash, old.kind)),
+            [UserModel.used_at.set(int(_time.time())), UserModel.next.set(new_refresh)],
+            UserModel.pk.exists() & UserModel.used_at.does_not_exist()))]
         if old.peer:  # the access token issued with it ends too
             ops.append(("peer", "Delete", delete_kwargs(
                 UserModel(session_key(old.peer, "session" if old.kind == "refresh" else "refresh")))))
@@ -198,6 +205,19 @@ class DynamoUserStore:
             transact(ops)
         except Cancelled:  # already rotated (a replay) or revoked
             raise InvalidSession("The refresh token was already used or revoked.") from None
+
+    def revoke_chain(self, refresh_hash: Optional[str]) -> None:
+        seen = 0
+        while refresh_hash and seen < 50:  # a chain is as long as the rotations since the copy
+            seen += 1
+            try:
+                item = UserModel.get(session_key(refresh_hash, "refresh"), consistent_read=True)
+            except UserModel.DoesNotExist:
+                return
+            if item.peer:
+                UserModel(session_key(item.peer, "session")).delete()
+            UserModel(session_key(refresh_hash, "refresh")).delete()
+            refresh_hash = item.next
 
     def revoke(self, token_hash: str) -> None:
         keys = [session_key(token_hash, "session"), session_key(token_hash, "refresh")]
@@ -215,4 +235,4 @@ def _session(token_hash: str, item: UserModel, kind: str = "session") -> Optiona
     return Session(token_hash=token_hash, app_id=item.app_id, user_id=item.uid, epoch=int(item.epoch),
                    created_at=int(item.created_at),
                    expires_at=int(item.expires_at) if item.expires_at is not None else None, kind=kind,
-                   peer=item.peer)
+                   peer=item.peer, used=item.used_at is not None, next=item.next)
