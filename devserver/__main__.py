@@ -29,6 +29,14 @@ verikit is running locally (moto at {moto.url}; nothing leaves this machine)
 
   Python SDK: LEANCLOUD_API_SERVER={url}  then leancloud.init(app_id, app_key)
   JS SDK:     AV.init({{appId, appKey, serverURL: '{url}'}})
+  CloudBase:  cloudbase.init({{env: 'local'}}).registerHost('{host}:{actual}', 'http')
+
+For the README's curl examples, in another shell:
+  export VERIKIT_URL={url} APP_ID={keys['VERIKIT_APP_ID']} APP_KEY={keys['VERIKIT_APP_KEY']} MASTER_KEY={keys['VERIKIT_MASTER_KEY']}
+
+Local data (users, codes, settings) lives in memory and is gone when this stops; the keys
+are kept in .local/dev-keys.json. Limits apply locally too (30 sends per IP per hour):
+VERIKIT_SETTINGS='{{"per_ip_hourly": 0}}' make run switches that one off.
 """, flush=True)
     try:
         server.server.serve_forever()

@@ -218,3 +218,9 @@ def test_test_numbers_send_nothing_count_nothing_and_accept_their_code(admin, lc
     assert admin.call("PUT", "/admin/v1/test-numbers/garbage", {"code": "123456"})[1]["code"] == 127
     assert admin.call("DELETE", "/admin/v1/test-numbers/%2B8613000000000") == (200, {})
     assert lc.verify("123456", phone="+8613000000000")[1]["code"] == 603
+
+
+@pytest.mark.parametrize("patch", [{"allowed_regions": ["XX"]}, {"default_region": "ZZ"}, {"allowed_regions": ["USA"]}])
+def test_unknown_regions_are_refused(lc, patch):
+    r = lc.client.http.patch("/admin/v1/settings", headers={**lc.headers, **MASTER}, body=json.dumps(patch))
+    assert r.status_code == 400 and json.loads(r.body)["code"] == 1

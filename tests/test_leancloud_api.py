@@ -153,3 +153,17 @@ def test_request_log_never_contains_codes_or_numbers(lc, caplog):
     lines = [json.loads(x) for x in out.splitlines() if x.startswith("{")]
     assert {x["route"] for x in lines} >= {"requestSmsCode", "verifySmsCode"}
     assert code not in out and "13800138000" not in out
+
+
+def test_retry_after_is_what_is_left_of_the_cooldown(lc):
+    """The cooldown's end is read back from the refused write itself (no extra read)."""
+    from chalicelib import wiring
+    from chalicelib.core.clock import FakeClock
+    import time as _time
+
+    svc = wiring.service()
+    svc.clock = FakeClock(_time.time())
+    lc.request_code()
+    svc.clock.advance(20)
+    r = lc.client.http.post("/1.1/requestSmsCode", headers=lc.headers, body=json.dumps({"mobilePhoneNumber": PHONE}))
+    assert r.status_code == 429 and 39 <= int(r.headers["Retry-After"]) <= 41

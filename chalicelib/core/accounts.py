@@ -169,7 +169,7 @@ class AccountService:
         s = self._settings(app_id)
         e164 = self._phone(raw_phone, s)
         if code is None or code == "":
-            raise InvalidCode("an SMS code is required (smsCode)")
+            raise InvalidRequest("an SMS code is required (smsCode)")
         existing = self.users.find(app_id, "phone", e164)
         if existing is not None:
             # an SMS login: it needs a verified phone. Logging in to an account that someone
@@ -356,18 +356,18 @@ class AccountService:
     def resolve(self, app_id: str, token: Any, kind: str = "session") -> tuple:
         """(user, session) of a session token (or a refresh token), or raise InvalidSession."""
         if not isinstance(token, str) or not 10 <= len(token) <= 200:
-            raise InvalidSession("Invalid session token.")
+            raise InvalidSession("Invalid or expired session token.")
         # tokens carry their user's id, so the session and the user are read together
         object_id = token.partition(".")[0]
         if not _plausible_id(object_id):
-            raise InvalidSession("Invalid session token.")
+            raise InvalidSession("Invalid or expired session token.")
         session, user = self.users.get_session_and_user(app_id, self._token_hash(token), object_id, kind)
         now = int(self.clock.now())
         if session is None or session.app_id != app_id or session.user_id != object_id \
                 or (session.expires_at and session.expires_at <= now):
-            raise InvalidSession("Invalid session token.")
+            raise InvalidSession("Invalid or expired session token.")
         if user is None or user.session_epoch != session.epoch:
-            raise InvalidSession("Invalid session token.")
+            raise InvalidSession("Invalid or expired session token.")
         return user, session
 
     def get_user(self, app_id: str, object_id: str) -> User:
@@ -556,7 +556,7 @@ class AccountService:
         for attempt in range(8):
             if keep_session is not None and user.session_epoch != keep_session.epoch:
                 # the caller's session was revoked (a password reset) since it was checked
-                raise InvalidSession("Invalid session token.")
+                raise InvalidSession("Invalid or expired session token.")
             after = change(user)
             if after == user:
                 return user

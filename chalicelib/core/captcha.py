@@ -96,7 +96,7 @@ class CaptchaService:
         """Spend a validate_token, or raise CaptchaRequired. Happens before the send, so a
         send then refused by a rate limit has spent the token all the same."""
         if not isinstance(validate_token, str) or not validate_token or len(validate_token) > 100:
-            raise CaptchaRequired("a CAPTCHA is required: verify one and pass its validate_token")
+            raise CaptchaRequired("a CAPTCHA is required: solve one and pass its token (LeanCloud: validate_token; CloudBase: captcha_token)")
         vhash = codes.keyed_hash(self.secret, VALIDATE, app_id, validate_token)
         state = self.store.consume(codes.code_key(app_id, VALIDATE, vhash[:32]), vhash, int(self.clock.now()))
         if state is not None:

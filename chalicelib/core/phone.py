@@ -50,3 +50,18 @@ def normalise(raw: object, default_region: str, allowed_regions: tuple) -> Phone
     if "*" not in allowed_regions and region not in allowed_regions:
         raise InvalidPhoneNumber(f"sending to region {region or 'unknown'} is not allowed")
     return PhoneNumber(phonenumbers.format_number(num, phonenumbers.PhoneNumberFormat.E164), region)
+
+
+def lenient(raw: str, default_region: str) -> str:
+    """A number as people type it into a query string, in E.164: ``+86...``, ``86...`` (the
+    ``+`` lost or decoded into a space) or national ``138...`` in the default region."""
+    raw = raw or ""
+    if raw[:1] == " ":  # "+" decoded as a space
+        raw = "+" + raw.strip()
+    raw = raw.strip()
+    try:
+        return normalise(raw, default_region, ("*",)).e164
+    except InvalidPhoneNumber:
+        if raw.isdigit():
+            return normalise("+" + raw, default_region, ("*",)).e164
+        raise

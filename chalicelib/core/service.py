@@ -244,7 +244,7 @@ class OTPService:
         if req.channel == "email":
             name = req.name if req.name is not None else (req.sign if req.sign is not None else s.signature)
             if template is not None:
-                values = {**req.variables, "code": code, "ttl": ttl, "name": req.name or "", "op": req.op or "",
+                values = {**req.variables, "code": code, "ttl": ttl, "name": name or "", "op": req.op or "",
                           "link": link}
                 subject, text, page = template.render_email(values, locale)
                 subject = subject or messages.email_message(purpose.message, code, ttl, name=name, locale=locale)[0]
@@ -262,7 +262,8 @@ class OTPService:
     def _body(self, req: SendRequest, template, code: str, ttl: int, locale: str, s: Settings,
               link: str = "") -> str:
         if template is not None:
-            values = {**req.variables, "code": code, "ttl": ttl, "name": req.name or "", "op": req.op or "",
+            name = req.name if req.name is not None else (req.sign if req.sign is not None else s.signature)
+            values = {**req.variables, "code": code, "ttl": ttl, "name": name or "", "op": req.op or "",
                       "link": link}
             text = template.render(values, locale)
             sign = messages.clean(req.sign if req.sign is not None else s.signature, 40)

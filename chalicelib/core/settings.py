@@ -131,15 +131,15 @@ def _coerce(f: dataclasses.Field, base: Settings, value: Any) -> Any:
             raise InvalidRequest(f"setting {name} must be a list of strings")
         regions = tuple(v.strip().upper() for v in value)
         for r in regions:
-            if r != "*" and not (len(r) == 2 and r.isalpha()):
-                raise InvalidRequest(f"setting {name}: {r!r} is not an ISO 3166 alpha-2 region code")
+            if r != "*" and not _known_region(r):
+                raise InvalidRequest(f"setting {name}: {r!r} is not an ISO 3166 alpha-2 region code with phone numbers")
         return regions
     if not isinstance(value, str):
         raise InvalidRequest(f"setting {name} must be a string")
     if name == "default_region":
         value = value.strip().upper()
-        if not (len(value) == 2 and value.isalpha()):
-            raise InvalidRequest("setting default_region must be an ISO 3166 alpha-2 region code")
+        if not _known_region(value):
+            raise InvalidRequest("setting default_region must be an ISO 3166 alpha-2 region code with phone numbers")
     if "choices" in f.metadata and value not in f.metadata["choices"]:
         raise InvalidRequest(f"setting {name} must be one of {', '.join(f.metadata['choices'])}")
     if name in ("verify_success_url", "verify_error_url") and value and not value.startswith(("https://", "http://")):
@@ -148,3 +148,12 @@ def _coerce(f: dataclasses.Field, base: Settings, value: Any) -> Any:
     if maxlen is not None and len(value) > maxlen:
         raise InvalidRequest(f"setting {name} must be at most {maxlen} characters")
     return value
+
+
+def _known_region(code: str) -> bool:
+    """A region phonenumbers knows (imported only when settings are validated)."""
+    if not (len(code) == 2 and code.isalpha()):
+        return False
+    import phonenumbers
+
+    return code in phonenumbers.SUPPORTED_REGIONS

@@ -17,6 +17,8 @@ PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 # "page": the HTML a verification link lands on (verify_success_page, verify_error_page)
 CHANNELS = ("sms", "voice", "email", "page")
 BUILTINS = ("code", "ttl", "name", "op", "link")
+# built-ins that may be empty: {{link}} with numeric codes, {{name}} / {{op}} when not given
+OPTIONAL = ("name", "op", "link")
 MAX_BODY = 600
 MAX_EMAIL_BODY = 20000
 MAX_VALUE = 60
@@ -50,12 +52,12 @@ class Template:
 
     def render(self, values: Mapping[str, object], locale: Optional[str] = None) -> str:
         body = self.text(locale)
-        missing = sorted(v for v in self.variables(body) if values.get(v) in (None, ""))
+        missing = sorted(v for v in self.variables(body) if values.get(v) in (None, "") and v not in OPTIONAL)
         if missing:
             raise InvalidRequest(f"template {self.name} needs variable(s): {', '.join(missing)}")
 
         def sub(m: re.Match) -> str:
-            return clean(str(values[m.group(1)]), 2000 if m.group(1) == "link" else MAX_VALUE)
+            return clean(str(values.get(m.group(1)) or ""), 2000 if m.group(1) == "link" else MAX_VALUE)
 
         return PLACEHOLDER.sub(sub, body)
 
@@ -67,10 +69,11 @@ class Template:
         subject = Template(self.name, self.channel, self.subject).render(values) if self.subject else ""
         page = ""
         if self.html:
-            missing = sorted(v for v in self.variables(self.html) if values.get(v) in (None, ""))
+            missing = sorted(v for v in self.variables(self.html) if values.get(v) in (None, "") and v not in OPTIONAL)
             if missing:
                 raise InvalidRequest(f"template {self.name} needs variable(s): {', '.join(missing)}")
-            page = PLACEHOLDER.sub(lambda m: _html.escape(clean(str(values[m.group(1)]), 2000 if m.group(1) == "link" else MAX_VALUE)),
+            page = PLACEHOLDER.sub(lambda m: _html.escape(clean(str(values.get(m.group(1)) or ""),
+                                                                2000 if m.group(1) == "link" else MAX_VALUE)),
                                    self.html)
         return subject, text, page
 

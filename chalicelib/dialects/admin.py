@@ -104,14 +104,16 @@ def _when(value, default: float) -> float:
         raise InvalidRequest(f"bad time {value!r}: use ISO 8601 or epoch seconds") from None
 
 
+def _iso(seconds: int) -> str:
+    import time
+    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(seconds))
+
+
 def _number(raw: str, email_ok: bool = False) -> str:
-    raw = unquote(raw or "").strip()
+    raw = unquote(raw or "")
     if email_ok and "@" in raw:  # the send log also has emails: the service normalises them
-        return raw
-    if raw and raw[0].isdigit():
-        raw = "+" + raw  # "+" often arrives as a space in query strings
-    s = wiring.config().get(_app()).settings
-    return phone.normalise(raw, s.default_region, ("*",)).e164
+        return raw.strip()
+    return phone.lenient(raw, wiring.config().get(_app()).settings.default_region)
 
 
 @bp.route("/admin/v1/messages", methods=["GET"], **ROUTE)
@@ -137,7 +139,7 @@ def messages(request, role):
 def list_test_numbers(request, role):
     items = wiring.config().items(_app(), TEST_NUMBER)
     return ok({"results": [{"number": i.sk[len(TEST_NUMBER):], "version": int(i.version),
-                            "updated_at": int(i.updated_at or 0)} for i in items]})
+                            "updated_at": _iso(int(i.updated_at or 0))} for i in items]})
 
 
 @bp.route("/admin/v1/test-numbers/{number}", methods=["PUT"], **ROUTE)

@@ -10,13 +10,18 @@ bp = Blueprint(__name__)
 
 
 def _to(raw: str | None) -> str | None:
-    if not raw:
+    """A number (E.164, national in the default region, or with its "+" lost) or an email."""
+    if not raw or not raw.strip():
         return None
-    raw = raw.strip()
     if "@" in raw:
-        return raw
-    # "+" in a query string often arrives decoded as a space
-    return raw if raw.startswith("+") else "+" + raw
+        return raw.strip()
+    from ..core.errors import InvalidPhoneNumber
+    from ..core.phone import lenient
+
+    try:
+        return lenient(raw, wiring.config().get(wiring.app_id()).settings.default_region)
+    except InvalidPhoneNumber:
+        return raw.strip()  # matches nothing: an empty list
 
 
 @bp.route("/dev/outbox", methods=["GET"], cors=True)

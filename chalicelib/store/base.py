@@ -52,9 +52,10 @@ class Cancelled(Exception):
     """A transaction was cancelled: ``failed`` holds the tags of the operations whose
     condition failed; ``conflict`` is true when another transaction got in the way."""
 
-    def __init__(self, failed: set, conflict: bool):
-        super().__init__(f"transaction cancelled: failed={sorted(failed)} conflict={conflict}")
+    def __init__(self, failed: set, conflict: bool, items: dict | None = None):
+        super().__init__(f"transaction cancelled: failed={sorted(failed, key=str)} conflict={conflict}")
         self.failed, self.conflict = failed, conflict
+        self.items = items or {}  # tag -> the item as it was (for writes that asked for it)
 
 
 class SharedConnection:
@@ -89,8 +90,9 @@ def transact(ops: list) -> None:
         tag, kind, kwargs = ops[0]
         try:
             getattr(client, _SINGLE[kind])(**kwargs)
-        except client.exceptions.ConditionalCheckFailedException:
-            raise Cancelled({tag}, False) from None
+        except client.exceptions.ConditionalCheckFailedException as e:
+            item = e.response.get("Item")
+            raise Cancelled({tag}, False, {tag: item} if item else {}) from None
         return
     items = [{kind: kwargs} for _, kind, kwargs in ops]
     try:
@@ -101,15 +103,19 @@ def transact(ops: list) -> None:
         conflict = any(r.get("Code") == "TransactionConflict" for r in reasons)
         if not failed and not conflict:
             raise
-        raise Cancelled(failed, conflict) from None
+        items = {tag: r["Item"] for (tag, _, _), r in zip(ops, reasons) if r.get("Item")}
+        raise Cancelled(failed, conflict, items) from None
 
 
 def put_kwargs(item, condition=None) -> dict:
     return item.get_save_kwargs_from_instance(condition=condition)
 
 
-def update_kwargs(item, actions, condition=None) -> dict:
-    return item.get_update_kwargs_from_instance(actions=actions, condition=condition)
+def update_kwargs(item, actions, condition=None, return_old: bool = False) -> dict:
+    """``return_old``: a failed condition reports the item as it was (e.g. when a cooldown
+    ends), at no extra round trip."""
+    return item.get_update_kwargs_from_instance(
+        actions=actions, condition=condition, return_values_on_condition_failure="ALL_OLD" if return_old else None)
 
 
 def delete_kwargs(item, condition=None) -> dict:

@@ -17,10 +17,10 @@ from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.models import Model
 
 from ..core.codes import CodeRecord, Collision, StoredCode
-from ..core.errors import Conflict, RateLimited
+from ..core.errors import Conflict
 from ..core.service import MISSING
 from .base import SharedConnection, BaseMeta, Cancelled, put_kwargs, table_name, transact, update_kwargs
-from .counters import CounterModel, charge_update
+from .counters import CounterModel, charge_update, refused
 
 # a consumed or dead code is kept a while for audit, then DynamoDB removes it
 KEEP_AFTER_EXPIRY = 24 * 3600
@@ -91,7 +91,7 @@ class DynamoCodeStore:
                 ops.append(("lookup", "Put", put_kwargs(lookup, free)))
         for i, charge in enumerate(charges):
             actions, condition = charge_update(charge, now)
-            ops.append((i, "Update", update_kwargs(CounterModel(charge.key), actions, condition)))
+            ops.append((i, "Update", update_kwargs(CounterModel(charge.key), actions, condition, return_old=True)))
         if not ops:
             return
         for attempt in range(TXN_RETRIES):
@@ -99,11 +99,10 @@ class DynamoCodeStore:
                 transact(ops)
                 return
             except Cancelled as e:
-                refused = sorted(t for t in e.failed if isinstance(t, int))
-                if refused:
-                    charge = charges[refused[0]]
-                    raise RateLimited(f"rate limit reached: {charge.name}", charge.name,
-                                      charge.retry_after(now)) from None
+                limits_hit = sorted(t for t in e.failed if isinstance(t, int))
+                if limits_hit:
+                    i = limits_hit[0]
+                    raise refused(charges[i], now, e.items.get(i)) from None
                 if "lookup" in e.failed:
                     raise Collision() from None
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))

@@ -22,6 +22,17 @@ class CounterModel(SharedConnection, Model):
     ttl = TTLAttribute(null=True)
 
 
+def refused(charge, now: int, old_item: dict | None):
+    """The RateLimited of a charge whose condition failed, with the real wait: a cooldown
+    reports when the stored one ends, not a full new cooldown."""
+    from ..core.errors import RateLimited
+
+    retry = charge.retry_after(now)
+    if charge.cooldown and old_item and "until" in old_item:
+        retry = max(1, int(old_item["until"]["N"]) - now)
+    return RateLimited(f"rate limit reached: {charge.name}", charge.name, retry)
+
+
 def charge_update(charge, now: int):
     """(actions, condition) that charge ``charge`` atomically, or fail its condition.
 
@@ -43,7 +54,6 @@ class DynamoLimiter:
     (a transaction when there are several), never a read."""
 
     def charge(self, charges: list, now: int) -> None:
-        from ..core.errors import RateLimited
         from .base import Cancelled, transact, update_kwargs
 
         if not charges:
@@ -51,15 +61,15 @@ class DynamoLimiter:
         ops = []
         for i, c in enumerate(charges):
             actions, condition = charge_update(c, now)
-            ops.append((i, "Update", update_kwargs(CounterModel(c.key), actions, condition)))
+            ops.append((i, "Update", update_kwargs(CounterModel(c.key), actions, condition, return_old=True)))
         for attempt in range(4):
             try:
                 transact(ops)
                 return
             except Cancelled as e:
                 if e.failed:
-                    c = charges[min(e.failed)]
-                    raise RateLimited(f"rate limit reached: {c.name}", c.name, c.retry_after(now)) from None
+                    i = min(e.failed)
+                    raise refused(charges[i], now, e.items.get(i)) from None
                 import random
                 import time
                 time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
