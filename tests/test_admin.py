@@ -224,3 +224,24 @@ def test_test_numbers_send_nothing_count_nothing_and_accept_their_code(admin, lc
 def test_unknown_regions_are_refused(lc, patch):
     r = lc.client.http.patch("/admin/v1/settings", headers={**lc.headers, **MASTER}, body=json.dumps(patch))
     assert r.status_code == 400 and json.loads(r.body)["code"] == 1
+
+
+@pytest.mark.parametrize("patch,message", [
+    ({"code_length": 3}, "code_length"), ({"code_length": "6"}, "code_length"), ({"nope": 1}, "unknown setting"),
+    ({"require_captcha": "yes"}, "require_captcha"), ({"code_format": "emoji"}, "code_format"),
+    ({"verified_fields": []}, "verified_fields"), ({"signature": "x" * 41}, "signature"),
+    ({"cooldown_seconds": None}, "cannot be null"),
+])
+def test_settings_writes_are_validated_by_the_pydantic_model(lc, patch, message):
+    r = lc.client.http.patch("/admin/v1/settings", headers={**lc.headers, **MASTER}, body=json.dumps(patch))
+    body = json.loads(r.body)
+    assert r.status_code == 400 and body["code"] == 1 and message in body["error"], body
+
+
+def test_the_cold_start_imports_no_pydantic():
+    import subprocess
+    import sys
+    from conftest import ROOT
+    out = subprocess.run([sys.executable, "-c", "import app, sys; print('pydantic' in sys.modules)"], cwd=ROOT,
+                         capture_output=True, text=True, env={**__import__("os").environ, "VERIKIT_LOCAL": "0"})
+    assert out.stdout.strip() == "False", out.stderr

@@ -19,9 +19,10 @@ def test_chalice_package_is_small_and_carries_no_botocore(stage, tmp_path):
                    check=True, capture_output=True, timeout=300)
     z = tmp_path / "deployment.zip"
     names = zipfile.ZipFile(z).namelist()
-    # ~8.8 MB: Pillow's manylinux wheel (for the CAPTCHA image) bundles ~6 MB of image
-    # libraries; everything else is under 1 MB. Lambda's limit is 50 MB zipped.
-    assert z.stat().st_size <= 10 * 1024 * 1024
+    # ~11.7 MB: Pillow's manylinux wheel (for the CAPTCHA image) bundles ~7.8 MB of image
+    # libraries, pydantic-core (settings writes) ~2 MB zipped; the rest is under 1 MB.
+    # Lambda's limit is 50 MB zipped.
+    assert z.stat().st_size <= 12 * 1024 * 1024
     assert not any(n.startswith(("botocore/", "boto3/", "moto/", "devserver/", "tests/")) for n in names)
     assert any(n.startswith("pynamodb/") for n in names) and any(n.startswith("phonenumbers/") for n in names)
     assert "app.py" in names and "chalicelib/core/service.py" in names

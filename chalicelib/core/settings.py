@@ -4,8 +4,10 @@ Every limit and knob of the engine is read from a ``Settings`` object, never fro
 constant elsewhere. Where the settings come from (defaults, the environment, the
 admin-edited config table) is the job of a ``core.config.ConfigProvider``.
 
-Validation is plain Python on purpose: it runs at cold start on the hot path, and this
-module must stay cheap to import (no pydantic here).
+Writes (``PATCH /admin/v1/settings``) are validated by a pydantic model generated from
+these fields (``core/settings_model.py``). Reading stored settings back runs the plain
+Python checks below instead: they run at cold start on the hot path, and this module must
+stay cheap to import (no pydantic here). Both take their bounds from the same field metadata.
 """
 from __future__ import annotations
 

@@ -43,7 +43,9 @@ def patch_settings(request, role):
     body = json_object(request)
     if not body:
         raise InvalidRequest("send a JSON object with the settings to change")
-    return ok(wiring.config().patch_settings(_app(), body).to_dict())
+    from ..core.settings_model import validate_patch  # pydantic: the admin path only
+
+    return ok(wiring.config().patch_settings(_app(), validate_patch(body)).to_dict())
 
 
 # ---- templates --------------------------------------------------------------------------
