@@ -29,7 +29,7 @@ verikit is running locally (moto at {moto.url}; nothing leaves this machine)
 
   Python SDK: LEANCLOUD_API_SERVER={url}  then leancloud.init(app_id, app_key)
   JS SDK:     AV.init({{appId, appKey, serverURL: '{url}'}})
-  CloudBase:  cloudbase.init({{env: 'local'}}).registerHost('{host}:{actual}', 'http')
+  CloudBase:  app = cloudbase.init({{env: 'local'}}); app.registerHost('{host}:{actual}', 'http')
 
 For the README's curl examples, in another shell:
   export VERIKIT_URL={url} APP_ID={keys['VERIKIT_APP_ID']} APP_KEY={keys['VERIKIT_APP_KEY']} MASTER_KEY={keys['VERIKIT_MASTER_KEY']}
