@@ -188,3 +188,37 @@ def test_failed_delivery_leaves_no_live_code():
     with pytest.raises(SendFailed):
         env.send()
     assert CodeModel.count() == 0
+
+
+def test_suppressed_sends_take_about_as_long_as_real_ones():
+    """Enumeration protection: a send to an unknown number waits like a provider call."""
+    from chalicelib.core.service import Pace
+
+    slept = []
+    pace = Pace(sleep=slept.append)
+    assert pace.wait_like_a_send("sms") == 0.0 and slept == []       # nothing observed yet
+    for _ in range(10):
+        pace.observe("sms", 0.2)
+    delay = pace.wait_like_a_send("sms")
+    assert 0.13 <= delay <= 0.27 and slept == [delay]
+    pace.observe("email", 30.0)
+    assert pace.wait_like_a_send("email") == Pace.CAP
+
+
+def test_a_suppressed_send_waits_like_the_observed_provider_calls():
+    import time
+    from chalicelib.core.service import Pace
+
+    class Slow(RecordOnly):
+        def send(self, message):
+            time.sleep(0.05)
+            return super().send(message)
+
+    env = Env(cooldown_seconds=0)
+    env.svc.channels = {"sms": Slow(env.outbox)}
+    slept = []
+    env.svc._pace = Pace(sleep=slept.append)
+    env.send()
+    result = env.svc.send(SendRequest(app_id="app", phone="+8613800138009", deliver=False))
+    assert result.message_id == "" and env.outbox.list("+8613800138009") == []
+    assert len(slept) == 1 and 0.035 <= slept[0] <= 0.2

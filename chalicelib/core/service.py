@@ -6,6 +6,8 @@ verify is one conditional ``UpdateItem``; a wrong guess costs one more write to 
 """
 from __future__ import annotations
 
+import random
+import time
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Protocol
 
@@ -87,6 +89,30 @@ class NoLog:
         pass
 
 
+class Pace:
+    """How long provider calls take, per channel (a moving average in process memory: a
+    cache, not a rule), so that a send suppressed by enumeration protection takes about as
+    long as a real one and its latency does not tell an unknown number from a known one."""
+
+    CAP = 2.0
+
+    def __init__(self, sleep=None):
+        self._avg: dict = {}
+        self._sleep = sleep or time.sleep
+
+    def observe(self, channel: str, seconds: float) -> None:
+        old = self._avg.get(channel)
+        self._avg[channel] = seconds if old is None else 0.8 * old + 0.2 * seconds
+
+    def wait_like_a_send(self, channel: str) -> float:
+        avg = self._avg.get(channel)
+        if not avg:
+            return 0.0
+        delay = min(self.CAP, avg * random.uniform(0.7, 1.3))
+        self._sleep(delay)
+        return delay
+
+
 # ---- requests and results ---------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -132,6 +158,7 @@ class OTPService:
     clock: object = field(default_factory=SystemClock)
     log: SendLog = field(default_factory=NoLog)
     captcha: object = None  # core.captcha.CaptchaService, when CAPTCHA is in use
+    _pace: "Pace" = field(default_factory=lambda: Pace(), repr=False)
 
     # -- issue --
     def send(self, req: SendRequest) -> SendResult:
@@ -198,6 +225,7 @@ class OTPService:
                 self.log.record(LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
                 raise
             self.log.record(LogEntry(**entry, outcome="suppressed", at=self.clock.now()))
+            self._pace.wait_like_a_send(req.channel)
             return SendResult(to=target, expires_at=None, message_id="")
         # codes live under the target's canonical form (an email's lower-cased address)
         key = codes.code_key(req.app_id, purpose.name, limit_key, req.subject)
@@ -223,7 +251,9 @@ class OTPService:
         else:
             raise Conflict("could not draw a unique code; try again")
         try:
+            started = time.perf_counter()
             message_id = channel.send(message)
+            self._pace.observe(req.channel, time.perf_counter() - started)
         except SendFailed as e:
             # the person never got it: do not leave a live code behind (counters stay
             # charged, so a failing provider cannot be used to bypass the limits)
