@@ -24,7 +24,7 @@ from typing import Any, Callable, Mapping, Optional, Protocol
 from . import codes, emails, limits, phone, purposes
 from .clock import SystemClock
 from .config import ConfigProvider
-from .errors import (BadCredentials, FeatureDisabled, InvalidCode, InvalidRequest, InvalidSession,
+from .errors import (BadCredentials, Conflict, FeatureDisabled, InvalidCode, InvalidRequest, InvalidSession,
                      LockedOut, MissingField, NotVerified, PhoneNotFound, PhoneNotVerified, RateLimited,
                      SessionRequired, Taken, UserNotFound, VerikitError)
 from .passwords import MAX_LENGTH as PASSWORD_MAX
@@ -100,10 +100,8 @@ class UserStore(Protocol):
         """Write ``after`` if the user is still at ``before.version``, moving claims whose
         value changed and putting ``sessions``, in one transaction. Raises Taken or Stale."""
 
-    def add_session(self, session: Session) -> None: ...
-
     def add_sessions(self, sessions: tuple) -> None:
-        """Write several sessions at once (an access and a refresh token)."""
+        """Write sessions (one, or an access and a refresh token) at once."""
 
     def rotate(self, old: Session, sessions: tuple) -> None:
         """Mark ``old`` used (pointing at its successor), end its access token and write
@@ -114,8 +112,6 @@ class UserStore(Protocol):
 
     def revoke_chain(self, refresh_hash: Optional[str]) -> None:
         """Delete the refresh token with this hash, its access token, and their successors."""
-
-    def get_session(self, token_hash: str) -> Optional[Session]: ...
 
     def get_session_and_user(self, app_id: str, token_hash: str, object_id: str,
                              kind: str = "session") -> tuple:
@@ -182,15 +178,9 @@ class AccountService:
             self._guarded(existing, lambda: self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES))
             return existing, self._login(existing), False
         # validate everything before the code is spent
-        name = self._username(username, e164) if username not in (None, "") else e164
-        if self.users.find(app_id, "username", name) is not None:
-            raise Taken("Username has already been taken.", "username")
-        pw_hash = self.hasher.hash(self._password(password, s)) if password not in (None, "") else None
-        extra = _merge_custom({}, custom or {})
+        user = self._verified_user(app_id, e164, self.check_new_username(app_id, username, e164), password,
+                                   custom, s)
         self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES)
-        now_ms = self._now_ms()
-        user = User(app_id=app_id, object_id=self._new_id(), username=name, password_hash=pw_hash,
-                    phone=e164, phone_verified=True, custom=extra, created_at=now_ms, updated_at=now_ms)
         token, session = self._new_session(user)
         try:
             self.users.create(user, session)
@@ -215,7 +205,7 @@ class AccountService:
         if not isinstance(password, str):
             raise InvalidRequest("password must be a string")
         if by == "phone":
-            user = self.users.find(app_id, "phone", phone.normalise(value, s.default_region, ("*",)).e164)
+            user = self.users.find(app_id, "phone", self._phone(value, s))
             if user is None:
                 raise PhoneNotFound("No user with this mobile phone number.")
             if s.block_login_if_phone_unverified and not user.phone_verified:
@@ -241,7 +231,7 @@ class AccountService:
         s = self._settings(app_id)
         if not s.allow_sms_login:
             raise FeatureDisabled("Logging in with an SMS code is disabled for this app.")
-        e164 = phone.normalise(raw_phone, s.default_region, ("*",)).e164
+        e164 = self._phone(raw_phone, s)
         user = self.users.find(app_id, "phone", e164)
         if user is None:
             if s.enumeration_protection:  # answer as a wrong code for a real user would
@@ -319,7 +309,7 @@ class AccountService:
     def change_phone(self, app_id: str, user: User, raw_phone: Any, code: Any) -> User:
         """Claim the new number, release the old one and update the user, atomically."""
         s = self._settings(app_id)
-        e164 = phone.normalise(raw_phone, s.default_region, ("*",)).e164
+        e164 = self._phone(raw_phone, s)
         if code is None or code == "":
             raise InvalidCode("a verification code is required (code)")
         self.otp.verify(app_id, e164, code, purposes.CHANGE_PHONE.name, subject=user.object_id)
@@ -395,9 +385,8 @@ class AccountService:
         if "username" in changes:
             if changes["username"] in (None, "", DELETE):
                 raise MissingField("Username is required.", "username")
-            phone_after = changes.get("phone") if isinstance(changes.get("phone"), str) else target.phone
-            if isinstance(phone_after, str) and phone_after and not phone_after.startswith("+"):
-                phone_after = self._phone(phone_after, s)
+            raw = changes.get("phone")
+            phone_after = (self._phone(raw, s) if raw else None) if isinstance(raw, str) else target.phone
             email_after = changes.get("email") if isinstance(changes.get("email"), str) else target.email
             new["username"] = self._username(changes["username"], phone_after, email_after)
         if "password" in changes:
@@ -499,50 +488,47 @@ class AccountService:
         if isinstance(token, str) and 10 <= len(token) <= 200:
             self.users.revoke(self._token_hash(token))
 
-    def find_by_target(self, app_id: str, target: str) -> Optional[User]:
-        if emails.is_email(target):
-            return self.users.find(app_id, "email", emails.key(target))
-        return self.users.find(app_id, "phone", target)
-
-    def check_new_username(self, app_id: str, username: Any, target: str) -> None:
-        """Refuse a username a verified sign-up could not take (format, squatting, taken)."""
-        is_email = emails.is_email(target)
-        name = (self._username(username, None if is_email else target, target if is_email else None)
-                if username not in (None, "") else target)
+    def check_new_username(self, app_id: str, username: Any, target: str) -> str:
+        """The username a sign-up that proved ``target`` takes (the one asked for, else the
+        target itself), refused before anything is spent if malformed, squatting or taken."""
+        name = self._verified_name(username, target)
         if self.users.find(app_id, "username", name) is not None:
             raise Taken("Username has already been taken.", "username")
+        return name
 
     def signup_verified(self, app_id: str, target: str, username: Any = None, password: Any = None,
-                        custom: Optional[Mapping] = None) -> User:
-        """A user whose phone or email was just proven (a spent verification token)."""
+                        custom: Optional[Mapping] = None) -> tuple:
+        """A user whose phone or email was just proven (a spent verification token), with
+        its first access and refresh tokens. Returns (user, access, refresh, expires_in)."""
         s = self._settings(app_id)
-        is_email = emails.is_email(target)
-        name = (self._username(username, None if is_email else target, target if is_email else None)
-                if username not in (None, "") else target)
-        now_ms = self._now_ms()
-        user = User(app_id=app_id, object_id=self._new_id(), username=name,
-                    password_hash=self.hasher.hash(self._password(password, s)) if password not in (None, "") else None,
-                    phone=None if is_email else target, phone_verified=not is_email,
-                    email=target if is_email else None, email_verified=is_email,
-                    custom=_merge_custom({}, custom or {}), created_at=now_ms, updated_at=now_ms)
+        user = self._verified_user(app_id, target, self._verified_name(username, target), password, custom, s)
         access, refresh, sessions = self._token_pair(user)
         self.users.create(user, sessions)  # the user, its claims and its first tokens at once
         return user, access, refresh, s.access_token_ttl_seconds
 
+    def _verified_name(self, username: Any, target: str) -> str:
+        if username in (None, ""):
+            return target
+        is_email = emails.is_email(target)
+        return self._username(username, None if is_email else target, target if is_email else None)
+
+    def _verified_user(self, app_id: str, target: str, name: str, password: Any, custom: Optional[Mapping],
+                       s) -> User:
+        """A new user holding ``target`` (a phone or an email), already verified."""
+        is_email = emails.is_email(target)
+        now_ms = self._now_ms()
+        return User(app_id=app_id, object_id=self._new_id(), username=name,
+                    password_hash=self.hasher.hash(self._password(password, s)) if password not in (None, "") else None,
+                    phone=None if is_email else target, phone_verified=not is_email,
+                    email=target if is_email else None, email_verified=is_email,
+                    custom=_merge_custom({}, custom or {}), created_at=now_ms, updated_at=now_ms)
+
     def _token_pair(self, user: User) -> tuple:
+        """(access, refresh, sessions): each token knows its peer, so signing out ends both."""
         s = self._settings(user.app_id)
-        now = int(self.clock.now())
-        access = f"{user.object_id}.{secrets.token_urlsafe(32)}"
-        refresh = f"{user.object_id}.{secrets.token_urlsafe(32)}"
-        a_hash, r_hash = self._token_hash(access), self._token_hash(refresh)
-        sessions = (  # each knows its peer, so that signing out ends both
-            Session(token_hash=a_hash, app_id=user.app_id, user_id=user.object_id, epoch=user.session_epoch,
-                    created_at=now, expires_at=now + s.access_token_ttl_seconds, peer=r_hash),
-            Session(token_hash=r_hash, app_id=user.app_id, user_id=user.object_id, epoch=user.session_epoch,
-                    created_at=now, expires_at=now + s.refresh_token_ttl_days * 86400, kind="refresh",
-                    peer=a_hash),
-        )
-        return access, refresh, sessions
+        access, a = self._mint(user, s.access_token_ttl_seconds)
+        refresh, r = self._mint(user, s.refresh_token_ttl_days * 86400, kind="refresh")
+        return access, refresh, (dataclasses.replace(a, peer=r.token_hash), dataclasses.replace(r, peer=a.token_hash))
 
     # ---- helpers -------------------------------------------------------------------------
 
@@ -573,7 +559,6 @@ class AccountService:
                 if fresh is None:
                     raise UserNotFound("Could not find user.") from None
                 user = fresh
-        from .errors import Conflict
         raise Conflict("the user is being changed by other requests; try again")
 
     def _guarded(self, user: User, check: Callable[[], Any]) -> None:
@@ -596,17 +581,21 @@ class AccountService:
 
     def _login(self, user: User) -> str:
         token, session = self._new_session(user)
-        self.users.add_session(session)
+        self.users.add_sessions((session,))
         return token
 
     def _new_session(self, user: User) -> tuple:
-        # 256 random bits after the user's (public) id; only the keyed hash is stored
+        days = self._settings(user.app_id).session_ttl_days
+        return self._mint(user, days * 86400 if days else None)
+
+    def _mint(self, user: User, lifetime: Optional[int], kind: str = "session") -> tuple:
+        """(token, Session): 256 random bits after the user's (public) id; only the keyed
+        hash is stored. ``lifetime`` in seconds, None for until revoked."""
         token = f"{user.object_id}.{secrets.token_urlsafe(32)}"
-        s = self._settings(user.app_id)
         now = int(self.clock.now())
-        expires = now + s.session_ttl_days * 86400 if s.session_ttl_days else None
         return token, Session(token_hash=self._token_hash(token), app_id=user.app_id, user_id=user.object_id,
-                              epoch=user.session_epoch, created_at=now, expires_at=expires)
+                              epoch=user.session_epoch, created_at=now,
+                              expires_at=now + lifetime if lifetime else None, kind=kind)
 
     def _token_hash(self, token: str) -> str:
         return codes.keyed_hash(self.secret, "session", token)

@@ -271,11 +271,10 @@ class OTPService:
         # links carry complex codes only: a 6-digit code in a URL could be guessed by value
         complex_code = bool(code) and not code.isdigit()
         link = f"{req.link_base.rstrip('/')}/{code}" if req.link_base and complex_code and purpose.link_capable else ""
+        name = req.name if req.name is not None else (req.sign if req.sign is not None else s.signature)
+        values = {**req.variables, "code": code, "ttl": ttl, "name": name or "", "op": req.op or "", "link": link}
         if req.channel == "email":
-            name = req.name if req.name is not None else (req.sign if req.sign is not None else s.signature)
             if template is not None:
-                values = {**req.variables, "code": code, "ttl": ttl, "name": name or "", "op": req.op or "",
-                          "link": link}
                 subject, text, page = template.render_email(values, locale)
                 subject = subject or messages.email_message(purpose.message, code, ttl, name=name, locale=locale)[0]
             else:
@@ -283,26 +282,17 @@ class OTPService:
                                                              locale=locale, link=link)
             return OutgoingMessage(channel="email", to=target, body=text, purpose=purpose.name,
                                    locale=locale, subject=subject, html=page)
-        body = self._body(req, template, code, ttl, locale, s, link)
-        if link and template is None:
-            body = f"{body} {link}"
-        return OutgoingMessage(channel=req.channel, to=target, body=body, purpose=purpose.name,
-                               sender_id=s.sender_id, locale=locale)
-
-    def _body(self, req: SendRequest, template, code: str, ttl: int, locale: str, s: Settings,
-              link: str = "") -> str:
         if template is not None:
-            name = req.name if req.name is not None else (req.sign if req.sign is not None else s.signature)
-            values = {**req.variables, "code": code, "ttl": ttl, "name": name or "", "op": req.op or "",
-                      "link": link}
             text = template.render(values, locale)
             sign = messages.clean(req.sign if req.sign is not None else s.signature, 40)
-            return f"【{sign}】{text}" if sign and req.channel == "sms" else text
-        name = req.name if req.name is not None else (req.sign if req.sign is not None else s.signature)
-        if req.channel == "voice":
-            return messages.voice_text(code, name=name, locale=locale)
-        purpose = purposes.get(req.purpose)
-        return messages.sms_text(purpose.message, code, ttl, name=name, op=req.op or "", locale=locale)
+            body = f"【{sign}】{text}" if sign and req.channel == "sms" else text
+        else:
+            body = (messages.voice_text(code, name=name, locale=locale) if req.channel == "voice" else
+                    messages.sms_text(purpose.message, code, ttl, name=name, op=req.op or "", locale=locale))
+            if link:
+                body = f"{body} {link}"
+        return OutgoingMessage(channel=req.channel, to=target, body=body, purpose=purpose.name,
+                               sender_id=s.sender_id, locale=locale)
 
     # -- verify --
     def verify(self, app_id: str, raw_phone: object, code: object, purpose: str = "sms",

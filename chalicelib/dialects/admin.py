@@ -15,7 +15,7 @@ from .. import wiring
 from ..core import codes, phone, templates
 from ..core.errors import InvalidRequest
 from ..core.config import TEMPLATE, TEST_NUMBER
-from .http import json_object
+from .http import iso, json_object
 from .leancloud.common import ROUTE, LCError, lc_view, ok
 
 bp = Blueprint(__name__)
@@ -106,11 +106,6 @@ def _when(value, default: float) -> float:
         raise InvalidRequest(f"bad time {value!r}: use ISO 8601 or epoch seconds") from None
 
 
-def _iso(seconds: int) -> str:
-    import time
-    return time.strftime("%Y-%m-%dT%H:%M:%S.000Z", time.gmtime(seconds))
-
-
 def _number(raw: str, email_ok: bool = False) -> str:
     raw = unquote(raw or "")
     if email_ok and "@" in raw:  # the send log also has emails: the service normalises them
@@ -141,7 +136,7 @@ def messages(request, role):
 def list_test_numbers(request, role):
     items = wiring.config().items(_app(), TEST_NUMBER)
     return ok({"results": [{"number": i.sk[len(TEST_NUMBER):], "version": int(i.version),
-                            "updated_at": _iso(int(i.updated_at or 0))} for i in items]})
+                            "updated_at": iso(int(i.updated_at or 0) * 1000)} for i in items]})
 
 
 @bp.route("/admin/v1/test-numbers/{number}", methods=["PUT"], **ROUTE)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import logging
 import re
+import time
 
 from chalice import Blueprint, CORSConfig, Response
 
@@ -250,7 +251,6 @@ def user_me(request):
     user, _ = accounts.resolve(wiring.app_id(), bearer(request))
     accounts.require_verified(user)
     created = user.created_at
-    import time
     return ok({"sub": user.object_id, "username": user.username, "name": user.custom.get("name", ""),
                "phone_number": cloudbase_phone(user.phone), "email": user.email or "",
                "picture": user.custom.get("picture", ""), "gender": user.custom.get("gender", ""),
@@ -270,7 +270,6 @@ def captcha_data(request):
     issued = wiring.captcha().issue(wiring.app_id())
     width, height = image_params()
     png = render_png(wiring.captcha().answer(wiring.app_id(), issued.token), width, height)
-    import time
     return ok({"token": issued.token, "data": "data:image/png;base64," + base64.b64encode(png).decode(),
                "type": "image", "expires_in": max(1, issued.expires_at - int(time.time()))})
 

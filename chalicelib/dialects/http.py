@@ -36,6 +36,11 @@ def method_not_allowed(event, get_response):
     return response
 
 
+def iso(ms: int) -> str:
+    """Epoch milliseconds as LeanCloud writes dates: ISO 8601 UTC with milliseconds."""
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
+
+
 class BadBody(Exception):
     pass
 

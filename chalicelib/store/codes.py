@@ -7,8 +7,6 @@ finds its target with one consistent read, and two live codes never share a valu
 """
 from __future__ import annotations
 
-import random
-import time
 from datetime import datetime, timezone
 from typing import Optional
 
@@ -17,10 +15,9 @@ from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.models import Model
 
 from ..core.codes import CodeRecord, Collision, StoredCode
-from ..core.errors import Conflict
 from ..core.service import MISSING
-from .base import SharedConnection, BaseMeta, Cancelled, put_kwargs, table_name, transact, update_kwargs
-from .counters import CounterModel, charge_update, refused
+from .base import SharedConnection, BaseMeta, Cancelled, put_kwargs, table_name
+from .counters import charge_ops, commit
 
 # a consumed or dead code is kept a while for audit, then DynamoDB removes it
 KEEP_AFTER_EXPIRY = 24 * 3600
@@ -58,13 +55,14 @@ class LookupModel(SharedConnection, Model):
     ttl = TTLAttribute(null=True)
 
 
-def _state(raw: Optional[dict]) -> StoredCode:
-    if not raw:
-        return MISSING
-    item = CodeModel.from_raw_data(raw)
+def _stored(item: CodeModel) -> StoredCode:
     return StoredCode(code_hash=item.code_hash, expires_at=int(item.expires_at),
                       attempts=int(item.attempts or 0), max_attempts=int(item.max_attempts),
                       consumed=item.consumed_at is not None)
+
+
+def _state(raw: Optional[dict]) -> StoredCode:
+    return _stored(CodeModel.from_raw_data(raw)) if raw else MISSING
 
 
 def _ttl(expires_at: int) -> datetime:
@@ -89,24 +87,15 @@ class DynamoCodeStore:
                 free = (LookupModel.pk.does_not_exist() | (LookupModel.expires_at <= now)
                         | (LookupModel.code_key == record.key))
                 ops.append(("lookup", "Put", put_kwargs(lookup, free)))
-        for i, charge in enumerate(charges):
-            actions, condition = charge_update(charge, now)
-            ops.append((i, "Update", update_kwargs(CounterModel(charge.key), actions, condition, return_old=True)))
+        ops += charge_ops(charges, now)
         if not ops:
             return
-        for attempt in range(TXN_RETRIES):
-            try:
-                transact(ops)
-                return
-            except Cancelled as e:
-                limits_hit = sorted(t for t in e.failed if isinstance(t, int))
-                if limits_hit:
-                    i = limits_hit[0]
-                    raise refused(charges[i], now, e.items.get(i)) from None
-                if "lookup" in e.failed:
-                    raise Collision() from None
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-        raise Conflict("too many concurrent requests for this number; try again")
+        try:
+            commit(ops, charges, now, TXN_RETRIES)
+        except Cancelled as e:  # a condition other than a limit: the lookup's uniqueness
+            if "lookup" in e.failed:
+                raise Collision() from None
+            raise
 
     def find(self, lookup_key: str, now: int) -> Optional[tuple]:
         """(code key, target) of the live code indexed under ``lookup_key``, if any."""
@@ -121,12 +110,9 @@ class DynamoCodeStore:
     def peek(self, key: str) -> StoredCode:
         """The code's state (``MISSING`` if none), read consistently; nothing changes."""
         try:
-            item = CodeModel.get(key, consistent_read=True)
+            return _stored(CodeModel.get(key, consistent_read=True))
         except CodeModel.DoesNotExist:
             return MISSING
-        return StoredCode(code_hash=item.code_hash, expires_at=int(item.expires_at),
-                          attempts=int(item.attempts or 0), max_attempts=int(item.max_attempts),
-                          consumed=item.consumed_at is not None)
 
     def consume(self, key: str, code_hash: str, now: int) -> Optional[StoredCode]:
         conn = CodeModel._get_connection()

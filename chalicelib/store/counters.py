@@ -1,12 +1,14 @@
 """The counters table: rate-limit counters and cooldowns, each expiring by TTL."""
 from __future__ import annotations
 
+import random
+import time
 from datetime import datetime, timezone
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from .base import SharedConnection, BaseMeta, table_name
+from .base import BaseMeta, Cancelled, SharedConnection, table_name, transact, update_kwargs
 
 # counters outlive their window a little so that a late read still sees them
 TTL_SLACK = 3600
@@ -49,32 +51,40 @@ def charge_update(charge, now: int):
     return actions, condition
 
 
+def charge_ops(charges: list, now: int) -> list:
+    """Transaction operations charging each counter, tagged by its index in ``charges``;
+    a refused one reports the item as it was (when its cooldown ends)."""
+    return [(i, "Update", update_kwargs(CounterModel(c.key), *charge_update(c, now), return_old=True))
+            for i, c in enumerate(charges)]
+
+
+def commit(ops: list, charges: list, now: int, retries: int = 4) -> None:
+    """Run ``ops`` (which include ``charge_ops(charges)``) as one write. A refused charge
+    raises RateLimited; another failed condition re-raises ``Cancelled`` for the caller;
+    a transaction conflict is retried with a little backoff."""
+    from ..core.errors import Conflict
+
+    for attempt in range(retries):
+        try:
+            transact(ops)
+            return
+        except Cancelled as e:
+            hit = sorted(t for t in e.failed if isinstance(t, int))
+            if hit:
+                raise refused(charges[hit[0]], now, e.items.get(hit[0])) from None
+            if e.failed:
+                raise
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+    raise Conflict("too many concurrent requests; try again")
+
+
 class DynamoLimiter:
     """``core.limits.Limiter`` over the counters table: one conditional write per charge
     (a transaction when there are several), never a read."""
 
     def charge(self, charges: list, now: int) -> None:
-        from .base import Cancelled, transact, update_kwargs
-
-        if not charges:
-            return
-        ops = []
-        for i, c in enumerate(charges):
-            actions, condition = charge_update(c, now)
-            ops.append((i, "Update", update_kwargs(CounterModel(c.key), actions, condition, return_old=True)))
-        for attempt in range(4):
-            try:
-                transact(ops)
-                return
-            except Cancelled as e:
-                if e.failed:
-                    i = min(e.failed)
-                    raise refused(charges[i], now, e.items.get(i)) from None
-                import random
-                import time
-                time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-        from ..core.errors import Conflict
-        raise Conflict("too many concurrent requests; try again")
+        if charges:
+            commit(charge_ops(charges, now), charges, now)
 
     def clear(self, charge) -> None:
         CounterModel(charge.key).delete()

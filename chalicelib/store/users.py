@@ -20,7 +20,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, TTLAttribute,
 from pynamodb.models import Model
 
 from ..core.accounts import Session, Stale, User
-from ..core.errors import Conflict, Taken
+from ..core.errors import Conflict, InvalidSession, Taken
 from .base import SharedConnection, BaseMeta, Cancelled, delete_kwargs, put_kwargs, table_name, transact, update_kwargs
 
 FIELD_NAMES = {"username": "Username has already been taken.",
@@ -167,16 +167,6 @@ class DynamoUserStore:
                 raise taken from None
             raise Stale() from None
 
-    def add_session(self, session: Session) -> None:
-        _session_item(session).save()
-
-    def get_session(self, token_hash: str) -> Optional[Session]:
-        try:
-            item = UserModel.get(session_key(token_hash), consistent_read=True)
-        except UserModel.DoesNotExist:
-            return None
-        return _session(token_hash, item)
-
     def get_session_and_user(self, app_id: str, token_hash: str, object_id: str, kind: str = "session") -> tuple:
         keys = [session_key(token_hash, kind), user_key(app_id, object_id)]
         found = {item.pk: item for item in UserModel.batch_get(keys, consistent_read=True)}
@@ -188,14 +178,10 @@ class DynamoUserStore:
         transact([(i, "Put", put_kwargs(_session_item(s))) for i, s in enumerate(sessions)])
 
     def rotate(self, old: Session, sessions: tuple) -> None:
-        from ..core.errors import InvalidSession
-
-        import time as _time
-
         new_refresh = next((x.token_hash for x in sessions if x.kind == "refresh"), None)
         ops = [("old", "Update", update_kwargs(
             UserModel(session_key(old.token_hash, old.kind)),
-            [UserModel.used_at.set(int(_time.time())), UserModel.next.set(new_refresh)],
+            [UserModel.used_at.set(int(time.time())), UserModel.next.set(new_refresh)],
             UserModel.pk.exists() & UserModel.used_at.does_not_exist()))]
         if old.peer:  # the access token issued with it ends too
             ops.append(("peer", "Delete", delete_kwargs(

@@ -3,14 +3,11 @@ phone change and password reset, as both official SDKs call them (see
 ``shared/specs/leancloud.md``). Translation only: the rules live in ``core.accounts``."""
 from __future__ import annotations
 
-import time
-
 from chalice import Blueprint
 
 from ... import wiring
 from ...core import errors as E
-from ...core.accounts import DELETE
-from ..http import client_ip, json_object, public_url
+from ..http import client_ip, iso, json_object, public_url
 from .common import LCError, ROUTE, lc_view, ok, optional_int, optional_str, required_phone
 
 bp = Blueprint(__name__)
@@ -20,10 +17,6 @@ WIRE = {"username": "username", "password": "password", "mobilePhoneNumber": "ph
         "mobilePhoneVerified": "phone_verified", "emailVerified": "email_verified"}
 # sent back by SDKs or computed by the server: never stored from a request
 IGNORED = {"objectId", "createdAt", "updatedAt", "sessionToken", "ACL", "className", "__type", "smsCode"}
-
-
-def iso(ms: int) -> str:
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"
 
 
 def user_json(user, token: str | None = None, private: bool = True) -> dict:
@@ -49,6 +42,7 @@ def link_base(request) -> str:
 
 def changes_of(body: dict) -> dict:
     """Request fields as core changes; ``{"__op": "Delete"}`` removes a field."""
+    from ...core.accounts import DELETE  # here, not at cold start: core.accounts is big
     changes, custom = {}, {}
     for key, value in body.items():
         if key in IGNORED:
@@ -100,6 +94,8 @@ def _signup(request):
     changes = changes_of(body)
     if {"phone_verified", "email_verified"} & set(changes):
         raise E.InvalidRequest("mobilePhoneVerified and emailVerified cannot be set at sign-up")
+    from ...core.accounts import DELETE
+
     custom = changes.get("custom", {})
     if any(v is DELETE for v in custom.values()):
         raise E.InvalidRequest("nothing to delete at sign-up")
