@@ -108,6 +108,7 @@ class SignupLogin:
                 raise BadCredentials("The username and password mismatch.")
 
         self._guarded(user, check)
+        user = self._upgrade_password(user, password)  # an imported LeanCloud hash becomes argon2id
         return user, self._login(user) if open_session else None
 
     def login_sms(self, app_id: str, raw_phone: Any, code: Any) -> tuple:

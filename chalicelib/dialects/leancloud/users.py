@@ -30,6 +30,7 @@ def user_json(user, token: str | None = None, private: bool = True) -> dict:
             out["mobilePhoneNumber"] = user.phone
         if user.email:
             out["email"] = user.email
+        out.update(user.kept)  # authData, ACL of an imported user, as they came
     out["is_verified"] = wiring.accounts().is_verified(user)
     if token:
         out["sessionToken"] = token
