@@ -49,12 +49,13 @@ package: vendor
 clean:
 	rm -rf $(VENV) $(SDK) $(JS)/node_modules $(CB)/node_modules vendor build .local
 
-# Deploying (see README "Deploying"): STAGE=dev|prod
+# Deploying (see README "Deploying"): STAGE=dev|prod; LEANCLOUD_KEYS=1 takes a LeanCloud app's id
+# and keys for missing parameters (README "Moving from LeanCloud")
 provision: $(VENV)/.installed
-	$(VENV)/bin/python -m deploy provision --stage $(STAGE)
+	$(VENV)/bin/python -m deploy provision --stage $(STAGE) $(if $(LEANCLOUD_KEYS),--leancloud-keys)
 
 deploy: vendor
-	$(VENV)/bin/python -m deploy deploy --stage $(STAGE)
+	$(VENV)/bin/python -m deploy deploy --stage $(STAGE) $(if $(LEANCLOUD_KEYS),--leancloud-keys)
 
 # DELETE_TABLES=yes also deletes the stage's tables: their data is gone for good
 destroy: $(VENV)/.installed
@@ -63,6 +64,7 @@ destroy: $(VENV)/.installed
 template: vendor
 	$(VENV)/bin/python -m deploy template --stage $(STAGE) -o build/verikit-$(STAGE).json
 	rm -rf build/sam-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) --merge-template build/verikit-$(STAGE).json build/sam-$(STAGE)
+	$(VENV)/bin/cfn-lint -- build/sam-$(STAGE)/sam.json && echo "build/sam-$(STAGE)/sam.json: cfn-lint clean"
 
 # A LeanCloud _User export into a running verikit (README "Moving from LeanCloud"):
 #   make import-leancloud FILE=_User.jsonl URL=http://127.0.0.1:8000 APP_ID=... [DRY_RUN=1]
