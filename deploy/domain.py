@@ -77,5 +77,7 @@ def dns_target(stage: str, project_dir: Path = ROOT) -> tuple | None:
         return None
     for res in json.loads(deployed.read_text()).get("resources", []):
         if res.get("resource_type") == "domain_name" and res.get("alias_domain_name"):
-            return res.get("domain_name"), res["alias_domain_name"]
+            configured = json.loads((Path(project_dir) / ".chalice" / "config.json").read_text())["stages"].get(
+                stage, {}).get("api_gateway_custom_domain", {}).get("domain_name")
+            return res.get("domain_name") or configured, res["alias_domain_name"]
     return None
