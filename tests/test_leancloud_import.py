@@ -401,3 +401,19 @@ def test_a_user_deletes_itself_with_its_session_but_not_others(lc):
     assert r.status_code == 403 and json.loads(r.body)["code"] == 206
     r = lc.client.http.delete(f"/1.1/users/{OID}", headers={**lc.headers, "X-LC-Session": TOKEN})
     assert r.status_code == 200 and stored() is None and stored("b" * 24) is not None
+
+
+def test_odd_values_fail_their_record_and_never_break_reads(lc):
+    out = do_import(lc, jsonl(rec("a" * 24, "u1", updatedAt={"$date": 10 ** 30}),
+                              rec("b" * 24, "u2", createdAt="0001-01-01T00:00:00Z"),
+                              rec("é" * 24, "u3"),
+                              rec("c" * 24, "u4", birthday={"$date": -(10 ** 20)}),
+                              rec("d" * 24, "u5", mobilePhoneNumber="１３８００１３８０００"),
+                              rec("e" * 24, "u6", blob="x" * 20000)))
+    failed = {f["line"]: f["error"] for f in out["failed"]}
+    assert set(failed) == {1, 2, 3, 4, 6}, out
+    assert "range" in failed[1] and "range" in failed[2] and "objectId" in failed[3] and "16384" in failed[6]
+    # full-width digits are a number like any other
+    assert stored("d" * 24).phone == "+8613800138000"
+    status, got = query(lc, where={"objectId": "d" * 24})
+    assert status == 200 and got["results"][0]["createdAt"] == "2025-07-02T07:58:45.609Z"

@@ -69,9 +69,20 @@ class ImportResult:
 
 # ---- reading an export record ------------------------------------------------------------------
 
+MAX_MS = 253402300799999          # 9999-12-31T23:59:59.999Z: the last date ISO 8601 writes
+OBJECT_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
+
+
 def parse_date(value: Any, name: str) -> int:
-    """Epoch milliseconds from an ISO string, ``{"__type": "Date", "iso": ...}``,
+    """Epoch milliseconds (1970 to 9999) from an ISO string, ``{"__type": "Date", "iso": ...}``,
     ``{"$date": ISO | ms | {"$numberLong": ms}}`` or a datetime (BSON)."""
+    ms = _parse_date(value, name)
+    if not 0 <= ms <= MAX_MS:
+        raise InvalidRequest(f"{name} is out of range (1970 to 9999)")
+    return ms
+
+
+def _parse_date(value: Any, name: str) -> int:
     if isinstance(value, datetime):
         dt = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return int(dt.timestamp() * 1000)
@@ -246,7 +257,7 @@ class Migration:
     def _lc_record(self, app_id: str, rec: dict, s, now_ms: int) -> tuple:
         """(User, sessionToken or None) of an export record, validated; InvalidRequest if not."""
         oid = _object_id(rec)
-        if not _plausible_id(oid):
+        if not isinstance(oid, str) or not OBJECT_ID.match(oid):
             raise InvalidRequest("objectId is missing or not 1-64 letters and digits")
         created = parse_date(rec["createdAt"], "createdAt") if rec.get("createdAt") is not None else None
         updated = parse_date(rec["updatedAt"], "updatedAt") if rec.get("updatedAt") is not None else None
@@ -270,7 +281,7 @@ class Migration:
         password, salt = rec.get("password"), rec.get("salt")
         password_hash = mark = None
         if password not in (None, ""):
-            if not isinstance(password, str) or not isinstance(salt, str) or not salt or "$" in salt \
+            if not isinstance(password, str) or not isinstance(salt, str) or not 1 <= len(salt) <= 200 or "$" in salt \
                     or not re.fullmatch(r"[A-Za-z0-9+/]{86}==", password):
                 raise InvalidRequest("password must be LeanCloud's base64 SHA-512 hash with its salt")
             password_hash = leancloud_hash(salt, password)
