@@ -82,10 +82,7 @@ class CaptchaService:
         now = int(self.clock.now())
         key = codes.code_key(app_id, CAPTCHA, token)
         presented = self._hash(app_id, token, answer.strip().upper())
-        state = self.store.consume(key, presented, now)
-        if state is not None:
-            if state.code_hash and state.refusal(presented, now) == "mismatch":
-                self.store.count_failure(key, state.code_hash)
+        if self.store.guess(key, presented, now) is not None:  # one write: charged and judged
             raise CaptchaInvalid("wrong or expired captcha; request a new one")
         validate = secrets.token_urlsafe(24)
         vhash = codes.keyed_hash(self.secret, VALIDATE, app_id, validate)
@@ -98,7 +95,7 @@ class CaptchaService:
         if not isinstance(validate_token, str) or not validate_token or len(validate_token) > 100:
             raise CaptchaRequired("a CAPTCHA is required: solve one and pass its token (LeanCloud: validate_token; CloudBase: captcha_token)")
         vhash = codes.keyed_hash(self.secret, VALIDATE, app_id, validate_token)
-        state = self.store.consume(codes.code_key(app_id, VALIDATE, vhash[:32]), vhash, int(self.clock.now()))
+        state = self.store.guess(codes.code_key(app_id, VALIDATE, vhash[:32]), vhash, int(self.clock.now()))
         if state is not None:
             raise CaptchaRequired("the validate_token is invalid, expired or already used")
 

@@ -2,7 +2,8 @@
 
 Round trips: a send is one DynamoDB ``TransactWriteItems`` (every rate-limit counter
 charged under its condition, plus the code written) and one provider call. A successful
-verify is one conditional ``UpdateItem``; a wrong guess costs one more write to count it.
+verify is one conditional ``UpdateItem``, and so is a wrong one: every guess is charged
+and judged in the same write, so simultaneous guesses cannot escape ``max_attempts``.
 """
 from __future__ import annotations
 
@@ -26,14 +27,13 @@ class CodeStore(Protocol):
         """Charge every counter and write the code (if any) atomically, or raise
         RateLimited naming the limit that refused."""
 
-    def consume(self, key: str, code_hash: str, now: int) -> Optional[StoredCode]:
-        """Mark the code used if it matches, is live, unused and under its attempt limit.
+    def guess(self, key: str, presented: str, now: int) -> Optional[StoredCode]:
+        """Charge one attempt against the code under ``key`` and judge ``presented`` in one
+        conditional write (live, under its attempt limit, unspent); the code is spent
+        exactly when the guess is right.
 
-        Returns None on success; otherwise the code's state as stored (``MISSING`` when
-        there is no code), so the service can tell a wrong guess from a dead code."""
-
-    def count_failure(self, key: str, code_hash: str) -> None:
-        """Count one wrong guess against the code whose hash is ``code_hash``."""
+        Returns None when this guess spent the code; otherwise the code's state
+        (``MISSING`` when there is no code)."""
 
     def find(self, lookup_key: str, now: int) -> Optional[tuple]:
         """(code key, target) of the live code indexed under ``lookup_key``, if any."""
@@ -210,11 +210,9 @@ class OTPService:
                      channel=req.channel, purpose=purpose.name, template=req.template or "",
                      retention_days=s.send_log_retention_days)
 
-        if target in cfg.test_numbers:  # QA / app review: nothing sent, nothing counted
-            self.log.record(LogEntry(**entry, outcome="test_number", at=self.clock.now()))
-            return SendResult(to=target, expires_at=now + ttl * 60 if issues_code else None, message_id="",
-                              ttl_seconds=ttl * 60 if issues_code else 0)
-
+        # QA / app review numbers: the operator's fixed code is issued and nothing is sent, but
+        # the send is charged and the code guessed like any other (no visible exemption)
+        fixed = cfg.test_numbers.get(target) if req.channel != "email" else None
         charges = limits.plan_send(req.app_id, limit_key, req.client_ip, s, now, email=req.channel == "email",
                                    purpose=purpose.name)
         if not req.deliver:
@@ -234,10 +232,10 @@ class OTPService:
             if issues_code:
                 record = CodeRecord(
                     key=key, app_id=req.app_id, purpose=purpose.name, target=limit_key,
-                    channel=req.channel, code_hash=self._hash(req.app_id, purpose.name, limit_key, code, req.subject),
+                    channel=req.channel, code_hash=fixed or self._hash(req.app_id, purpose.name, limit_key, code, req.subject),
                     created_at=now, expires_at=now + ttl * 60, max_attempts=s.max_attempts,
                     lookup_key=codes.lookup_key(req.app_id, purpose.name, self._lookup_hash(req.app_id, purpose.name, code))
-                    if purpose.lookup_by_code else None,
+                    if purpose.lookup_by_code and not fixed else None,
                 )
             try:
                 self.store.issue(record, charges, now)
@@ -250,6 +248,11 @@ class OTPService:
                 raise
         else:
             raise Conflict("could not draw a unique code; try again")
+        if fixed is not None:
+            self.log.record(LogEntry(**entry, outcome="test_number", at=self.clock.now()))
+            self._pace.wait_like_a_send(req.channel)
+            return SendResult(to=target, expires_at=record.expires_at if record else None, message_id="",
+                              ttl_seconds=ttl * 60 if record else 0)
         try:
             started = time.perf_counter()
             message_id = channel.send(message)
@@ -314,15 +317,13 @@ class OTPService:
         target = self.target_key(raw_phone, s)
         if not codes.looks_like_code(code):
             raise InvalidCode("invalid verification code")
-        fixed = cfg.test_numbers.get(target)
-        if fixed is not None:
-            if codes.same(fixed, self.test_code_hash(app_id, target, code)):
-                return target
-            raise InvalidCode("invalid verification code")
+        test_number = target in cfg.test_numbers  # its code was issued with the fixed code's hash
         now = int(self.clock.now())
         for p in ps:
             key = codes.code_key(app_id, p.name, target, subject)
-            if self._attempt(key, self._hash(app_id, p.name, target, code, subject), now) == "ok":
+            presented = (self.test_code_hash(app_id, target, code) if test_number
+                         else self._hash(app_id, p.name, target, code, subject))
+            if self._attempt(key, presented, now) == "ok":
                 return target
         raise InvalidCode("invalid verification code")
 
@@ -364,17 +365,12 @@ class OTPService:
         raise InvalidCode("invalid verification code")
 
     def _attempt(self, key: str, presented: str, now: int) -> str:
-        """Try to consume the code under ``key``: "ok", "missing", "dead" (used, expired or
-        out of attempts) or "mismatch" (a live code that is not this one: counted)."""
-        state = self.store.consume(key, presented, now)
+        """Guess the code under ``key`` (one write, charged and judged together): "ok",
+        "missing", or "refused" (wrong, used, expired or out of attempts)."""
+        state = self.store.guess(key, presented, now)
         if state is None:
             return "ok"
-        if state is MISSING:
-            return "missing"
-        if state.refusal(presented, now) == "mismatch":
-            self.store.count_failure(key, state.code_hash)
-            return "mismatch"
-        return "dead"
+        return "missing" if state is MISSING else "refused"
 
     def test_code_hash(self, app_id: str, e164: str, code: str) -> str:
         return codes.keyed_hash(self.secret, "test", app_id, e164, code)

@@ -115,7 +115,7 @@ class VerificationService:
         target = self._target(token, expected)
         h = self._hash(app_id, token)
         now = int(self.accounts.clock.now())
-        if self.accounts.otp.store.consume(codes.code_key(app_id, TOKEN_PURPOSE, h[:32]), h, now) is not None:
+        if self.accounts.otp.store.guess(codes.code_key(app_id, TOKEN_PURPOSE, h[:32]), h, now) is not None:
             raise InvalidCode("invalid or expired verification_token")
         return target
 
