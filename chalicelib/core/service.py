@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Protocol
+from typing import Callable, Mapping, Optional, Protocol
 
 from . import codes, emails, limits, messages, phone, purposes
 from .clock import SystemClock
@@ -139,6 +139,10 @@ class SendRequest:
     email: Optional[str] = None
     # verification links: the message carries <link_base>/<code> (purposes that allow it)
     link_base: Optional[str] = None
+    # called once the CAPTCHA is redeemed and the limits are charged, before anything is
+    # sent: a check that may tell something about users (CloudBase's target USER/NOT_USER)
+    # runs only for callers who paid. What it raises ends the send (the code is discarded).
+    gate: Optional[Callable[[], None]] = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -222,6 +226,8 @@ class OTPService:
             except RateLimited as e:
                 self.log.record(LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
                 raise
+            if req.gate is not None:
+                req.gate()
             self.log.record(LogEntry(**entry, outcome="suppressed", at=self.clock.now()))
             self._pace.wait_like_a_send(req.channel)
             return SendResult(to=target, expires_at=None, message_id="")
@@ -248,6 +254,13 @@ class OTPService:
                 raise
         else:
             raise Conflict("could not draw a unique code; try again")
+        if req.gate is not None:
+            try:
+                req.gate()
+            except Exception:
+                if record is not None:
+                    self.store.discard(key, record.code_hash)
+                raise
         if fixed is not None:
             self.log.record(LogEntry(**entry, outcome="test_number", at=self.clock.now()))
             self._pace.wait_like_a_send(req.channel)

@@ -1,0 +1,99 @@
+"""Security review findings 3, 6, 7, 8, 9 and 11 (issue 11), through the HTTP routes."""
+import json
+
+import pytest
+
+from chalicelib import wiring
+from chalicelib.store.codes import CodeModel
+from conftest import KEYS
+
+MASTER = {"X-LC-Key": KEYS["VERIKIT_MASTER_KEY"] + ",master"}
+CB_HEADERS = {"Content-Type": "text/plain;charset=UTF-8"}
+
+
+def cb_post(lc, path, body, headers=None):
+    r = lc.client.http.post(f"/auth/v1/{path}?client_id=env-1", body=json.dumps(body),
+                            headers={**CB_HEADERS, **(headers or {})})
+    return r.status_code, json.loads(r.body)
+
+
+def admin(lc, method, path, body=None):
+    r = getattr(lc.client.http, method)(path, headers={**lc.headers, **MASTER}, body=json.dumps(body or {}))
+    return r.status_code, json.loads(r.body) if r.body else None
+
+
+# ---- 3: CloudBase verification charges the limits and demands the CAPTCHA before any lookup ----
+
+def test_verification_demands_the_captcha_before_saying_whether_a_user_exists(lc, settings):
+    settings(require_captcha=True)
+    for body in ({"phone_number": "+86 13800138001", "target": "USER"},
+                 {"email": "nobody@example.com", "target": "USER"}):
+        status, err = cb_post(lc, "verification", body)
+        assert (status, err["error"]) == (403, "captcha_required"), err
+
+
+def test_verification_lookups_are_charged_to_the_limits(lc, settings):
+    settings(cooldown_seconds=0, verification_per_ip_hourly=3)
+    answers = [cb_post(lc, "verification", {"phone_number": f"+86 1380013800{i}", "target": "USER"})
+               for i in range(5)]
+    assert [a[0] for a in answers] == [404, 404, 404, 429, 429], answers
+    assert answers[3][1]["error"] == "rate_limit_exceeded"
+    # no code was left behind for the numbers that have no user, and nothing was sent
+    assert wiring.outbox().list() == []
+    assert [i for i in CodeModel.scan() if i.purpose == "verification"] == []
+
+
+def test_verification_per_number_limits_cover_the_lookup_too(lc, settings):
+    settings(cooldown_seconds=60)
+    body = {"email": "nobody@example.com", "target": "USER"}
+    assert cb_post(lc, "verification", body)[0] == 404
+    assert cb_post(lc, "verification", body)[0] == 429
+
+
+# ---- 8: one ASCII-only number parser; every bad value a 4xx of the dialect ----
+
+@pytest.mark.parametrize("digits", ["²", "١", "１", "99999999999999999999999999", "-1", "1e3", " "])
+def test_bad_numbers_are_4xx_never_500(lc, digits):
+    h = dict(lc.headers)
+    del h["X-LC-Key"]
+    r = lc.client.http.post("/1.1/requestSmsCode", headers={**h, "X-LC-Sign": f"abc,{digits}"},
+                            body=json.dumps({"mobilePhoneNumber": "+8613800138000"}))
+    assert r.status_code == 401 and json.loads(r.body)["code"] == 401
+    status, body = lc.request_code(ttl=digits)
+    assert status == 400 and body["code"] == 1, body
+    for q in (f"size={digits}", f"width={digits}", f"height={digits}", f"ttl={digits}"):
+        r = lc.client.http.get(f"/1.1/requestCaptcha?{q}", headers=lc.headers)
+        assert r.status_code == 400 and json.loads(r.body)["code"] == 1, (q, r.body)
+    for q in (f"since={digits}", f"until={digits}", f"limit={digits}"):
+        status, body = admin(lc, "get", f"/admin/v1/messages?{q}")
+        if q == "since= " or q == "until= ":
+            continue  # blank: the default
+        assert status == 400 and body["code"] == 1, (q, body)
+
+
+@pytest.mark.parametrize("token", ["0abcdefgh", "9abcdefgh", "²abcdefgh", "١abcdefgh", "2abcdefgh"])
+def test_captcha_image_of_a_token_we_never_issue_is_400(lc, token):
+    r = lc.client.http.get(f"/1.1/captchaImage/{token}")
+    assert r.status_code == 400 and json.loads(r.body)["code"] == 1
+
+
+def test_numbers_still_parse(lc):
+    assert lc.request_code(ttl="5") == (200, {})
+    r = lc.client.http.get("/1.1/requestCaptcha?size=5&width=100&height=40&ttl=30", headers=lc.headers)
+    assert r.status_code == 200
+    assert admin(lc, "get", "/admin/v1/messages?limit=5&since=1700000000")[0] == 200
+
+
+# ---- 11: captcha_url is built like links, never from request headers ----
+
+@pytest.mark.parametrize("headers", [
+    {"Host": "evil.example", "X-Forwarded-Proto": "javascript:alert(1)//"},
+    {"Host": "javascript:alert(1)//x.execute-api.amazonaws.com"},
+])
+def test_captcha_url_ignores_host_and_forwarded_proto(lc, headers, monkeypatch):
+    r = lc.client.http.get("/1.1/requestCaptcha", headers={**lc.headers, **headers})
+    url = json.loads(r.body)["captcha_url"]
+    assert url.startswith("http://127.0.0.1/1.1/captchaImage/"), url
+    monkeypatch.setenv("VERIKIT_PUBLIC_URL", "https://auth.example.com")
+    r = lc.client.http.get("/1.1/requestCaptcha", headers={**lc.headers, **headers})
+    assert json.loads(r.body)["captcha_url"].startswith("https://auth.example.com/1.1/captchaImage/")
