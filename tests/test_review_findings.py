@@ -97,3 +97,25 @@ def test_captcha_url_ignores_host_and_forwarded_proto(lc, headers, monkeypatch):
     monkeypatch.setenv("VERIKIT_PUBLIC_URL", "https://auth.example.com")
     r = lc.client.http.get("/1.1/requestCaptcha", headers={**lc.headers, **headers})
     assert json.loads(r.body)["captcha_url"].startswith("https://auth.example.com/1.1/captchaImage/")
+
+
+# ---- 9: email aliases share the mailbox's per-address limits ----
+
+def test_plus_tags_and_gmail_dots_share_one_address_limit(lc, settings):
+    settings(email_cooldown_seconds=0, per_email_daily=2, verification_per_ip_hourly=0)
+
+    def send(address):
+        return cb_post(lc, "verification", {"email": address})[0]
+
+    assert [send("victim@gmail.com"), send("v.ictim+1@googlemail.com"), send("V.I.C.T.I.M+x@Gmail.com"),
+            send("victim+2@gmail.com")] == [200, 200, 429, 429]
+    # a plus tag is a tag everywhere; dots count only where the provider ignores them
+    assert [send("ann@example.com"), send("ann+a@example.com"), send("ann+b@example.com")] == [200, 200, 429]
+    assert [send("a.nn@example.com"), send("an.n@example.com")] == [200, 200]
+
+
+def test_email_rate_keys():
+    from chalicelib.core.emails import rate_key
+    assert rate_key("J.Doe+news@GoogleMail.com") == "jdoe@gmail.com"
+    assert rate_key("j.doe+x@example.com") == "j.doe@example.com"
+    assert rate_key("+tag@example.com") == "+tag@example.com"

@@ -217,7 +217,9 @@ class OTPService:
         # QA / app review numbers: the operator's fixed code is issued and nothing is sent, but
         # the send is charged and the code guessed like any other (no visible exemption)
         fixed = cfg.test_numbers.get(target) if req.channel != "email" else None
-        charges = limits.plan_send(req.app_id, limit_key, req.client_ip, s, now, email=req.channel == "email",
+        # an email's limits are the mailbox's: plus tags and ignored dots do not escape them
+        rate_key = emails.rate_key(target) if req.channel == "email" else limit_key
+        charges = limits.plan_send(req.app_id, rate_key, req.client_ip, s, now, email=req.channel == "email",
                                    purpose=purpose.name)
         if not req.deliver:
             # enumeration protection: charge the limits as a real send would, send nothing
