@@ -119,3 +119,75 @@ def test_email_rate_keys():
     assert rate_key("J.Doe+news@GoogleMail.com") == "jdoe@gmail.com"
     assert rate_key("j.doe+x@example.com") == "j.doe@example.com"
     assert rate_key("+tag@example.com") == "+tag@example.com"
+
+
+# ---- 7: unauthenticated table growth ----
+
+def test_refused_sends_do_not_write_an_item_each(lc, settings):
+    from chalicelib.store.sendlog import SendLogModel
+    settings(cooldown_seconds=60)
+    body = {"phone_number": "+86 13800138001"}
+    statuses = [cb_post(lc, "verification", body)[0] for _ in range(40)]
+    assert statuses == [200] + [429] * 39
+    items = list(SendLogModel.scan())
+    assert sorted(i.outcome for i in items) == ["rate_limited", "sent"]   # not 39 refused items
+    status, log = admin(lc, "get", "/admin/v1/messages")
+    assert [e["outcome"] for e in log["results"]] == ["rate_limited", "sent"]
+
+
+def test_refusals_are_aggregated_per_limit_and_interval():
+    from chalicelib.core.refusals import RefusalLog
+    from chalicelib.core.service import LogEntry
+
+    written = []
+
+    class Log:
+        def record(self, e):
+            written.append(e)
+
+    def entry(at, limit="cooldown"):
+        return LogEntry(app_id="app", to_key="k", to_masked="m", channel="sms", purpose="sms", template="",
+                        outcome="rate_limited", at=at, retention_days=30, error=limit)
+
+    agg, log = RefusalLog(interval=60), Log()
+    for at in (0, 10, 20, 59):
+        agg.record(log, entry(at))
+    agg.record(log, entry(30, "number_daily"))
+    agg.record(log, entry(61))
+    assert [(e.at, e.error, e.count) for e in written] == [(0, "cooldown", 1), (30, "number_daily", 1),
+                                                           (61, "cooldown", 4)]
+
+
+def test_captcha_creation_is_capped_per_ip(lc, settings):
+    settings(captcha_per_ip_hourly=3)
+    statuses = [cb_post(lc, "captcha/data", {})[0] for _ in range(2)]
+    statuses.append(lc.client.http.get("/1.1/requestCaptcha", headers=lc.headers).status_code)
+    assert statuses == [200, 200, 200]
+    status, err = cb_post(lc, "captcha/data", {})
+    assert (status, err["error"]) == (429, "rate_limit_exceeded") and err["retry_after"] > 0
+    r = lc.client.http.get("/1.1/requestCaptcha", headers=lc.headers)
+    assert r.status_code == 429 and json.loads(r.body)["code"] == 601
+    assert len([i for i in CodeModel.scan() if i.purpose == "captcha"]) == 3
+
+
+def test_the_send_log_pages_with_a_cursor(lc, settings):
+    settings(cooldown_seconds=0)
+    for i in range(7):
+        assert lc.request_code(phone=f"+861380013800{i}")[0] == 200
+    seen, cursor, pages = [], None, 0
+    while True:
+        status, page = admin(lc, "get", "/admin/v1/messages?limit=3" + (f"&cursor={cursor}" if cursor else ""))
+        assert status == 200, page
+        seen += [e["to"] for e in page["results"]]
+        pages += 1
+        cursor = page["next"]
+        if not cursor:
+            break
+    assert pages == 3 and len(seen) == 7 and len(set(seen)) == 7
+    first = admin(lc, "get", "/admin/v1/messages?limit=3")[1]
+    assert first["next"]
+    forged = first["next"][:-1] + ("A" if first["next"][-1] != "A" else "B")
+    assert admin(lc, "get", f"/admin/v1/messages?limit=3&cursor={forged}")[1]["code"] == 1
+    other = admin(lc, "get", f"/admin/v1/messages?limit=3&to=%2B8613800138000&cursor={first['next']}")
+    assert other[0] == 400 and other[1]["code"] == 1
+    assert admin(lc, "get", "/admin/v1/messages?cursor=%C2%B2")[0] == 400

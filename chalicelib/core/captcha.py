@@ -14,7 +14,7 @@ import secrets
 from dataclasses import dataclass
 from typing import Optional
 
-from . import codes
+from . import codes, limits
 from .codes import CodeRecord
 from .errors import InvalidRequest, VerikitError
 from .numbers import is_ascii_digits, parse_int
@@ -71,13 +71,15 @@ class CaptchaService:
         digest = hmac.new(self.secret, f"captcha\x1f{app_id}\x1f{token}".encode(), hashlib.sha256).digest()
         return "".join(ALPHABET[b % len(ALPHABET)] for b in digest[:size])
 
-    def issue(self, app_id: str, size=None, ttl=None) -> Issued:
+    def issue(self, app_id: str, size=None, ttl=None, client_ip=None, per_ip_hourly: int = 0) -> Issued:
+        """A new captcha; charged to the client IP's hourly cap in the same write."""
         size = parse_int(size, "size", MIN_SIZE, MAX_SIZE, 4)
         ttl = parse_int(ttl, "ttl", 10, 180, 60)
         token = f"{size}{secrets.token_urlsafe(15)}"
         now = int(self.clock.now())
         self.store.issue(self._record(app_id, CAPTCHA, token, self._hash(app_id, token, self.answer(app_id, token)),
-                                      now, now + ttl), [], now)
+                                      now, now + ttl), limits.captcha_creation(app_id, client_ip, per_ip_hourly, now),
+                         now)
         return Issued(token, size, now + ttl)
 
     def verify(self, app_id: str, token: object, answer: object, validate_ttl: int) -> str:

@@ -16,6 +16,7 @@ from . import codes, emails, limits, messages, phone, purposes
 from .clock import SystemClock
 from .codes import CodeRecord, StoredCode
 from .config import ConfigProvider
+from .refusals import RefusalLog
 from .errors import Conflict, FeatureDisabled, InvalidCode, InvalidRequest, RateLimited, SendFailed
 from .settings import Settings
 
@@ -78,6 +79,7 @@ class LogEntry:
     retention_days: int
     provider_id: str = ""
     error: str = ""
+    count: int = 1     # refused sends: how many this entry stands for (core/refusals.py)
 
 
 class SendLog(Protocol):
@@ -163,6 +165,8 @@ class OTPService:
     log: SendLog = field(default_factory=NoLog)
     captcha: object = None  # core.captcha.CaptchaService, when CAPTCHA is in use
     _pace: "Pace" = field(default_factory=lambda: Pace(), repr=False)
+    # refused sends are counted, not written one by one (core/refusals.py)
+    _refusals: object = field(default_factory=lambda: RefusalLog(), repr=False)
 
     # -- issue --
     def send(self, req: SendRequest) -> SendResult:
@@ -226,7 +230,7 @@ class OTPService:
             try:
                 self.store.issue(None, charges, now)
             except RateLimited as e:
-                self.log.record(LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
+                self._refusals.record(self.log, LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
                 raise
             if req.gate is not None:
                 req.gate()
@@ -252,7 +256,7 @@ class OTPService:
                 code = draw()
                 message = self._message(req, template, code, ttl, locale, s, target, purpose)
             except RateLimited as e:
-                self.log.record(LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
+                self._refusals.record(self.log, LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
                 raise
         else:
             raise Conflict("could not draw a unique code; try again")

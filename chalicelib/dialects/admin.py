@@ -12,7 +12,7 @@ from urllib.parse import unquote
 from chalice import Blueprint
 
 from .. import wiring
-from ..core import codes, phone, templates
+from ..core import codes, cursors, phone, templates
 from ..core.errors import InvalidRequest
 from ..core.numbers import is_ascii_digits, parse_int
 from ..core.config import TEMPLATE, TEST_NUMBER
@@ -125,7 +125,11 @@ def messages(request, role):
     to_key = None
     if q.get("to"):
         to_key = wiring.service().log_key(_app(), _number(q["to"], email_ok=True))
-    return ok({"results": wiring.send_log().query(_app(), to_key, since, until, limit)})
+    # paging: ``next`` (null on the last page) goes back as ``cursor`` for the next page
+    secret, scope = wiring.service().secret, f"messages#{_app()}#{to_key or ''}"
+    start = cursors.decode(secret, scope, q["cursor"]) if q.get("cursor") else None
+    results, after = wiring.send_log().page(_app(), to_key, since, until, limit, start)
+    return ok({"results": results, "next": cursors.encode(secret, scope, after) if after else None})
 
 
 # ---- test numbers -----------------------------------------------------------------------

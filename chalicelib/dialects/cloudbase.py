@@ -267,7 +267,8 @@ def user_me(request):
 @cb_view("captcha.data")
 def captcha_data(request):
     json_object(request)  # {"state", "redirect_uri"}: accepted, not needed
-    issued = wiring.captcha().issue(wiring.app_id())
+    s = wiring.config().get(wiring.app_id()).settings
+    issued = wiring.captcha().issue(wiring.app_id(), client_ip=client_ip(request), per_ip_hourly=s.captcha_per_ip_hourly)
     width, height = image_params()
     png = render_png(wiring.captcha().answer(wiring.app_id(), issued.token), width, height)
     return ok({"token": issued.token, "data": "data:image/png;base64," + base64.b64encode(png).decode(),

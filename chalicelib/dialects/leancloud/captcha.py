@@ -6,7 +6,7 @@ from chalice import Blueprint, Response
 from ... import wiring
 from ...core.captcha import image_params, render_png, size_of
 from ...core.errors import InvalidRequest
-from ..http import json_object, logged, public_url
+from ..http import client_ip, json_object, logged, public_url
 from .common import ROUTE, error_response, lc_view, ok
 
 bp = Blueprint(__name__)
@@ -17,7 +17,9 @@ bp = Blueprint(__name__)
 def request_captcha(request, role):
     q = request.query_params or {}
     width, height = image_params(q.get("width"), q.get("height"))
-    issued = wiring.captcha().issue(wiring.app_id(), size=q.get("size"), ttl=q.get("ttl"))
+    s = wiring.config().get(wiring.app_id()).settings
+    issued = wiring.captcha().issue(wiring.app_id(), size=q.get("size"), ttl=q.get("ttl"),
+                                    client_ip=client_ip(request), per_ip_hourly=s.captcha_per_ip_hourly)
     # built like the links in messages (VERIKIT_PUBLIC_URL or API Gateway's own domain),
     # never from Host / X-Forwarded-Proto, which a caller sets
     url = f"{public_url(request)}/1.1/captchaImage/{issued.token}?width={width}&height={height}"

@@ -61,7 +61,8 @@ _MISSING = {"username": 200, "password": 201, "phone": 212, "email": 204}
 _TAKEN = {"username": 202, "email": 203, "phone": 214}
 _LIMIT_MESSAGES = {"code_only_ip_hourly": "Too many verification attempts from this address",
                    "code_only_app_hourly": "Too many verification attempts; try again later",
-                   "login_failures": "Too many failed logins"}
+                   "login_failures": "Too many failed logins",
+                   "captcha_ip_hourly": "Too many CAPTCHAs requested from this address"}
 
 
 def error_response(exc: Exception) -> Response:
