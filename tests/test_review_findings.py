@@ -191,3 +191,37 @@ def test_the_send_log_pages_with_a_cursor(lc, settings):
     other = admin(lc, "get", f"/admin/v1/messages?limit=3&to=%2B8613800138000&cursor={first['next']}")
     assert other[0] == 400 and other[1]["code"] == 1
     assert admin(lc, "get", "/admin/v1/messages?cursor=%C2%B2")[0] == 400
+
+
+# ---- 6: brand spoofing ----
+
+def test_name_and_sign_must_be_a_configured_signature_once_there_is_one(lc, settings):
+    settings(cooldown_seconds=0)
+    assert lc.request_code(name="DHL Express") == (200, {})     # nothing configured: LeanCloud's free name
+    assert admin(lc, "patch", "/admin/v1/settings", {"signature": "MyApp", "signatures": ["MyApp Pay"]})[0] == 200
+    status, body = lc.request_code(name="DHL Express")
+    assert status == 400 and body["code"] == 1 and "signature" in body["error"]
+    assert lc.request_code(sign="DHL Express")[0] == 400
+    assert lc.request_code(name="MyApp Pay") == (200, {})
+    assert lc.request_code(sign="MyApp") == (200, {})
+    assert lc.request_code() == (200, {})
+    bodies = [m["body"] for m in wiring.outbox().list()]
+    assert sum("DHL" in b for b in bodies) == 1 and "MyApp Pay" in bodies[-3]
+
+
+def test_free_op_text_can_be_switched_off_or_restricted(lc, settings):
+    settings(cooldown_seconds=0)
+    assert lc.request_code(op="reply to the courier") == (200, {})
+    assert admin(lc, "patch", "/admin/v1/settings", {"free_op": False})[0] == 200
+    assert lc.request_code(op="reply to the courier")[0] == 400
+    assert lc.request_code() == (200, {})
+    assert admin(lc, "patch", "/admin/v1/settings", {"allowed_ops": ["payment", "login"]})[0] == 200
+    assert lc.request_code(op="payment") == (200, {})
+    assert lc.request_code(op="reply to the courier")[0] == 400
+    assert "payment" in wiring.outbox().list()[-1]["body"]
+
+
+@pytest.mark.parametrize("patch", [{"signatures": ["x" * 41]}, {"signatures": ["【DHL】"]}, {"signatures": "MyApp"},
+                                   {"allowed_ops": [""]}, {"free_op": "no"}])
+def test_brand_settings_are_validated(lc, patch):
+    assert admin(lc, "patch", "/admin/v1/settings", patch)[0] == 400

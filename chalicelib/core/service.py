@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Protocol
 
-from . import codes, emails, limits, messages, phone, purposes
+from . import brand, codes, emails, limits, messages, phone, purposes
 from .clock import SystemClock
 from .codes import CodeRecord, StoredCode
 from .config import ConfigProvider
@@ -178,6 +178,7 @@ class OTPService:
             # LeanCloud's switch covers requestSmsCode/verifySmsCode, not the user system
             raise FeatureDisabled("SMS verification codes are disabled for this app")
         purpose = purposes.get(req.purpose)
+        brand.check(req.name, req.sign, req.op, s)  # no free 【brand】 or op text once configured
         complex_code = purpose.link_capable and s.code_format == "complex"
         ttl = s.link_expiry_hours * 60 if complex_code else self._ttl(req.ttl_minutes, purpose, s)
         template = None
