@@ -97,6 +97,9 @@ class Pace:
     long as a real one and its latency does not tell an unknown number from a known one."""
 
     CAP = 2.0
+    # before an instance has timed a real send of a channel, a suppressed one waits about
+    # what a provider call usually takes (not zero, which told unknown numbers apart)
+    PRIOR = {"sms": 0.12, "voice": 0.15, "email": 0.1}
 
     def __init__(self, sleep=None):
         self._avg: dict = {}
@@ -107,9 +110,7 @@ class Pace:
         self._avg[channel] = seconds if old is None else 0.8 * old + 0.2 * seconds
 
     def wait_like_a_send(self, channel: str) -> float:
-        avg = self._avg.get(channel)
-        if not avg:
-            return 0.0
+        avg = self._avg.get(channel) or self.PRIOR.get(channel, 0.1)
         delay = min(self.CAP, avg * random.uniform(0.7, 1.3))
         self._sleep(delay)
         return delay

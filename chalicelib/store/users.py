@@ -48,6 +48,7 @@ class UserModel(SharedConnection, Model):
     updated_at = NumberAttribute(null=True)
     version = NumberAttribute(null=True)
     session_epoch = NumberAttribute(null=True)
+    unproven = BooleanAttribute(null=True)          # see core.accounts.User.unproven
     # sessions
     epoch = NumberAttribute(null=True)
     expires_at = NumberAttribute(null=True)
@@ -76,7 +77,7 @@ def _item(user: User) -> UserModel:
                      email_verified=user.email_verified,
                      custom=json.dumps(dict(user.custom), ensure_ascii=False, separators=(",", ":")),
                      created_at=user.created_at, updated_at=user.updated_at, version=user.version,
-                     session_epoch=user.session_epoch)
+                     session_epoch=user.session_epoch, unproven=True if user.unproven else None)
 
 
 def _user(item: UserModel) -> User:
@@ -85,7 +86,7 @@ def _user(item: UserModel) -> User:
                 email=item.email, email_verified=bool(item.email_verified),
                 custom=json.loads(item.custom or "{}"), created_at=int(item.created_at),
                 updated_at=int(item.updated_at), version=int(item.version or 0),
-                session_epoch=int(item.session_epoch or 0))
+                session_epoch=int(item.session_epoch or 0), unproven=bool(item.unproven))
 
 
 def _session_item(s: Session) -> UserModel:
@@ -136,6 +137,11 @@ class DynamoUserStore:
         except UserModel.DoesNotExist:
             return None
         return _user(item) if item.kind == "user" else None
+
+    def claimed(self, app_id: str, claims: dict) -> Optional[str]:
+        keys = {claim_key(app_id, name, value): name for name, value in claims.items()}
+        held = {item.pk for item in UserModel.batch_get(list(keys), consistent_read=True)}
+        return next((name for key, name in keys.items() if key in held), None)
 
     def find(self, app_id: str, field: str, value: str) -> Optional[User]:
         try:
