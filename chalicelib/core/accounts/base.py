@@ -54,13 +54,15 @@ class AccountBase:
         """Run a password or code check behind the user's login-failure counter."""
         self._guard(user.app_id, user.object_id, check)
 
-    def _as_if_a_user(self, app_id: str, field: str, value: str, check: Callable[[], Any]) -> None:
+    def _as_if_a_user(self, app_id: str, field: str, value: str, check: Callable[[], Any],
+                      read: bool = True) -> None:
         """Enumeration protection, for a login to a ``value`` no user holds: the same work
         and the same answers as a wrong password or code for a real user. The attempt is
         charged to a failure counter of its own (so it locks out after
         ``login_max_failures`` like a user does), and ``check`` does the real check's work
         (a dummy password hash, a code guess) and raises its error."""
-        self._read_like_a_user(app_id)
+        if read:  # ``read=False``: the caller already read as much as finding a user does
+            self._read_like_a_user(app_id)
         self._guard(app_id, self._nobody_key(app_id, field, value), check)
         raise BadCredentials("The username and password mismatch.")  # check always raises; in case
 

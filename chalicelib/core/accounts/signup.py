@@ -139,8 +139,9 @@ class SignupLogin:
         if user is None:
             # enumeration protection: an unknown user answers 210 like a wrong password, after
             # the same work (a lockout charge, an argon2 check) and with the same lockout
+            # (a phone_or_username miss has read two claims: as much as finding a user)
             self._as_if_a_user(app_id, "phone" if by.startswith("phone") else by, key,
-                               lambda: self._wrong_password(password))
+                               lambda: self._wrong_password(password), read=by != "phone_or_username")
         if by == "phone" and not protect and s.block_login_if_phone_unverified and not user.phone_verified:
             raise PhoneNotVerified("The mobile phone number is not verified.")
 
