@@ -16,8 +16,8 @@ from . import brand, codes, emails, limits, messages, phone, purposes
 from .clock import SystemClock
 from .codes import CodeRecord, StoredCode
 from .config import ConfigProvider
-from .refusals import RefusalLog
 from .errors import Conflict, FeatureDisabled, InvalidCode, InvalidRequest, RateLimited, SendFailed
+from .refusals import RefusalLog
 from .settings import Settings
 
 
