@@ -51,6 +51,7 @@ class UserModel(SharedConnection, Model):
     kept = UnicodeAttribute(null=True)              # JSON: authData, ACL of imported users
     import_session = UnicodeAttribute(null=True)    # imported users: hash of the imported sessionToken
     import_password = UnicodeAttribute(null=True)   # imported users: mark of the imported password
+    unproven = BooleanAttribute(null=True)          # see core.accounts.User.unproven
     # sessions
     epoch = NumberAttribute(null=True)
     expires_at = NumberAttribute(null=True)
@@ -81,7 +82,8 @@ def _item(user: User) -> UserModel:
                      created_at=user.created_at, updated_at=user.updated_at, version=user.version,
                      session_epoch=user.session_epoch,
                      kept=json.dumps(dict(user.kept), ensure_ascii=False, separators=(",", ":")) if user.kept else None,
-                     import_session=user.import_session, import_password=user.import_password)
+                     import_session=user.import_session, import_password=user.import_password,
+                     unproven=True if user.unproven else None)
 
 
 def _user(item: UserModel) -> User:
@@ -91,7 +93,8 @@ def _user(item: UserModel) -> User:
                 custom=json.loads(item.custom or "{}"), created_at=int(item.created_at),
                 updated_at=int(item.updated_at), version=int(item.version or 0),
                 session_epoch=int(item.session_epoch or 0), kept=json.loads(item.kept or "{}"),
-                import_session=item.import_session, import_password=item.import_password)
+                import_session=item.import_session, import_password=item.import_password,
+                unproven=bool(item.unproven))
 
 
 def _session_item(s: Session) -> UserModel:
@@ -142,6 +145,11 @@ class DynamoUserStore:
         except UserModel.DoesNotExist:
             return None
         return _user(item) if item.kind == "user" else None
+
+    def claimed(self, app_id: str, claims: dict) -> Optional[str]:
+        keys = {claim_key(app_id, name, value): name for name, value in claims.items()}
+        held = {item.pk for item in UserModel.batch_get(list(keys), consistent_read=True)}
+        return next((name for key, name in keys.items() if key in held), None)
 
     def find(self, app_id: str, field: str, value: str) -> Optional[User]:
         try:

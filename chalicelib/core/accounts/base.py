@@ -9,8 +9,9 @@ import secrets
 import time
 from typing import Any, Callable, Optional
 
-from .. import emails, limits, phone
-from ..errors import Conflict, InvalidRequest, InvalidSession, LockedOut, RateLimited, UserNotFound
+from .. import codes, emails, limits, phone
+from ..errors import (BadCredentials, Conflict, InvalidRequest, InvalidSession, LockedOut, RateLimited,
+                      UserNotFound)
 from ..passwords import MAX_LENGTH as PASSWORD_MAX
 from .model import E164_LIKE, Session, Stale, User
 
@@ -51,9 +52,63 @@ class AccountBase:
 
     def _guarded(self, user: User, check: Callable[[], Any]) -> None:
         """Run a password or code check behind the user's login-failure counter."""
-        s = self._settings(user.app_id)
+        self._guard(user.app_id, user.object_id, check)
+
+    def _as_if_a_user(self, app_id: str, field: str, value: str, check: Callable[[], Any],
+                      read: bool = True) -> None:
+        """Enumeration protection, for a login to a ``value`` no user holds: the same work
+        and the same answers as a wrong password or code for a real user. The attempt is
+        charged to a failure counter of its own (so it locks out after
+        ``login_max_failures`` like a user does), and ``check`` does the real check's work
+        (a dummy password hash, a code guess) and raises its error."""
+        if read:  # ``read=False``: the caller already read as much as finding a user does
+            self._read_like_a_user(app_id)
+        self._guard(app_id, self._nobody_key(app_id, field, value), check)
+        raise BadCredentials("The username and password mismatch.")  # check always raises; in case
+
+    def _read_like_a_user(self, app_id: str) -> None:
+        """Enumeration protection: finding a user reads its claim and then the user; finding
+        nobody reads the claim only. Read a user too, so the round trips are the same."""
+        self.users.get(app_id, self._new_id())
+
+    def _nobody_key(self, app_id: str, field: str, value: str) -> str:
+        """The login-failure subject of a ``value`` no user holds (never a user's id)."""
+        return "~" + codes.keyed_hash(self.secret, "nobody", app_id, field, value)[:24]
+
+    def _wrong_password(self, password: Any) -> None:
+        """What checking a password against a user costs (argon2), for nobody's: raises."""
+        if isinstance(password, str) and len(password) <= PASSWORD_MAX:
+            self.hasher.verify(None, password)  # a user without a password: a dummy hash is checked
+        raise BadCredentials("The username and password mismatch.")
+
+    def login_by_proof(self, user: User, field: str) -> User:
+        return self._login_by_proof(user, field)
+
+    def _login_by_proof(self, user: User, field: str) -> User:
+        """The squatting rule. Someone just proved ``field`` (phone or email) of ``user``
+        without its session (an SMS login, a verification token) and is about to be let in.
+        If the account held that field unverified, or its password and sessions predate a
+        proof they never attested (``unproven``), whoever set them may not be the prover:
+        they end (password removed, every session revoked) and the field is marked
+        verified, so the prover never lands in an account someone else can still enter.
+        Otherwise the user is returned as is."""
+        verified = user.phone_verified if field == "phone" else user.email_verified
+        if verified and not user.unproven:
+            return user
+
+        def take(u: User) -> User:
+            held = u.phone if field == "phone" else u.email
+            if not held:
+                raise InvalidSession("Invalid or expired session token.")  # changed meanwhile
+            return dataclasses.replace(u, password_hash=None, session_epoch=u.session_epoch + 1, unproven=False,
+                                       **{f"{field}_verified": True})
+
+        return self._update(user, take)
+
+    def _guard(self, app_id: str, subject: str, check: Callable[[], Any]) -> None:
+        s = self._settings(app_id)
         now = int(self.clock.now())
-        charge = limits.login_failures(user.app_id, user.object_id, s, now)
+        charge = limits.login_failures(app_id, subject, s, now)
         try:
             self.limiter.charge([charge], now)
         except RateLimited as e:

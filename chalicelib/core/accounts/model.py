@@ -41,6 +41,10 @@ class User:
     kept: Mapping[str, Any] = field(default_factory=dict)
     import_session: Optional[str] = None
     import_password: Optional[str] = None
+    # a phone or email was proven without the account's session (a link, a code alone)
+    # while its password and sessions already existed: they were never attested by that
+    # proof, so the first login by proof ends them (see AccountBase._login_by_proof)
+    unproven: bool = False
 
     def claims(self) -> dict:
         """The unique values this user holds, by field."""
@@ -76,6 +80,10 @@ class UserStore(Protocol):
         or None) in one transaction, or raise Taken(field)."""
 
     def get(self, app_id: str, object_id: str) -> Optional[User]: ...
+
+    def claimed(self, app_id: str, claims: dict) -> Optional[str]:
+        """The first field of ``claims`` ({field: value}) someone already holds, or None
+        (one read, before a sign-up pays for its password hash)."""
 
     def find(self, app_id: str, field: str, value: str) -> Optional[User]:
         """The user holding ``value`` of ``field`` (username, phone, email)."""

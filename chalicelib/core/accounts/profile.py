@@ -37,7 +37,7 @@ class Profile:
         if code is None or code == "":
             raise InvalidCode("a verification code is required (code)")
         self.otp.verify(app_id, e164, code, purposes.CHANGE_PHONE.name, subject=user.object_id)
-        return self._update(user, lambda u: dataclasses.replace(u, phone=e164, phone_verified=True))
+        return self._update(user, lambda u: dataclasses.replace(u, phone=e164, phone_verified=True, unproven=False))
 
     def reset_password(self, app_id: str, code: Any, password: Any, raw_phone: Any = None,
                        client_ip=None) -> User:
@@ -45,7 +45,7 @@ class Profile:
         s = self._settings(app_id)
         if password is None or password == "":
             raise MissingField("Password is required.", "password")
-        new_hash = self.hasher.hash(self._password(password, s))
+        self._password(password, s)  # validated before the code is spent; hashed only after it
         if raw_phone not in (None, ""):
             e164 = self.otp.verify(app_id, raw_phone, code, purposes.RESET_PASSWORD.name)
         else:
@@ -55,11 +55,14 @@ class Profile:
             raise PhoneNotFound("No user with this mobile phone number.")
         if not user.phone_verified and not s.allow_reset_password_if_phone_unverified:
             raise PhoneNotVerified("The mobile phone number is not verified.")
+        new_hash = self.hasher.hash(password)  # the code is right: now argon2 may run
+
         def reset(u: User) -> User:
             if u.phone != e164:  # the user changed number since the code was sent
                 raise PhoneNotFound("No user with this mobile phone number.")
+            # the prover sets the only password and every other session ends
             return dataclasses.replace(u, password_hash=new_hash, phone_verified=True,
-                                       session_epoch=u.session_epoch + 1)
+                                       session_epoch=u.session_epoch + 1, unproven=False)
 
         user = self._update(user, reset)
         self._clear_lockout(user)
@@ -139,12 +142,13 @@ class Profile:
             raise MissingField("old_password and new_password are required.", "password")
         if not isinstance(old, str):
             raise InvalidRequest("old_password must be a string")
-        new_hash = self.hasher.hash(self._password(new, s))
+        self._password(new, s)
 
         def check():
             if len(old) > PASSWORD_MAX or not self.hasher.verify(user.password_hash, old):
                 raise BadCredentials("The old password is wrong.")
 
         self._guarded(user, check)
+        new_hash = self.hasher.hash(new)  # only once the old password was right
         return self._update(user, lambda u: dataclasses.replace(
             u, password_hash=new_hash, session_epoch=u.session_epoch + 1), keep_session=session)

@@ -45,13 +45,18 @@ class Verification:
             refusal = PhoneNotVerified("The mobile phone number is not verified.")
         if refusal is not None and not s.enumeration_protection:
             raise refusal
+        if user is None:
+            self._read_like_a_user(app_id)
         self.otp.send(SendRequest(app_id=app_id, phone=e164, purpose=purpose, client_ip=client_ip,
                                   validate_token=validate_token, deliver=refusal is None))
 
     # ---- verify phone, change phone, reset password --------------------------------------
 
-    def verify_phone(self, app_id: str, code: Any, raw_phone: Any = None, client_ip=None) -> User:
-        """``verifyMobilePhone/<code>``: with the number (Python SDK) or by the code alone (JS)."""
+    def verify_phone(self, app_id: str, code: Any, raw_phone: Any = None, client_ip=None,
+                     actor: Optional[User] = None) -> User:
+        """``verifyMobilePhone/<code>``: with the number (Python SDK) or by the code alone (JS).
+        ``actor``: the request's session user, if any (a proof made with the account's own
+        session attests its password and sessions; see ``_verified``)."""
         if raw_phone not in (None, ""):
             e164 = self.otp.verify(app_id, raw_phone, code, purposes.VERIFY_PHONE.name)
         else:
@@ -59,9 +64,19 @@ class Verification:
         user = self.users.find(app_id, "phone", e164)
         if user is None:  # the user changed number since the code was sent
             raise PhoneNotFound("No user with this mobile phone number.")
-        if user.phone_verified:
-            return user
-        return self._update(user, lambda u: dataclasses.replace(u, phone_verified=True) if u.phone == e164 else u)
+        attested = actor is not None and actor.object_id == user.object_id
+        return self._update(user, lambda u: self._verified(u, "phone", attested) if u.phone == e164 else u)
+
+    @staticmethod
+    def _verified(u: User, field: str, attested: bool) -> User:
+        """``u`` with ``field`` verified. A proof made without the account's session
+        (``attested`` false: a link, a code alone) of a field that was not verified does not
+        vouch for the password and sessions someone set before it: they are marked
+        ``unproven``, and the first login by proof ends them (``_login_by_proof``). A proof
+        made with the session clears that mark (the session holder has the phone or email)."""
+        was = u.phone_verified if field == "phone" else u.email_verified
+        unproven = False if attested else (u.unproven or not was)
+        return dataclasses.replace(u, unproven=unproven, **{f"{field}_verified": True})
 
     def _auto_verify(self, app_id: str, target: str, client_ip, link_base: Optional[str] = None) -> None:
         """The "send verification on sign-up / on change" policies. A refused send (rate
@@ -116,6 +131,8 @@ class Verification:
         user = self.users.find(app_id, "email", emails.key(address))
         if user is None and not s.enumeration_protection:
             raise UserNotFound("No user with this email.")
+        if user is None:
+            self._read_like_a_user(app_id)
         self._send_verification(app_id, user.email if user is not None else address, client_ip, validate_token,
                                 link_base, deliver=user is not None)
 
@@ -134,7 +151,7 @@ class Verification:
                     self.otp.verify(app_id, target, code, purpose)
                 except InvalidCode:
                     continue
-                return name, self._mark(user, name, target)
+                return name, self._mark(user, name, target, attested=True)
             raise InvalidCode("invalid verification code")
         purpose, target = self.otp.verify_by_code_any(
             app_id, code, (purposes.VERIFY_PHONE.name, purposes.VERIFY_EMAIL.name), client_ip)
@@ -144,12 +161,12 @@ class Verification:
             raise InvalidCode("invalid verification code")
         return field, self._mark(owner, field, target)
 
-    def _mark(self, owner: User, field: str, target: str) -> User:
+    def _mark(self, owner: User, field: str, target: str, attested: bool = False) -> User:
         def mark(u: User) -> User:
             if field == "phone" and u.phone == target:
-                return dataclasses.replace(u, phone_verified=True)
+                return self._verified(u, "phone", attested)
             if field == "email" and u.email and emails.key(u.email) == target:
-                return dataclasses.replace(u, email_verified=True)
+                return self._verified(u, "email", attested)
             raise InvalidCode("invalid verification code")  # changed since the code was sent
 
         return self._update(owner, mark)

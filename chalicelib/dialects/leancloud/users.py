@@ -267,7 +267,9 @@ def request_password_reset_by_sms_code(request, role):
 @lc_view(bp, "verifyMobilePhone")
 def verify_mobile_phone(request, role, code):
     body = json_object(request)
-    wiring.accounts().verify_phone(wiring.app_id(), code, body.get("mobilePhoneNumber"), client_ip(request))
+    me, _ = _optional_session(request)  # a proof made with the account's own session attests it
+    wiring.accounts().verify_phone(wiring.app_id(), code, body.get("mobilePhoneNumber"), client_ip(request),
+                                   actor=me)
     return ok()
 
 
