@@ -214,6 +214,20 @@ class DynamoUserStore:
         for key in doomed:
             UserModel(key).delete()
 
+    def delete(self, user: User) -> None:
+        """Delete the user and its claims in one transaction, only if the user is still at
+        ``user.version`` (else Stale). Its sessions stay behind, dead: they name a user
+        that no longer exists (and expire by TTL where they have a lifetime)."""
+        ops = [("user", "Delete", delete_kwargs(UserModel(user_key(user.app_id, user.object_id)),
+                                                UserModel.version == user.version))]
+        ops += [(f"release:{name}", "Delete", delete_kwargs(UserModel(claim_key(user.app_id, name, value)),
+                                                            UserModel.uid == user.object_id))
+                for name, value in user.claims().items()]
+        try:
+            transact(ops)
+        except Cancelled:
+            raise Stale() from None
+
 
 def _session(token_hash: str, item: UserModel, kind: str = "session") -> Optional[Session]:
     if item.kind != kind:
