@@ -246,3 +246,31 @@ def test_preview_voice_email_and_errors(lc):
                           {"template": {"channel": "sms", "body": "【X】hi"}})
     assert status == 400 and "signature" in out["error"]
     assert call(lc, "POST", "/admin/v1/template-preview", {"template": {"body": "x"}}, headers=APP)[0] == 403
+
+
+def test_the_consoles_calling_codes_match_phonenumbers():
+    import re
+    from phonenumbers.data import _COUNTRY_CODE_TO_REGION_CODE as codes
+    text = (ROOT / "chalicelib" / "console" / "callingcodes.js").read_text()
+    table = dict(re.findall(r'"(\d+)":"([^"]+)"', text))
+    assert set(table) == {str(c) for c in codes}
+    for code, regions in codes.items():
+        assert table[str(code)].split(" ")[0] in (*regions, f"+{code}")
+    assert (table["86"], table["44"], table["1"]) == ("CN", "GB +44", "US +1")
+
+
+def test_every_setting_has_a_group_and_help_in_both_languages():
+    """A new setting shows in the console under "Other" without help text: give it a
+    group and help in chalicelib/console/settings-meta.js."""
+    import re
+    from chalicelib.core.settings import Settings
+    text = (ROOT / "chalicelib" / "console" / "settings-meta.js").read_text()
+    groups_part, help_part = text.split("export const HELP")
+    grouped = re.findall(r"'([a-z_]+)'", groups_part.split("export const GROUPS", 1)[1])
+    helped = set(re.findall(r"\n  ([a-z_]+): \['", help_part))
+    names = set(Settings().to_dict())
+    assert names <= set(grouped) and names == helped, sorted(names ^ helped)
+    for name in names:  # [English, Chinese]
+        entry = help_part.split(f"\n  {name}: [", 1)[1].split("],\n", 1)[0]
+        english, chinese = re.findall(r"'((?:[^'\\]|\\.)*)'", entry)
+        assert english and re.search(r"[\u4e00-\u9fff]", chinese), name
