@@ -2,7 +2,6 @@
 headers, the user admin routes, the settings schema and per-field validation, and the
 template preview."""
 import json
-import threading
 
 import pytest
 
@@ -162,29 +161,35 @@ def test_delete_frees_username_phone_and_email(lc):
     assert again["objectId"] != uid
 
 
-def test_delete_racing_an_update_loses_nothing(lc):
-    """A delete and concurrent profile updates: the user is gone with all its claims, or
-    (never) half deleted."""
+def test_delete_racing_updates_and_revocations_is_all_or_nothing():
+    """A delete racing profile updates and session revocations (real threads on the
+    serialised moto): the user ends up gone with every claim, never half deleted."""
+    from chalicelib.core.errors import Conflict, UserNotFound
+    from chalicelib.core.user_admin import UserAdmin
+    from chalicelib.store.counters import DynamoLimiter
     from chalicelib.store.users import UserModel, claim_key
+    from test_concurrency import run_threads
+    from test_concurrency_users import accounts
 
-    user = signup(lc)
-    uid, token = user["objectId"], user["sessionToken"]
-    results = []
+    acc, _ = accounts()
+    user, _token = acc.signup("app", "alice", "secret-123", PHONE, "alice@example.com")
+    admin = UserAdmin(users=acc.users, limiter=DynamoLimiter(), config=acc.config, clock=acc.clock)
 
-    def update(i):
-        results.append(lc.put(f"/1.1/users/{uid}", {"nick": f"n{i}"}, headers={"X-LC-Session": token})[0])
+    def act(i):
+        if i == 0:
+            return admin.delete("app", user.object_id)
+        if i % 2:
+            return acc.update_user("app", user.object_id, {"custom": {"nick": f"n{i}"}}, actor=None, session=None,
+                                   master=True)
+        return admin.revoke_sessions("app", user.object_id)
 
-    threads = [threading.Thread(target=update, args=(i,)) for i in range(6)]
-    threads.append(threading.Thread(target=lambda: results.append(call(lc, "DELETE", f"/admin/v1/users/{uid}")[0])))
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert call(lc, "GET", f"/admin/v1/users/{uid}")[0] == 404
-    app = KEYS["VERIKIT_APP_ID"]
+    results = run_threads(act, n=12)
+    assert results[0][0] == "ok", results[0]
+    assert all(r[0] == "ok" or isinstance(r[1], (UserNotFound, Conflict)) for r in results), results
+    assert acc.users.get("app", user.object_id) is None
     for field, value in (("username", "alice"), ("phone", PHONE), ("email", "alice@example.com")):
         with pytest.raises(UserModel.DoesNotExist):
-            UserModel.get(claim_key(app, field, value), consistent_read=True)
+            UserModel.get(claim_key("app", field, value), consistent_read=True)
 
 
 # ---- settings schema and validation ----------------------------------------------------------

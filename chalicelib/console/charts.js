@@ -41,8 +41,8 @@ export function barChart(rows, series, labels, { height = 220 } = {}) {
   });
   const legend = s('g', { className: 'legend' });
   present.forEach((name, j) => {
-    legend.append(s('rect', { x: left + j * 90, y: height - 8, width: 10, height: 8, fill: COLORS[name] }),
-      s('text', { x: left + j * 90 + 14, y: height, className: 'tick' }, labels[name]));
+    legend.append(s('rect', { x: left + j * 90, y: height - 14, width: 10, height: 8, fill: COLORS[name] }),
+      s('text', { x: left + j * 90 + 14, y: height - 6, className: 'tick' }, labels[name]));
   });
   svg.append(legend);
   return svg;

@@ -57,7 +57,9 @@ export async function templatesPage(main) {
     const previewError = h('p', { className: 'error', id: 'tpl-preview-error', role: 'alert' });
     const doc = () => {
       const out = { channel: f.channel.value, body: f.body.value };
-      if (f.zh.value.trim()) out.locales = { 'zh-CN': f.zh.value };
+      const locales = { ...(tpl.locales || {}) };  // other locales (set through the API) are kept
+      if (f.zh.value.trim()) locales['zh-CN'] = f.zh.value; else delete locales['zh-CN'];
+      if (Object.keys(locales).length) out.locales = locales;
       if (out.channel === 'email') { out.subject = f.subject.value; out.html = f.html.value; }
       return out;
     };
