@@ -279,3 +279,12 @@ def test_every_setting_has_a_group_and_help_in_both_languages():
         entry = help_part.split(f"\n  {name}: [", 1)[1].split("],\n", 1)[0]
         english, chinese = re.findall(r"'((?:[^'\\]|\\.)*)'", entry)
         assert english and re.search(r"[\u4e00-\u9fff]", chinese), name
+
+
+def test_preview_of_a_purpose_template_uses_that_purposes_lifetime(lc):
+    status, out, _ = call(lc, "POST", "/admin/v1/template-preview", {
+        "name": "change_phone", "template": {"channel": "sms", "body": "Code {{code}}, {{ttl}} min"}})
+    assert status == 200 and out["body"] == "Code 123456, 6 min"  # change_phone codes live 6 minutes
+    status, out, _ = call(lc, "POST", "/admin/v1/template-preview", {
+        "name": "Promo", "template": {"channel": "sms", "body": "Sale today at {{shop}}"}, "values": {"shop": "A"}})
+    assert status == 200 and out["body"] == "Sale today at A" and out["issues_code"] is False

@@ -148,6 +148,8 @@ def test_a_setting_changed_in_the_console_takes_effect_on_a_send(page, local_ser
     page.fill("#set-allowed_regions", "*, ZZ")
     page.wait_for_selector("#row-allowed_regions.invalid")
     assert "ZZ" in page.inner_text("#err-allowed_regions")
+    page.evaluate("window.scrollTo(0, 0)")
+    shot(page, "settings")  # with the errors beside the fields
     page.click("button[name=save]")
     page.wait_for_selector("#settings-status .msg.error")
     assert http(f"{local_server}/admin/v1/settings", master=True)[1]["code_length"] == 6  # nothing stored
@@ -157,7 +159,6 @@ def test_a_setting_changed_in_the_console_takes_effect_on_a_send(page, local_ser
     page.click("button[name=save]")
     page.wait_for_selector("#settings-status .msg.ok")
     assert "Saved 1 setting(s)." in page.inner_text("#settings-status")
-    shot(page, "settings")
     try:
         assert http(f"{local_server}/1.1/requestSmsCode", "POST", {"mobilePhoneNumber": "+8613800138002"})[0] == 200
         body = outbox(local_server, "+8613800138002")[-1]["body"]
@@ -179,6 +180,7 @@ def test_template_preview_is_the_message_sent(page, local_server):
     expect(page.locator("#tpl-preview")).to_have_text(expected)
     page.click("#tpl-form button[name=save]")
     page.wait_for_selector("#tpl-table code:text('Order_Notice')")
+    assert "named" in page.inner_text("#tpl-table")  # a named template, not a purpose's
     shot(page, "templates")
     status, _ = http(f"{local_server}/1.1/requestSmsCode", "POST", {
         "mobilePhoneNumber": "+8613800138003", "template": "Order_Notice", "order_id": "A-1024", "sign": "BuyBuyBuy"})
@@ -192,7 +194,7 @@ def test_template_preview_is_the_message_sent(page, local_server):
     # delete, with confirmation
     page.click("#tpl-table button[name=delete][data-name=Order_Notice]")
     page.click(".dialog button[name=confirm]")
-    page.wait_for_selector("#tpl-status .msg.ok")
+    expect(page.locator("#tpl-status")).to_have_text("Deleted.")
     assert http(f"{local_server}/admin/v1/templates/Order_Notice", master=True)[0] == 404
 
 
@@ -209,8 +211,9 @@ def test_test_numbers_add_change_remove(page, local_server):
     assert verify("246810") == 200
     assert outbox(local_server, "+8613000000000") == []  # a test number receives nothing
     page.fill("#tn-table input[name=new-code]", "135790")
-    page.click("#tn-table button[name=change]")
-    page.wait_for_selector("#tn-status .msg.ok")
+    with page.expect_response(lambda r: "/admin/v1/test-numbers/" in r.url and r.request.method == "PUT"):
+        page.click("#tn-table button[name=change]")
+    expect(page.locator("#tn-status")).to_have_text("Saved.")
     assert verify("135790") == 200 and verify("246810") == 400
     shot(page, "testnumbers")
     page.click("#tn-table button[name=remove]")
@@ -239,7 +242,7 @@ def test_find_a_user_revoke_sessions_lift_lockout_delete(page, local_server):
     assert "locked out" in page.inner_text("#user-lockout")
     shot(page, "users")
     page.click("#user-card button[name=revoke]")
-    page.wait_for_selector("#user-status .msg.ok")
+    expect(page.locator("#user-status")).to_have_text("Every session and token of this user has ended.")
     assert me() == 401
     page.click("#user-card button[name=lift]")
     expect(page.locator("#user-lockout")).to_have_text(re.compile(r"^0 of 5 "))
@@ -249,7 +252,7 @@ def test_find_a_user_revoke_sessions_lift_lockout_delete(page, local_server):
     assert page.is_disabled(".dialog button[name=confirm]")
     page.fill(".dialog input[name=confirm-text]", "console_user")
     page.click(".dialog button[name=confirm]")
-    page.wait_for_selector("#user-status .msg.ok")
+    expect(page.locator("#user-status")).to_have_text("The user is deleted.")
     assert http(f"{local_server}/admin/v1/users?username=console_user", master=True)[1] == {"results": []}
 
 

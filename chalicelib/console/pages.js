@@ -165,6 +165,7 @@ export async function testNumbers(main) {
     field(t('tn.code'), h('input', { name: 'code', type: 'text', inputmode: 'numeric', required: true, placeholder: '123456' })),
     h('button', { type: 'submit' }, t('tn.add')));
   const put = async (number, code) => {
+    clear(status);
     try {
       await api('PUT', `admin/v1/test-numbers/${encodeURIComponent(number)}`, { code });
       clear(status, message('ok', t('common.saved')));
@@ -181,6 +182,7 @@ export async function testNumbers(main) {
       return [h('code', {}, r.number), r.updated_at.replace('T', ' ').replace('Z', ''),
         h('span', { className: 'inline' }, code, h('button', { type: 'button', name: 'change', onclick: async () => { if (await put(r.number, code.value)) load(); } }, t('common.save'))),
         h('button', { type: 'button', className: 'danger', name: 'remove', onclick: async () => {
+          clear(status);
           try {
             await api('DELETE', `admin/v1/test-numbers/${encodeURIComponent(r.number)}`);
             clear(status, message('ok', t('common.deleted')));

@@ -87,6 +87,7 @@ export async function settingsPage(main) {
     h('div', { className: 'actions sticky' }, h('button', { type: 'submit', name: 'save' }, t('settings.save')), status));
   form.addEventListener('submit', async (e) => {
     e.preventDefault();
+    clear(status);
     const changes = {};
     for (const f of fields) {
       const value = read(f, rows[f.name].el);

@@ -5,6 +5,11 @@ import { t } from './i18n.js';
 import { clear, confirmDialog, debounce, field, h, message, table } from './ui.js';
 
 const CHANNELS = ['sms', 'voice', 'email', 'page'];
+// a template named after a purpose replaces verikit's built-in text of that purpose on its
+// channel; any other name is sent by requestSmsCode with "template": "<name>"
+const PURPOSES = ['login', 'signup', 'verify_phone', 'change_phone', 'reset_password', 'verify_email', 'verification',
+  'verify_success_page', 'verify_error_page'];
+const purposeOf = (name) => (PURPOSES.includes(name) ? name : t('templates.named'));
 const FILLED = ['code', 'ttl', 'link'];
 const PLACEHOLDER = /\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}/g;
 
@@ -20,8 +25,8 @@ export async function templatesPage(main) {
   const editor = h('div', { id: 'tpl-editor' });
   const load = async () => {
     const { results } = await api('GET', 'admin/v1/templates');
-    clear(list, results.length ? table([t('templates.name'), t('templates.channel'), t('templates.variables'), t('templates.code'), ''],
-      results.map((tpl) => [h('code', {}, tpl.name), tpl.channel, tpl.variables.join(', '), tpl.issues_code ? t('common.yes') : t('common.no'),
+    clear(list, results.length ? table([t('templates.name'), t('templates.channel'), t('templates.purpose'), t('templates.variables'), t('templates.code'), ''],
+      results.map((tpl) => [h('code', {}, tpl.name), tpl.channel, purposeOf(tpl.name), tpl.variables.join(', '), tpl.issues_code ? t('common.yes') : t('common.no'),
         h('span', { className: 'inline' },
           h('button', { type: 'button', name: 'edit', 'data-name': tpl.name, onclick: () => edit(tpl) }, t('common.edit')),
           h('button', { type: 'button', className: 'danger', name: 'delete', 'data-name': tpl.name, onclick: () => remove(tpl.name) }, t('common.delete')))]),
@@ -29,6 +34,7 @@ export async function templatesPage(main) {
   };
   const remove = async (name) => {
     if (!await confirmDialog(t('templates.confirmDelete', { name }), { confirmLabel: t('common.delete'), cancelLabel: t('common.cancel') })) return;
+    clear(status);
     try {
       await api('DELETE', `admin/v1/templates/${encodeURIComponent(name)}`);
       clear(status, message('ok', t('common.deleted')));
@@ -39,8 +45,11 @@ export async function templatesPage(main) {
   const edit = (tpl) => {
     const isNew = !tpl;
     tpl = tpl || { name: '', channel: 'sms', body: '', locales: {}, subject: '', html: '' };
+    const purpose = h('select', { name: 'purpose', disabled: !isNew },
+      h('option', { value: '' }, t('templates.named')),
+      PURPOSES.map((p) => h('option', { value: p, selected: p === tpl.name }, p)));
     const f = {
-      name: h('input', { name: 'name', type: 'text', value: tpl.name, required: true, disabled: !isNew, pattern: '[A-Za-z][A-Za-z0-9_\\-]{0,63}' }),
+      name: h('input', { name: 'name', type: 'text', value: tpl.name, required: true, disabled: !isNew || PURPOSES.includes(tpl.name), pattern: '[A-Za-z][A-Za-z0-9_\\-]{0,63}' }),
       channel: h('select', { name: 'channel' }, CHANNELS.map((c) => h('option', { value: c, selected: c === tpl.channel }, c))),
       body: h('textarea', { name: 'body', rows: 4 }, tpl.body),
       zh: h('textarea', { name: 'zh', rows: 3 }, (tpl.locales || {})['zh-CN'] || ''),
@@ -91,11 +100,19 @@ export async function templatesPage(main) {
     }, 200);
     for (const el of Object.values(f)) el.addEventListener('input', () => { renderSamples(); refresh(); });
     f.channel.addEventListener('change', () => { renderSamples(); refresh(); });
+    purpose.addEventListener('change', () => {
+      f.name.value = purpose.value;
+      f.name.disabled = Boolean(purpose.value);
+      if (purpose.value.endsWith('_page')) f.channel.value = 'page';
+      else if (purpose.value === 'verify_email') f.channel.value = 'email';
+      renderSamples();
+      refresh();
+    });
     const form = h('form', { className: 'editor', id: 'tpl-form' },
       h('div', { className: 'cols' },
         h('div', { className: 'stack' },
           h('h2', {}, isNew ? t('templates.new') : tpl.name),
-          field(t('templates.name'), f.name), field(t('templates.channel'), f.channel),
+          field(t('templates.purpose'), purpose), field(t('templates.name'), f.name), field(t('templates.channel'), f.channel),
           field(t('templates.body'), f.body), field(t('templates.zh'), f.zh), emailOnly,
           h('div', { className: 'actions' }, h('button', { type: 'submit', name: 'save' }, t('common.save')),
             h('button', { type: 'button', name: 'close', onclick: () => clear(editor) }, t('common.cancel')))),
@@ -105,6 +122,7 @@ export async function templatesPage(main) {
           h('p', { className: 'note' }, t('templates.asSent')), preview, previewExtra, previewError)));
     form.addEventListener('submit', async (e) => {
       e.preventDefault();
+      clear(status);
       try {
         await api('PUT', `admin/v1/templates/${encodeURIComponent(f.name.value)}`, doc());
         clear(status, message('ok', t('common.saved')));

@@ -32,7 +32,8 @@ export async function usersPage(main) {
       [t('users.lockout'), h('span', { id: 'user-lockout', className: lock.locked ? 'badge bad' : '' }, lockText)],
     ];
     const custom = Object.keys(user.custom || {}).length ? [h('h3', {}, t('users.custom')), h('pre', { className: 'preview' }, JSON.stringify(user.custom, null, 2))] : null;
-    const act = (name, label, fn, danger) => h('button', { type: 'button', name, className: danger ? 'danger' : '', onclick: fn }, label);
+    const act = (name, label, fn, danger) => h('button', { type: 'button', name, className: danger ? 'danger' : '',
+      onclick: () => { clear(status); fn(); } }, label);
     clear(card, h('div', { className: 'record' },
       h('dl', {}, rows.map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)])), custom,
       h('div', { className: 'actions' },

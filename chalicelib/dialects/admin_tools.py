@@ -60,7 +60,12 @@ def preview_template(request, role):
         raise InvalidRequest("values must be an object of at most 20 strings or numbers")
     if t.channel == "page":
         return ok({"channel": "page", "body": t.render_page(values)})
-    req = SendRequest(app_id=wiring.app_id(), phone="", channel=t.channel, template=name,
+    from ..core.purposes import PURPOSES
+
+    # a template named after a purpose (login, verify_email...) renders as that purpose's
+    # messages do (its own lifetime); any other name as a requestSmsCode template
+    purpose = name if name in PURPOSES else "sms"
+    req = SendRequest(app_id=wiring.app_id(), phone="", channel=t.channel, template=name, purpose=purpose,
                       variables={k: v for k, v in values.items() if k not in ("code", "ttl", "link", "name", "op")},
                       name=str(values["name"]) if values.get("name") not in (None, "") else None,
                       op=str(values["op"]) if values.get("op") not in (None, "") else None,
