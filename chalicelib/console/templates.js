@@ -108,10 +108,11 @@ export async function templatesPage(main) {
       renderSamples();
       refresh();
     });
+    const heading = h('h2', {}, isNew ? t('templates.new') : tpl.name);
     const form = h('form', { className: 'editor', id: 'tpl-form' },
       h('div', { className: 'cols' },
         h('div', { className: 'stack' },
-          h('h2', {}, isNew ? t('templates.new') : tpl.name),
+          heading,
           field(t('templates.purpose'), purpose), field(t('templates.name'), f.name), field(t('templates.channel'), f.channel),
           field(t('templates.body'), f.body), field(t('templates.zh'), f.zh), emailOnly,
           h('div', { className: 'actions' }, h('button', { type: 'submit', name: 'save' }, t('common.save')),
@@ -127,6 +128,8 @@ export async function templatesPage(main) {
         await api('PUT', `admin/v1/templates/${encodeURIComponent(f.name.value)}`, doc());
         clear(status, message('ok', t('common.saved')));
         f.name.disabled = true;
+        purpose.disabled = true;
+        heading.textContent = f.name.value;
         load();
       } catch (err) { clear(status, message('error', t('common.error', { error: err.message }))); }
     });
