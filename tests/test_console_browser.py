@@ -188,6 +188,21 @@ def test_template_preview_is_the_message_sent(page, local_server):
     sent = outbox(local_server, "+8613800138003")[-1]["body"]
     code = re.search(r"is (\d{6}) ", sent).group(1)
     assert sent == expected.replace("123456", code)
+    # edit it: the preview follows, and the next send is the edited text
+    page.click("#tpl-table button[name=edit][data-name=Order_Notice]")
+    page.fill("#tpl-form textarea[name=body]", "Order {{order_id}} ships today. Code: {{code}}")
+    page.fill("input[name=var-order_id]", "B-2048")
+    page.fill("#tpl-form input[name=sign]", "BuyBuyBuy")
+    edited = "【BuyBuyBuy】Order B-2048 ships today. Code: 123456"
+    expect(page.locator("#tpl-preview")).to_have_text(edited)
+    with page.expect_response(lambda r: "/admin/v1/templates/Order_Notice" in r.url and r.request.method == "PUT"):
+        page.click("#tpl-form button[name=save]")
+    status, _ = http(f"{local_server}/1.1/requestSmsCode", "POST", {
+        "mobilePhoneNumber": "+8613800138004", "template": "Order_Notice", "order_id": "B-2048", "sign": "BuyBuyBuy"})
+    assert status == 200
+    sent = outbox(local_server, "+8613800138004")[-1]["body"]
+    assert sent == edited.replace("123456", sent.rsplit(" ", 1)[1])
+    assert re.fullmatch(r"\d{6}", sent.rsplit(" ", 1)[1])
     # a bad template says why, beside the preview
     page.fill("#tpl-form textarea[name=body]", "【X】no signatures here")
     expect(page.locator("#tpl-preview-error")).to_contain_text("signature")
