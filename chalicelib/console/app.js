@@ -1,7 +1,8 @@
 // The console shell: sign-in, navigation (#/page), language switch, sign-out.
 import { api, session, whenUnauthorized } from './api.js';
 import { lang, setLang, t } from './i18n.js';
-import { importPage, overview, sendLog, statsPage, testNumbers } from './pages.js';
+import { importPage } from './import.js';
+import { overview, sendLog, statsPage, testNumbers } from './pages.js';
 import { settingsPage } from './settings.js';
 import { templatesPage } from './templates.js';
 import { clear, field, h, message } from './ui.js';

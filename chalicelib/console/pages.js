@@ -1,14 +1,14 @@
 // Overview, Stats, Send log, Test numbers and Import.
 import { api, query } from './api.js';
 import { barChart } from './charts.js';
-import { earlier, missingRoute, nextCursor, stats } from './data.js';
+import { earlier, nextCursor, stats } from './data.js';
 import { t } from './i18n.js';
-import { clear, confirmDialog, field, h, message, table, utcDay } from './ui.js';
+import { clear, field, h, message, table, utcDay } from './ui.js';
 
 const pct = (x) => (x === null || x === undefined ? t('overview.na') : `${(x * 100).toFixed(x > 0 && x < 0.01 ? 2 : 1)}%`);
-const num = (x) => (x === null || x === undefined ? t('overview.na') : String(x));
+export const num = (x) => (x === null || x === undefined ? t('overview.na') : String(x));
 
-function card(id, label, value, extra) {
+export function card(id, label, value, extra) {
   return h('div', { className: 'card', id }, h('div', { className: 'card-label' }, label),
     h('div', { className: 'card-value' }, value), extra);
 }
@@ -199,45 +199,3 @@ export async function testNumbers(main) {
   await load();
 }
 
-// ---- import -------------------------------------------------------------------------------
-
-const IMPORT = 'admin/v1/import/leancloud-users';
-
-export async function importPage(main) {
-  const out = h('div', { id: 'import-result' });
-  const form = h('form', { id: 'import-form', className: 'stack' },
-    field(t('import.file'), h('input', { type: 'file', name: 'file', accept: '.jsonl,.json,.bson,.gz,application/json' })),
-    h('label', { className: 'check' }, h('input', { type: 'checkbox', name: 'dry', checked: true }), t('import.dry')),
-    h('button', { type: 'submit' }, t('import.run')));
-  clear(main, h('h1', {}, t('nav.import')), h('p', { className: 'lead' }, t('import.lead')), form, out);
-  const unavailable = () => { form.querySelector('button').disabled = true; clear(out, message('error', t('import.unavailable'))); };
-  // does this server have the route? (a CORS preflight answers without running it)
-  try {
-    const probe = await fetch(new URL(IMPORT, new URL('.', window.location.href)), { method: 'OPTIONS', cache: 'no-store' });
-    if (probe.status === 404 || probe.status === 403) { unavailable(); return; }
-  } catch (e) { /* the upload will tell */ }
-  form.addEventListener('submit', async (e) => {
-    e.preventDefault();
-    const file = form.elements.file.files[0];
-    if (!file) { clear(out, message('error', t('import.choose'))); return; }
-    const dry = form.elements.dry.checked;
-    clear(out, message('info', t('common.loading')));
-    let report;
-    try {
-      report = await api('POST', `${IMPORT}${dry ? '?dry_run=true' : ''}`, await file.arrayBuffer(),
-        { raw: true, contentType: file.type || 'application/octet-stream' });
-    } catch (err) {
-      if (missingRoute(err)) unavailable();
-      else clear(out, message('error', t('common.error', { error: err.message })));
-      return;
-    }
-    const failed = report.failed || [];
-    clear(out, h('h2', {}, t('import.report')), dry ? message('info', t('import.dryNote')) : null,
-      h('div', { className: 'cards' },
-        card('imp-created', t('import.created'), num(report.created)), card('imp-updated', t('import.updated'), num(report.updated)),
-        card('imp-unchanged', t('import.unchanged'), num(report.unchanged)), card('imp-failed', t('import.failed'), String(failed.length))),
-      failed.length ? table([t('import.line'), 'objectId', t('log.error')], failed.map((f) => [num(f.line), f.objectId || '', f.error || '']), { className: 'data' }) : null);
-  });
-}
-
-export { confirmDialog };
