@@ -7,7 +7,7 @@ CB     := tests/sdk/cloudbase
 PORT   ?= 8000
 STAGE  ?= dev
 
-.PHONY: run test bench package vendor clean provision deploy destroy template import-leancloud
+.PHONY: run test bench package vendor clean provision deploy destroy template import-leancloud browser screenshots
 
 $(VENV)/.installed: requirements.txt requirements-vendor.txt requirements-dev.txt
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -33,8 +33,21 @@ $(CB)/node_modules/.package-lock.json: $(CB)/package.json $(CB)/package-lock.jso
 run: $(VENV)/.installed
 	PORT=$(PORT) $(VENV)/bin/python -m devserver
 
-test: $(VENV)/.installed $(SDK)/.installed $(JS)/node_modules/.package-lock.json $(CB)/node_modules/.package-lock.json vendor
+test: $(VENV)/.installed $(SDK)/.installed $(JS)/node_modules/.package-lock.json $(CB)/node_modules/.package-lock.json vendor browser
 	$(VENV)/bin/python -m pytest tests
+
+# the console's browser tests drive Debian's chromium headless (Playwright for Python
+# launches /usr/bin/chromium; no browser is downloaded). Installed once, as root; a CJK
+# font so that the Chinese pages render.
+BROWSER_PKGS := chromium chromium-driver fonts-wqy-zenhei
+browser:
+	@dpkg -s $(BROWSER_PKGS) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(BROWSER_PKGS); \
+	  else echo "the browser tests need: sudo apt-get install $(BROWSER_PKGS)"; exit 1; fi; }
+
+# refresh the console screenshots the README shows (docs/console/)
+screenshots: $(VENV)/.installed browser
+	VERIKIT_SCREENSHOTS=$(CURDIR)/docs/console $(VENV)/bin/python -m pytest tests/test_console_browser.py -q
 
 bench: $(VENV)/.installed vendor
 	$(VENV)/bin/python bench/bench.py

@@ -294,6 +294,53 @@ def latency(n: int = 300) -> dict:
             "logins": len(logins)}
 
 
+def console_figures() -> dict:
+    """The operator console: DynamoDB round trips of its user admin routes (a moto of its
+    own), and the size of its static files, raw and zipped (they ship in the package)."""
+    import io
+    os.environ.update(KEYS)
+    os.environ["VERIKIT_SETTINGS"] = FAST
+    from devserver.local import create_tables, start_moto
+    moto = start_moto()
+    create_tables()
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib import wiring
+    from chalicelib.store.base import connection
+
+    wiring.reset()
+    calls: list = []
+    connection().client.meta.events.register("before-call.dynamodb", lambda model, **kw: calls.append(model.name))
+    h = {"X-LC-Id": KEYS["VERIKIT_APP_ID"], "X-LC-Key": KEYS["VERIKIT_APP_KEY"]}
+    m = {"X-LC-Id": KEYS["VERIKIT_APP_ID"], "X-LC-Key": KEYS["VERIKIT_MASTER_KEY"] + ",master"}
+    out = {}
+    with Client(app, project_dir=tempfile.mkdtemp()) as c:
+        r = c.http.post("/1.1/users", headers=h, body=json.dumps(
+            {"username": "ops", "password": "secret-123", "mobilePhoneNumber": "+8613000000009"}))
+        uid = json.loads(r.body)["objectId"]
+        c.http.get("/admin/v1/settings", headers=m)  # config cached, as in a warm instance
+        for label, method, path in (("find_by_phone", "GET", "/admin/v1/users?phone=%2B8613000000009"),
+                                    ("get_user", "GET", f"/admin/v1/users/{uid}"),
+                                    ("revoke_sessions", "POST", f"/admin/v1/users/{uid}/revokeSessions"),
+                                    ("lift_lockout", "DELETE", f"/admin/v1/users/{uid}/lockout"),
+                                    ("delete_user", "DELETE", f"/admin/v1/users/{uid}")):
+            calls.clear()
+            r = c.http.request(method, path, headers=m, body=b"")
+            assert r.status_code == 200, (path, r.body)
+            out[label] = list(calls)
+    moto.stop()
+    files = sorted((ROOT / "chalicelib" / "console").iterdir())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in files:
+            zf.write(f, f.name)
+    out["files"] = len(files)
+    out["raw_bytes"] = sum(f.stat().st_size for f in files)
+    out["zipped_bytes"] = len(buf.getvalue())
+    return out
+
+
 if __name__ == "__main__":
     rt = round_trips()
     print("DynamoDB round trips (send_cold: first request of an instance; others warm):")
@@ -303,3 +350,8 @@ if __name__ == "__main__":
     print("Lambda package:", json.dumps(package_size()))
     print("Latency via local server:", json.dumps(latency()))
     print("LeanCloud import via local server:", json.dumps(import_rate()))
+    cf = console_figures()
+    print("Console: DynamoDB round trips of the user admin routes (warm):")
+    for k in ("find_by_phone", "get_user", "revoke_sessions", "lift_lockout", "delete_user"):
+        print(f"  {k:21s} {len(cf[k])}  {cf[k]}")
+    print(f"Console static files: {cf['files']} files, {cf['raw_bytes']} bytes, {cf['zipped_bytes']} bytes zipped")

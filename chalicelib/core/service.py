@@ -318,6 +318,16 @@ class OTPService:
         return OutgoingMessage(channel=req.channel, to=target, body=body, purpose=purpose.name,
                                sender_id=s.sender_id, locale=locale)
 
+    def preview(self, req: SendRequest, template) -> OutgoingMessage:
+        """What ``req`` would send with ``template`` (saved or not), with a sample code in
+        place of a real one: the console's live preview goes through the same rendering
+        as a send. Nothing is charged, stored or sent."""
+        s = self.config.get(req.app_id).settings
+        purpose = purposes.get(req.purpose)
+        code = "".join(str((i + 1) % 10) for i in range(s.code_length)) if template.issues_code else ""
+        return self._message(req, template, code, self._ttl(req.ttl_minutes, purpose, s), req.locale or s.locale,
+                             s, "", purpose)
+
     # -- verify --
     def verify(self, app_id: str, raw_phone: object, code: object, purpose: str = "sms",
                subject: Optional[str] = None) -> str:
