@@ -2,14 +2,15 @@
 from chalice import Chalice
 
 from chalicelib import runtime
-from chalicelib.dialects import admin, cloudbase, links
-from chalicelib.dialects.http import BINARY_TYPES, accept_anything, method_not_allowed
+from chalicelib.dialects import admin, cloudbase, links, meta
+from chalicelib.dialects.http import BINARY_TYPES, accept_anything, method_not_allowed, readable_json
 from chalicelib.dialects.leancloud import captcha as leancloud_captcha
 from chalicelib.dialects.leancloud import sms as leancloud_sms
 from chalicelib.dialects.leancloud import users as leancloud_users
 
 app = Chalice(app_name="verikit")
 app.api.binary_types = BINARY_TYPES
+app.register_middleware(readable_json, "http")  # outermost: sees every JSON body last
 app.register_middleware(accept_anything, "http")
 app.register_middleware(method_not_allowed, "http")
 
@@ -19,6 +20,7 @@ app.register_blueprint(leancloud_users.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(links.bp)
 app.register_blueprint(cloudbase.bp)
+app.register_blueprint(meta.bp)
 
 if runtime.local_mode():
     from chalicelib.dialects import dev

@@ -36,6 +36,18 @@ def method_not_allowed(event, get_response):
     return response
 
 
+def readable_json(event, get_response):
+    """HTTP middleware: JSON bodies as readable UTF-8 (``【MyApp】``, not ``\\u3010MyApp\\u3011``);
+    chalice's own serialisation escapes every non-ASCII character."""
+    response = get_response(event)
+    if isinstance(getattr(response, "body", None), (dict, list)):
+        response.body = json.dumps(response.body, ensure_ascii=False, separators=(",", ":"),
+                                   default=str).encode("utf-8")
+        if not any(k.lower() == "content-type" for k in response.headers):
+            response.headers["Content-Type"] = "application/json"
+    return response
+
+
 def iso(ms: int) -> str:
     """Epoch milliseconds as LeanCloud writes dates: ISO 8601 UTC with milliseconds."""
     return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}Z"

@@ -147,6 +147,7 @@ def lc_view(bp, name: str, master: bool = False):
             return view(request, role, *args, **kwargs)
 
         authed.__name__ = view.__name__
+        authed.verikit_auth = "master" if master else "app"  # read by the OpenAPI document
         return logged(name, lambda: bp.current_request, error_response)(authed)
 
     return deco
