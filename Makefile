@@ -7,7 +7,7 @@ CB     := tests/sdk/cloudbase
 PORT   ?= 8000
 STAGE  ?= dev
 
-.PHONY: run test bench package vendor clean provision deploy destroy template
+.PHONY: run test bench package vendor clean provision deploy destroy template fuzz load
 
 $(VENV)/.installed: requirements.txt requirements-vendor.txt requirements-dev.txt
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -35,6 +35,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed $(SDK)/.installed $(JS)/node_modules/.package-lock.json $(CB)/node_modules/.package-lock.json vendor
 	$(VENV)/bin/python -m pytest tests
+
+# schema fuzzing of every operation in /openapi.json, longer than make test's (FUZZ_EXAMPLES per operation)
+fuzz: $(VENV)/.installed
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-150} FUZZ_RANDOM=1 $(VENV)/bin/python -m pytest tests/test_fuzz.py -p no:cacheprovider
 
 bench: $(VENV)/.installed vendor
 	$(VENV)/bin/python bench/bench.py

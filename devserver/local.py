@@ -87,6 +87,15 @@ def serve_app(host: str, port: int):
                 return
             super()._send_error_response(error)
 
+        def send_error(self, code, message=None, explain=None):
+            if code == 501:  # a method the HTTP server has no handler for (TRACE, ...): JSON 405
+                status, body = not_found(self.command, self.path, status=405)
+                self._send_http_response(status, {"Content-Type": "application/json; charset=utf-8",
+                                                  "Access-Control-Allow-Origin": "*"},
+                                         json.dumps(body).encode())
+                return
+            super().send_error(code, message, explain)
+
         def log_message(self, format, *args):  # the app logs JSON lines itself
             pass
 
