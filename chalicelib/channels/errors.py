@@ -26,7 +26,21 @@ _HINTS = {
 }
 
 
+# the provider is busy or slow: the same message may go through if sent again shortly
+_TRY_AGAIN = {"KMSThrottling", "Throttling", "ThrottlingException", "TooManyRequestsException",
+              "ConnectTimeoutError", "ReadTimeoutError", "EndpointConnectionError", "ConnectionClosedError",
+              "DeadlineExceeded", "InternalError", "InternalFailure", "ServiceUnavailable"}
+_HINTS.update({"ConnectTimeoutError": "the provider did not answer in time; try again shortly",
+               "ReadTimeoutError": "the provider did not answer in time; try again shortly",
+               "EndpointConnectionError": "the provider could not be reached; try again shortly",
+               "ConnectionClosedError": "the provider could not be reached; try again shortly",
+               "DeadlineExceeded": "no time was left to call the provider; try again shortly",
+               "InternalError": "the provider failed; try again shortly",
+               "InternalFailure": "the provider failed; try again shortly"})
+
+
 def send_failed(channel: str, error) -> SendFailed:
-    code = getattr(error, "response", {}).get("Error", {}).get("Code", type(error).__name__)
+    code = (getattr(error, "response", None) or {}).get("Error", {}).get("Code", type(error).__name__)
     hint = _HINTS.get(code, "the provider did not accept the message")
-    return SendFailed(f"{channel} not sent: {hint} ({code})", provider_error=code)
+    extra = {"retry_after": 5} if code in _TRY_AGAIN else {}
+    return SendFailed(f"{channel} not sent: {hint} ({code})", provider_error=code, **extra)

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from functools import wraps
 
 from chalice.app import CaseInsensitiveMapping
 
-from .. import log
+from .. import deadline, log
+from ..core.errors import Unavailable
 
 # Every body passes through API Gateway as base64 both ways (binaryMediaTypes "*/*"),
 # which chalice decodes and encodes for us. That is what lets the CAPTCHA PNG load from
@@ -90,6 +92,21 @@ def request_id(request) -> str:
     return (request.context or {}).get("requestId", "")
 
 
+def try_again(exc: Exception) -> Exception:
+    """AWS throttling, transaction conflicts, timeouts and the request's time budget become
+    the domain's ``Unavailable`` (each dialect's "try again" with ``Retry-After``)."""
+    from ..core.errors import VerikitError
+
+    if isinstance(exc, VerikitError):
+        return exc
+    from ..aws import transient
+
+    if transient(exc):
+        log.event(logging.WARNING, error="transient", type=type(exc).__name__)
+        return Unavailable("the service is busy; try again shortly", retry_after=1)
+    return exc
+
+
 def logged(route_name: str, get_request, translate):
     """Decorator: run the view, translate any exception with ``translate(exc) -> Response``
     and log one JSON line with the outcome and latency."""
@@ -99,11 +116,15 @@ def logged(route_name: str, get_request, translate):
         def wrapper(*args, **kwargs):
             start = time.perf_counter()
             outcome = "ok"
+            deadline.start()
             try:
                 response = view(*args, **kwargs)
             except Exception as exc:  # every failure becomes a dialect error, never a trace
+                exc = try_again(exc)
                 response = translate(exc)
                 outcome = getattr(exc, "kind", None) or type(exc).__name__
+            finally:
+                deadline.clear()
             req = get_request()
             log.event(route=route_name, method=req.method, status=response.status_code,
                       outcome=outcome, latency_ms=round((time.perf_counter() - start) * 1000, 1),
