@@ -43,15 +43,20 @@ fuzz: $(VENV)/.installed
 bench: $(VENV)/.installed vendor
 	$(VENV)/bin/python bench/bench.py
 
-vendor: $(VENV)/.installed
-	rm -rf vendor && $(VENV)/bin/python -m pip install -q --no-deps --target vendor -r requirements-vendor.txt
-	find vendor -name '__pycache__' -prune -exec rm -rf {} +
+# reinstalled only when requirements-vendor.txt changed (so it works offline otherwise),
+# into vendor.tmp first: a failed install leaves the previous vendor/ in place
+vendor: vendor/.installed
+
+vendor/.installed: requirements-vendor.txt | $(VENV)/.installed
+	rm -rf vendor.tmp && $(VENV)/bin/python -m pip install -q --no-deps --target vendor.tmp -r requirements-vendor.txt
+	find vendor.tmp -name '__pycache__' -prune -exec rm -rf {} +
+	rm -rf vendor && mv vendor.tmp vendor && touch $@
 
 package: vendor
 	rm -rf build/package-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) build/package-$(STAGE)
 
 clean:
-	rm -rf $(VENV) $(SDK) $(JS)/node_modules $(CB)/node_modules vendor build .local
+	rm -rf $(VENV) $(SDK) $(JS)/node_modules $(CB)/node_modules vendor vendor.tmp build .local
 
 # Deploying (see README "Deploying"): STAGE=dev|prod
 provision: $(VENV)/.installed

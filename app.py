@@ -8,6 +8,8 @@ from chalicelib.dialects.leancloud import captcha as leancloud_captcha
 from chalicelib.dialects.leancloud import sms as leancloud_sms
 from chalicelib.dialects.leancloud import users as leancloud_users
 
+runtime.check_settings()  # a bad VERIKIT_SETTINGS stops the cold start with a clear message
+
 app = Chalice(app_name="verikit")
 app.api.binary_types = BINARY_TYPES
 app.register_middleware(readable_json, "http")  # outermost: sees every JSON body last

@@ -68,6 +68,17 @@ def verify_email_identity() -> None:
         pass
 
 
+def probe_port(host: str, port: int) -> None:
+    """Raise OSError (EADDRINUSE) if ``port`` cannot be bound, before anything is started."""
+    import socket
+
+    if port == 0:
+        return
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the HTTP server binds
+        s.bind((host, port))
+
+
 def serve_app(host: str, port: int):
     """A chalice local server for app.py whose unknown routes answer JSON 404s."""
     from chalice.config import Config
