@@ -40,6 +40,10 @@ test: $(VENV)/.installed $(SDK)/.installed $(JS)/node_modules/.package-lock.json
 fuzz: $(VENV)/.installed
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-150} FUZZ_RANDOM=1 $(VENV)/bin/python -m pytest tests/test_fuzz.py -p no:cacheprovider
 
+# a bounded load run against a local server on 127.0.0.1 (bench/load.py): throughput, p50/p99, 5xx, broken rules
+load: $(VENV)/.installed
+	$(VENV)/bin/python bench/load.py
+
 bench: $(VENV)/.installed vendor
 	$(VENV)/bin/python bench/bench.py
 

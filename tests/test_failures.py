@@ -87,16 +87,37 @@ def test_a_failing_read_is_try_again_too(lc):
 
 
 def test_no_attempt_starts_that_could_outlive_the_request_budget(lc, monkeypatch):
-    """Each DynamoDB attempt may take connect + read timeouts (3 s): with 3.5 s of budget
-    left after a 1 s failing attempt, the retry is not started and the client hears 503."""
-    monkeypatch.setattr(deadline, "BUDGET", 3.5)
+    """Each DynamoDB attempt may take its connect + read timeouts: with half a second more
+    budget than that, a first attempt that fails after 1 s leaves too little for a retry,
+    which is not started; the client hears 503 well inside the budget."""
+    connect, read, _ = deadline.DYNAMODB
+    monkeypatch.setattr(deadline, "BUDGET", connect + read + 0.5)
     with inject(ddb(), "TransactWriteItems", read_timeout, delay=1.0) as injected:
         started = time.monotonic()
         status, body = lc.request_code(PHONE)
         elapsed = time.monotonic() - started
     assert status == 503 and body["code"] == 1
-    assert injected.attempts == 1 and elapsed < 3.5
+    assert injected.attempts == 1 and elapsed < connect + read + 0.5
     assert nothing_stored()
+
+
+def test_deployed_timeouts_fit_the_lambda_timeout():
+    """Deployed (not local): every AWS attempt's connect + read timeouts fit in the budget,
+    and the budget leaves room inside the Lambda timeout of .chalice/config.json."""
+    import subprocess
+    import sys
+
+    from conftest import ROOT
+    env = {k: v for k, v in __import__("os").environ.items() if k != "VERIKIT_LOCAL"}
+    out = subprocess.run([sys.executable, "-c", "import json; from chalicelib import deadline as d; "
+                          "print(json.dumps([d.BUDGET, d.DYNAMODB, d.PROVIDER, d.OTHER]))"],
+                         cwd=ROOT, env=env, capture_output=True, text=True, check=True).stdout
+    budget, dynamodb, provider, other = json.loads(out)
+    lambda_timeout = json.loads((ROOT / ".chalice" / "config.json").read_text())["lambda_timeout"]
+    assert budget + 1 <= lambda_timeout
+    assert dynamodb == [1.0, 2.0, 3]  # DynamoDB answers in milliseconds: three tries fit
+    for connect, read, attempts in (dynamodb, provider, other):
+        assert connect + read <= budget and attempts <= 3
 
 
 # ---- message providers -------------------------------------------------------------------------
