@@ -230,6 +230,26 @@ def latency(n: int = 300) -> dict:
             "logins": len(logins)}
 
 
+def slow_provider(n: int = 48, threads: int = 8) -> dict:
+    """p50/p99 of a send when the provider takes 1 s (``VERIKIT_DEV_PROVIDER_DELAY_MS=1000``
+    on a local server), sends from ``threads`` threads to distinct numbers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from load import Recorder, pct, start_server
+    url, proc = start_server(json.loads(FAST), delay_ms=1000)
+    try:
+        r = Recorder(url)
+        with ThreadPoolExecutor(threads) as pool:
+            statuses = list(pool.map(lambda i: r.call("send", "POST", "/1.1/requestSmsCode",
+                                                       {"mobilePhoneNumber": f"+86137{i:08d}"})[0], range(n)))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    ms = [m for _, _, m in r.samples]
+    return {"sends": n, "threads": threads, "ok": statuses.count(200), "send_p50_ms": pct(ms, 50),
+            "send_p99_ms": pct(ms, 99), "max_ms": round(max(ms), 1)}
+
+
 if __name__ == "__main__":
     rt = round_trips()
     print("DynamoDB round trips (send_cold: first request of an instance; others warm):")
@@ -238,3 +258,4 @@ if __name__ == "__main__":
     print("Cold-start imports:", json.dumps(import_ratio()))
     print("Lambda package:", json.dumps(package_size()))
     print("Latency via local server:", json.dumps(latency()))
+    print("Send with a provider taking 1 s:", json.dumps(slow_provider()))
