@@ -16,11 +16,21 @@ entries of the same dialect), for example:
 
 {examples}
 
-Op(summary, body=<JSON Schema of the body>, body_required=..., query={{name: schema}},
-ok={{status: <JSON Schema of the success body>}}, session="required"|"optional" for
-X-LC-Session, bearer=True for CloudBase access tokens). Keys, path parameters and the
-dialect's error responses are added from the route table; see chalicelib/openapi/build.py.
+Op(summary, body=<JSON Schema of the JSON body>, body_required=True|False,
+query={{"name": STR, ...}}, ok={{status: <JSON Schema of the success body>}},
+session="required"|"optional" (X-LC-Session), bearer=True (CloudBase access token),
+media={{200: {{"text/html": STR}}}} with ok={{}} for a page that is not JSON). Helpers are in
+chalicelib/openapi/schemas.py: obj(("required", ...), name=STR, n=INT, ...), ref("LeanCloudUser"),
+EMPTY for {{}}, ANY_OBJECT only where the body is really open. Keys (app or master, from
+lc_view), path parameters and the dialect's error responses come from the route table; see
+chalicelib/openapi/build.py. The schema fuzz (tests/test_fuzz.py) then checks the route
+against what you wrote.
 """
+
+
+def _example(method: str, path: str) -> str:
+    body = ' body_required=True, body=obj(("field",), field=STR),' if method in ("POST", "PUT", "PATCH") else ""
+    return f'    ("{method}", "{path}"): Op("<what it does>",{body} ok={{200: obj(("result",), result=STR)}}),'
 
 
 def _routes(app):
@@ -33,7 +43,7 @@ def test_the_document_covers_exactly_the_route_table(app):
     gaps = missing(app.routes)
     assert not gaps, HOW_TO_ADD.format(
         n=len(gaps), rows="\n".join(f"  {m} {p}" for m, p in gaps),
-        examples="\n".join(f'    ("{m}", "{p}"): Op("<what it does>", ok={{200: EMPTY}}),' for m, p in gaps))
+        examples="\n".join(_example(m, p) for m, p in gaps))
     assert not stale(app.routes), (
         f"chalicelib/openapi/operations.py documents routes the app does not serve: {stale(app.routes)}; "
         "remove those entries (or fix their method/path to match @bp.route)")
@@ -113,6 +123,9 @@ def test_the_failure_message_says_what_to_add(app):
 
     gaps = missing(extra.routes)
     assert gaps == [("GET", "/admin/v1/stats")]
-    text = HOW_TO_ADD.format(n=1, rows="  GET /admin/v1/stats",
-                             examples='    ("GET", "/admin/v1/stats"): Op("<what it does>", ok={200: EMPTY}),')
+    text = HOW_TO_ADD.format(n=1, rows="  GET /admin/v1/stats", examples=_example(*gaps[0]))
     assert "chalicelib/openapi/operations.py" in text and '("GET", "/admin/v1/stats"): Op(' in text
+    # the example is valid Python that builds an Op
+    from chalicelib.openapi import build, schemas
+    entry = eval("{" + _example("POST", "/1.1/x") + "}", {**vars(schemas), "Op": build.Op})  # noqa: S307
+    assert entry[("POST", "/1.1/x")].body_required
