@@ -225,3 +225,50 @@ def test_a_send_log_write_failing_after_the_send_does_not_fail_the_send(lc):
         status, body = lc.request_code(PHONE)
     assert status == 200, body  # the SMS went out: the client must not be told to send again
     assert injected.attempts == deadline.DYNAMODB[2] and len(wiring.outbox().list(PHONE)) == 1
+
+
+def test_the_daily_cap_holds_when_concurrent_sends_fail_and_give_back_their_charge():
+    """30 concurrent sends to one number, every other provider call refused: the number
+    gets at most its cap, and its counter ends equal to what was delivered."""
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from chalicelib.channels.outbox import Outbox, RecordOnly
+    from chalicelib.core.config import AppConfig, StaticConfig
+    from chalicelib.core.errors import RateLimited
+    from chalicelib.core.service import OTPService, SendRequest
+    from chalicelib.core.settings import Settings
+    from chalicelib.store.codes import DynamoCodeStore
+
+    outbox, lock, calls = Outbox(), threading.Lock(), []
+    delivered = RecordOnly(outbox)
+
+    class Flaky:
+        def send(self, message):
+            with lock:
+                calls.append(1)
+                fail = len(calls) % 2 == 1
+            if fail:
+                raise SendFailed("SMS not sent: the provider is throttling (Throttling)", provider_error="Throttling")
+            return delivered.send(message)
+
+    settings = Settings.from_mapping({"per_number_daily": 3, "cooldown_seconds": 0})
+    svc = OTPService(DynamoCodeStore(), {"sms": Flaky()}, StaticConfig(AppConfig(settings=settings)), b"secret")
+    barrier = threading.Barrier(30)
+
+    def one(_):
+        barrier.wait()
+        try:
+            svc.send(SendRequest(app_id="app", phone=PHONE))
+            return "sent"
+        except SendFailed:
+            return "failed"
+        except RateLimited:
+            return "limited"
+
+    with ThreadPoolExecutor(30) as pool:
+        results = list(pool.map(one, range(30)))
+    sent = len(outbox.list(PHONE))
+    assert results.count("sent") == sent and 1 <= sent <= 3, results
+    [daily] = [c for c in CounterModel.scan() if c.pk.startswith("nd#")]
+    assert int(daily.n) == sent
