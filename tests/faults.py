@@ -26,9 +26,9 @@ def dynamodb_error(code: str, **extra) -> AWSResponse:
     return AWSResponse("https://dynamodb", 400, {"x-amzn-RequestId": "injected"}, _Raw(json.dumps(body).encode()))
 
 
-def query_error(code: str, status: int = 400) -> AWSResponse:
+def query_error(code: str, status: int = 400, message: str = "") -> AWSResponse:
     """An error of a query-protocol service (SNS)."""
-    body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>injected {code}</Message>"
+    body = (f"<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>{message or 'injected ' + code}</Message>"
             f"</Error><RequestId>injected</RequestId></ErrorResponse>").encode()
     return AWSResponse("https://sns", status, {"x-amzn-RequestId": "injected"}, _Raw(body))
 

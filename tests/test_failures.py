@@ -126,12 +126,14 @@ PROVIDER_FAULTS = [
     ("Throttling", query_error("Throttling"), "throttling", True),
     ("OptedOut", query_error("OptedOut"), "opted out", False),
     ("InvalidParameter", query_error("InvalidParameter"), "refused the message parameters", False),
+    ("InvalidParameter", query_error("InvalidParameter", message="Invalid parameter: PhoneNumber Reason: +86130 is not valid"),
+     "refused the phone number as invalid", False),
     ("AuthorizationError", query_error("AuthorizationError", 403), "sandbox", False),
     ("ReadTimeoutError", read_timeout, "did not answer in time", True),
 ]
 
 
-@pytest.mark.parametrize("name,fault,hint,try_again", PROVIDER_FAULTS, ids=[f[0] for f in PROVIDER_FAULTS])
+@pytest.mark.parametrize("name,fault,hint,try_again", PROVIDER_FAULTS, ids=[f[2] for f in PROVIDER_FAULTS])
 def test_sms_provider_refusing_is_a_clear_error_and_holds_nothing(lc, name, fault, hint, try_again):
     with inject(aws.client("sns"), "Publish", fault):
         status, body = lc.request_code(PHONE)

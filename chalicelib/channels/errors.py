@@ -23,6 +23,7 @@ _HINTS = {
     "NotFoundException": "the SES configuration set or identity does not exist",
     "TooManyRequestsException": "the provider is throttling; try again shortly",
     "LimitExceededException": "an SES sending quota is reached",
+    "BadRequestException": "SES refused the message (an invalid address or parameter)",
 }
 
 
@@ -42,5 +43,9 @@ _HINTS.update({"ConnectTimeoutError": "the provider did not answer in time; try 
 def send_failed(channel: str, error) -> SendFailed:
     code = (getattr(error, "response", None) or {}).get("Error", {}).get("Code", type(error).__name__)
     hint = _HINTS.get(code, "the provider did not accept the message")
+    message = str((getattr(error, "response", None) or {}).get("Error", {}).get("Message", ""))
+    if code in ("InvalidParameter", "InvalidParameterException", "ValidationException") and (
+            "PhoneNumber" in message or "phone number" in message.lower()):
+        hint = "the provider refused the phone number as invalid"
     extra = {"retry_after": 5} if code in _TRY_AGAIN else {}
     return SendFailed(f"{channel} not sent: {hint} ({code})", provider_error=code, **extra)
