@@ -341,6 +341,26 @@ def console_figures() -> dict:
     return out
 
 
+def slow_provider(n: int = 48, threads: int = 8) -> dict:
+    """p50/p99 of a send when the provider takes 1 s (``VERIKIT_DEV_PROVIDER_DELAY_MS=1000``
+    on a local server), sends from ``threads`` threads to distinct numbers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from load import Recorder, pct, start_server
+    url, proc = start_server(json.loads(FAST), delay_ms=1000)
+    try:
+        r = Recorder(url)
+        with ThreadPoolExecutor(threads) as pool:
+            statuses = list(pool.map(lambda i: r.call("send", "POST", "/1.1/requestSmsCode",
+                                                       {"mobilePhoneNumber": f"+86137{i:08d}"})[0], range(n)))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    ms = [m for _, _, m in r.samples]
+    return {"sends": n, "threads": threads, "ok": statuses.count(200), "send_p50_ms": pct(ms, 50),
+            "send_p99_ms": pct(ms, 99), "max_ms": round(max(ms), 1)}
+
+
 if __name__ == "__main__":
     rt = round_trips()
     print("DynamoDB round trips (send_cold: first request of an instance; others warm):")
@@ -355,3 +375,4 @@ if __name__ == "__main__":
     for k in ("find_by_phone", "get_user", "revoke_sessions", "lift_lockout", "delete_user"):
         print(f"  {k:21s} {len(cf[k])}  {cf[k]}")
     print(f"Console static files: {cf['files']} files, {cf['raw_bytes']} bytes, {cf['zipped_bytes']} bytes zipped")
+    print("Send with a provider taking 1 s:", json.dumps(slow_provider()))
