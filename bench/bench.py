@@ -5,6 +5,7 @@
 2. Cold-start import time of `app` as a ratio to importing chalice + boto3 alone.
 3. The zipped Lambda package size from `chalice package`.
 4. p50/p99 latency of send and verify through the local server (`make run`), 127.0.0.1.
+5. The LeanCloud import rate (users/s) through `make import-leancloud`'s client.
 
 Run with `make bench`.
 """
@@ -139,7 +140,68 @@ def round_trips() -> dict:
         r = c.http.get("/auth/v1/user/me", headers={"Authorization": "Bearer " + creds["access_token"]})
         assert r.status_code == 200
         out["cb_user_me"] = list(calls)
+
+        # a LeanCloud import: one batch of 500 users (each with phone, email, session, password)
+        master = {**h, "X-LC-Key": KEYS["VERIKIT_MASTER_KEY"] + ",master"}
+        calls.clear()
+        r = c.http.post("/admin/v1/import/leancloud-users", headers=master, body=export_jsonl(500))
+        assert r.status_code == 200 and json.loads(r.body)["created"] == 500, r.body
+        out["import_500_users"] = list(calls)
+        calls.clear()
+        r = c.http.post("/admin/v1/import/leancloud-users", headers=master, body=export_jsonl(500))
+        assert json.loads(r.body)["unchanged"] == 500, r.body
+        out["reimport_500_unchanged"] = list(calls)
     moto.stop()
+    return out
+
+
+def export_jsonl(n: int, start: int = 0) -> str:
+    """A LeanCloud _User export of n users, as the console exports it (JSONL)."""
+    from chalicelib.core.passwords import leancloud_digest
+    digest = leancloud_digest("benchsalt", "bench-password")
+    return "\n".join(json.dumps({
+        "objectId": f"{i:024x}", "username": f"lcuser{i}", "createdAt": "2025-01-01T00:00:00.000Z",
+        "updatedAt": "2025-06-01T00:00:00.000Z", "mobilePhoneNumber": f"+86137{i:08d}", "mobilePhoneVerified": True,
+        "email": f"user{i}@example.com", "password": digest, "salt": "benchsalt",
+        "sessionToken": f"benchtoken{i:016d}", "nickname": f"n{i}"}) for i in range(start, start + n))
+
+
+def import_rate(n: int = 5000) -> dict:
+    """Users/s through `make import-leancloud`'s client against the local server (moto behind
+    it, DynamoDB requests serialised): a full import, then the same file again (unchanged)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**{k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "VERIKIT_LOCAL")},
+           **KEYS, "PORT": str(port), "VERIKIT_SETTINGS": FAST}
+    proc = subprocess.Popen([PY, "-m", "devserver"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    path = Path(tempfile.mkdtemp()) / "_User.jsonl"
+    path.write_text(export_jsonl(n) + "\n")
+    import io
+    from deploy.import_leancloud import Client, run
+    out = {"users": n}
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(url + "/dev/outbox", timeout=1).read()
+                break
+            except Exception:
+                time.sleep(0.2)
+        client = Client(url, KEYS["VERIKIT_APP_ID"], KEYS["VERIKIT_MASTER_KEY"], False)
+        for label in ("import", "reimport"):
+            sink = io.StringIO()
+            t = time.perf_counter()
+            code = run(str(path), client, batch=500, parallel=4, out=sink, err=io.StringIO())
+            elapsed = time.perf_counter() - t
+            assert code == 0, sink.getvalue()
+            out[f"{label}_s"] = round(elapsed, 1)
+            out[f"{label}_users_per_s"] = round(n / elapsed)
+    finally:
+        proc.terminate()
+        proc.wait(10)
     return out
 
 
@@ -232,6 +294,73 @@ def latency(n: int = 300) -> dict:
             "logins": len(logins)}
 
 
+def console_figures() -> dict:
+    """The operator console: DynamoDB round trips of its user admin routes (a moto of its
+    own), and the size of its static files, raw and zipped (they ship in the package)."""
+    import io
+    os.environ.update(KEYS)
+    os.environ["VERIKIT_SETTINGS"] = FAST
+    from devserver.local import create_tables, start_moto
+    moto = start_moto()
+    create_tables()
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib import wiring
+    from chalicelib.store.base import connection
+
+    wiring.reset()
+    calls: list = []
+    connection().client.meta.events.register("before-call.dynamodb", lambda model, **kw: calls.append(model.name))
+    h = {"X-LC-Id": KEYS["VERIKIT_APP_ID"], "X-LC-Key": KEYS["VERIKIT_APP_KEY"]}
+    m = {"X-LC-Id": KEYS["VERIKIT_APP_ID"], "X-LC-Key": KEYS["VERIKIT_MASTER_KEY"] + ",master"}
+    out = {}
+    with Client(app, project_dir=tempfile.mkdtemp()) as c:
+        r = c.http.post("/1.1/users", headers=h, body=json.dumps(
+            {"username": "ops", "password": "secret-123", "mobilePhoneNumber": "+8613000000009"}))
+        uid = json.loads(r.body)["objectId"]
+        c.http.get("/admin/v1/settings", headers=m)  # config cached, as in a warm instance
+        for label, method, path in (("find_by_phone", "GET", "/admin/v1/users?phone=%2B8613000000009"),
+                                    ("get_user", "GET", f"/admin/v1/users/{uid}"),
+                                    ("revoke_sessions", "POST", f"/admin/v1/users/{uid}/revokeSessions"),
+                                    ("lift_lockout", "DELETE", f"/admin/v1/users/{uid}/lockout"),
+                                    ("delete_user", "DELETE", f"/admin/v1/users/{uid}")):
+            calls.clear()
+            r = c.http.request(method, path, headers=m, body=b"")
+            assert r.status_code == 200, (path, r.body)
+            out[label] = list(calls)
+    moto.stop()
+    files = sorted((ROOT / "chalicelib" / "console").iterdir())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in files:
+            zf.write(f, f.name)
+    out["files"] = len(files)
+    out["raw_bytes"] = sum(f.stat().st_size for f in files)
+    out["zipped_bytes"] = len(buf.getvalue())
+    return out
+
+
+def slow_provider(n: int = 48, threads: int = 8) -> dict:
+    """p50/p99 of a send when the provider takes 1 s (``VERIKIT_DEV_PROVIDER_DELAY_MS=1000``
+    on a local server), sends from ``threads`` threads to distinct numbers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from load import Recorder, pct, start_server
+    url, proc = start_server(json.loads(FAST), delay_ms=1000)
+    try:
+        r = Recorder(url)
+        with ThreadPoolExecutor(threads) as pool:
+            statuses = list(pool.map(lambda i: r.call("send", "POST", "/1.1/requestSmsCode",
+                                                       {"mobilePhoneNumber": f"+86137{i:08d}"})[0], range(n)))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    ms = [m for _, _, m in r.samples]
+    return {"sends": n, "threads": threads, "ok": statuses.count(200), "send_p50_ms": pct(ms, 50),
+            "send_p99_ms": pct(ms, 99), "max_ms": round(max(ms), 1)}
+
+
 if __name__ == "__main__":
     rt = round_trips()
     print("DynamoDB round trips (send_cold: first request of an instance; others warm):")
@@ -240,3 +369,10 @@ if __name__ == "__main__":
     print("Cold-start imports:", json.dumps(import_ratio()))
     print("Lambda package:", json.dumps(package_size()))
     print("Latency via local server:", json.dumps(latency()))
+    print("LeanCloud import via local server:", json.dumps(import_rate()))
+    cf = console_figures()
+    print("Console: DynamoDB round trips of the user admin routes (warm):")
+    for k in ("find_by_phone", "get_user", "revoke_sessions", "lift_lockout", "delete_user"):
+        print(f"  {k:21s} {len(cf[k])}  {cf[k]}")
+    print(f"Console static files: {cf['files']} files, {cf['raw_bytes']} bytes, {cf['zipped_bytes']} bytes zipped")
+    print("Send with a provider taking 1 s:", json.dumps(slow_provider()))

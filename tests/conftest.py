@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -121,8 +122,10 @@ def local_server():
     for k in ("AWS_ENDPOINT_URL", "VERIKIT_LOCAL", "VERIKIT_SETTINGS"):
         env.pop(k, None)
     env["VERIKIT_SETTINGS"] = json.dumps({"allowed_regions": ["*"]})
+    # its log goes to a file: an unread pipe fills up (64 KB of JSON lines) and blocks the server
+    logfile = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, "-m", "devserver"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=logfile, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -131,7 +134,8 @@ def local_server():
             break
         except Exception:
             if proc.poll() is not None:
-                raise RuntimeError("local server died:\n" + proc.stdout.read())
+                logfile.seek(0)
+                raise RuntimeError("local server died:\n" + logfile.read())
             time.sleep(0.2)
     else:
         proc.kill()
@@ -139,3 +143,4 @@ def local_server():
     yield url
     proc.terminate()
     proc.wait(10)
+    logfile.close()

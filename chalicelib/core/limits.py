@@ -28,6 +28,10 @@ class Charge:
         return max(1, self.window_end - now)
 
 
+# the charges given back when a send's message did not go out (the provider refused it)
+RELEASED_WHEN_NOT_SENT = ("cooldown", "number_daily", "email_daily")
+
+
 def _day(now: int) -> str:
     return time.strftime("%Y%m%d", time.gmtime(now))
 

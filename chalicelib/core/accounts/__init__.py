@@ -14,7 +14,8 @@ Rules that must hold under concurrency are conditions on writes in the store:
 The service is one class assembled from one module per concern: ``model`` (User, Session,
 the store protocol, custom fields), ``signup`` (sign-up and login), ``sessions`` (sessions
 and tokens), ``verification`` (codes for users, verifying phones and emails), ``profile``
-(the user's record, phone and password changes) and ``base`` (shared helpers).
+(the user's record, phone and password changes), ``migration`` (LeanCloud import, legacy
+passwords and tokens, master-key queries and deletion) and ``base`` (shared helpers).
 """
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from ..clock import SystemClock
 from ..config import ConfigProvider
 from ..service import OTPService
 from .base import AccountBase
+from .migration import Migration
 from .model import (CUSTOM_KEY, DELETE, E164_LIKE, LOGIN_CODES, MAX_CUSTOM_BYTES, SIGNUP_OR_LOGIN_CODES, Session,
                     Stale, User, UserStore, _merge_custom, _plausible_id)
 from .profile import Profile
@@ -38,7 +40,7 @@ __all__ = ["AccountService", "User", "Session", "Stale", "UserStore", "DELETE", 
 
 
 @dataclass
-class AccountService(SignupLogin, Sessions, Verification, Profile, AccountBase):
+class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, AccountBase):
     users: UserStore
     otp: OTPService
     limiter: limits.Limiter

@@ -35,6 +35,12 @@ class User:
     custom: Mapping[str, Any] = field(default_factory=dict)
     version: int = 0
     session_epoch: int = 0
+    # imported from LeanCloud: authData and ACL, kept as they came (not interpreted); the
+    # keyed hash of the imported sessionToken and a keyed mark of the imported password hash,
+    # so that a delta import neither revives an ended session nor undoes a rehash
+    kept: Mapping[str, Any] = field(default_factory=dict)
+    import_session: Optional[str] = None
+    import_password: Optional[str] = None
     # a phone or email was proven without the account's session (a link, a code alone)
     # while its password and sessions already existed: they were never attested by that
     # proof, so the first login by proof ends them (see AccountBase._login_by_proof)

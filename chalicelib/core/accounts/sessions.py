@@ -22,9 +22,13 @@ class Sessions:
             raise InvalidSession("Invalid or expired session token.")
         # tokens carry their user's id, so the session and the user are read together
         object_id = token.partition(".")[0]
-        if not _plausible_id(object_id):
+        if "." not in token:  # a sessionToken imported from LeanCloud: the session names its user
+            session, user = self.users.get_session_and_user_by_hash(app_id, self._token_hash(token), kind)
+            object_id = session.user_id if session is not None else ""
+        elif not _plausible_id(object_id):
             raise InvalidSession("Invalid or expired session token.")
-        session, user = self.users.get_session_and_user(app_id, self._token_hash(token), object_id, kind)
+        else:
+            session, user = self.users.get_session_and_user(app_id, self._token_hash(token), object_id, kind)
         now = int(self.clock.now())
         if session is None or session.app_id != app_id or session.user_id != object_id \
                 or (session.expires_at and session.expires_at <= now):

@@ -152,6 +152,7 @@ class SignupLogin:
         self._guarded(user, check)
         if by == "phone" and protect and s.block_login_if_phone_unverified and not user.phone_verified:
             raise PhoneNotVerified("The mobile phone number is not verified.")  # told only with the password
+        user = self._upgrade_password(user, password)  # an imported LeanCloud hash becomes argon2id
         return user, self._login(user) if open_session else None
 
     def login_sms(self, app_id: str, raw_phone: Any, code: Any) -> tuple:
