@@ -83,6 +83,8 @@ def _build():
     from .store.codes import DynamoCodeStore
     from .store.config import DynamoConfig
     from .store.sendlog import DynamoSendLog
+    from .store.stats import DynamoStats
+    from . import metrics
 
     from .channels.ses import SesEmail
 
@@ -101,7 +103,7 @@ def _build():
         channels = {"sms": sms, "voice": voice, "email": email}
     store, clock, secret = DynamoCodeStore(), SystemClock(), runtime.secrets().code_secret
     return OTPService(store=store, channels=channels, config=DynamoConfig(), secret=secret,
-                      clock=clock, log=DynamoSendLog(),
+                      clock=clock, log=DynamoSendLog(), stats=DynamoStats(), metrics=metrics.emit,
                       captcha=CaptchaService(store=store, secret=secret, clock=clock))
 
 

@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Mapping, Optional, Protocol
 
-from . import codes, emails, limits, messages, phone, purposes
+from . import codes, emails, guard, limits, messages, phone, purposes
 from .clock import SystemClock
 from .codes import CodeRecord, StoredCode
 from .config import ConfigProvider
@@ -158,6 +158,8 @@ class OTPService:
     clock: object = field(default_factory=SystemClock)
     log: SendLog = field(default_factory=NoLog)
     captcha: object = None  # core.captcha.CaptchaService, when CAPTCHA is in use
+    stats: object = None    # store.stats.DynamoStats: the fraud guard's counters and the stats
+    metrics: object = None  # metrics.emit(name, channel, country): CloudWatch EMF, when wired
     _pace: "Pace" = field(default_factory=lambda: Pace(), repr=False)
 
     # -- issue --
@@ -188,9 +190,11 @@ class OTPService:
         if req.channel == "email":
             target = emails.normalise(req.email if req.email is not None else req.phone)
             masked, limit_key = emails.mask(target), emails.key(target)
+            region = ""
         else:
             to = phone.normalise(req.phone, s.default_region, s.allowed_regions)
             target, masked, limit_key = to.e164, to.masked(), to.e164
+            region = to.region
         if s.require_captcha:
             if self.captcha is None:
                 raise FeatureDisabled("CAPTCHA is required but not configured")
@@ -227,6 +231,10 @@ class OTPService:
             self.log.record(LogEntry(**entry, outcome="suppressed", at=self.clock.now()))
             self._pace.wait_like_a_send(req.channel)
             return SendResult(to=target, expires_at=None, message_id="")
+        # the fraud guard: may refuse (counted, not logged); its counters join the charges
+        plan = self._guard(req, s, purpose.name, target, region, now)
+        if plan is not None:
+            charges = charges + plan.charges
         # codes live under the target's canonical form (an email's lower-cased address)
         key = codes.code_key(req.app_id, purpose.name, limit_key, req.subject)
         record = None
@@ -245,6 +253,9 @@ class OTPService:
             except codes.Collision:
                 code = draw()
                 message = self._message(req, template, code, ttl, locale, s, target, purpose)
+            except guard.FraudBlocked:  # racing sends took the dimension's last room
+                self._blocked(plan, now)
+                raise
             except RateLimited as e:
                 self.log.record(LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
                 raise
@@ -263,6 +274,7 @@ class OTPService:
                                      at=self.clock.now()))
             raise
         self.log.record(LogEntry(**entry, outcome="sent", provider_id=message_id, at=self.clock.now()))
+        self._metric("Sent", plan)
         return SendResult(to=target, expires_at=record.expires_at if record else None, message_id=message_id,
                           ttl_seconds=ttl * 60 if record else 0)
 
@@ -323,6 +335,7 @@ class OTPService:
         for p in ps:
             key = codes.code_key(app_id, p.name, target, subject)
             if self._attempt(key, self._hash(app_id, p.name, target, code, subject), now) == "ok":
+                self._verified(app_id, s, key, p.name, target, now)
                 return target
         raise InvalidCode("invalid verification code")
 
@@ -360,6 +373,7 @@ class OTPService:
             key, target = found
             if self._attempt(key, self._hash(app_id, p.name, target, code), now) != "ok":
                 raise InvalidCode("invalid verification code")
+            self._verified(app_id, s, key, p.name, target, now)
             return p.name, target
         raise InvalidCode("invalid verification code")
 
@@ -375,6 +389,46 @@ class OTPService:
             self.store.count_failure(key, state.code_hash)
             return "mismatch"
         return "dead"
+
+    # -- the fraud guard (core/guard.py; counters in store/stats.py) --
+    def _guard(self, req: SendRequest, s: Settings, purpose: str, target: str, region: str, now: int):
+        """Read the send's guard counters and decide: a ``block`` refusal is counted (one
+        write, no send-log item, no provider call) and raised as ``FraudBlocked``;
+        ``record`` lets it through, counted as would-block."""
+        if self.stats is None:
+            return None
+        e164 = None if req.channel == "email" else target
+        plan = self.stats.plan(req.app_id, s, req.channel, purpose, e164, region, req.client_ip, now)
+        v = plan.refusal
+        if v is not None and plan.mode == "block":
+            self._blocked(plan, now)
+            raise guard.FraudBlocked(v.dim.name, v.window, 3600 - now % 3600)
+        if v is not None:
+            self._metric("WouldBlock", plan)
+        return plan
+
+    def _blocked(self, plan, now: int) -> None:
+        self.stats.count_blocked(plan, now)
+        self._metric("Blocked", plan)
+
+    def _metric(self, name: str, plan, country: str = "") -> None:
+        if self.metrics is not None:
+            labels = plan.labels if plan is not None else {"channel": "none", "country": country or "none"}
+            self.metrics(name, labels["channel"], labels["country"])
+
+    def _verified(self, app_id: str, s: Settings, key: str, purpose: str, target: str, now: int) -> None:
+        """Count a verification for the guard and the stats (the code is spent whatever
+        happens here: a failure to count is not the caller's failure)."""
+        if self.stats is None:
+            return
+        try:
+            channel, country = self.stats.credit(app_id, s, key, purpose, target, now)
+        except Exception:  # noqa: BLE001
+            import logging
+            logging.getLogger("verikit").warning("could not count a verification", exc_info=False)
+            return
+        if self.metrics is not None:
+            self.metrics("Verified", channel, country or "none")
 
     def test_code_hash(self, app_id: str, e164: str, code: str) -> str:
         return codes.keyed_hash(self.secret, "test", app_id, e164, code)

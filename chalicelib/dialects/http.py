@@ -8,6 +8,7 @@ from functools import wraps
 from chalice.app import CaseInsensitiveMapping
 
 from .. import log
+from ..core.guard import CLIENT_IP
 
 # Every body passes through API Gateway as base64 both ways (binaryMediaTypes "*/*"),
 # which chalice decodes and encodes for us. That is what lets the CAPTCHA PNG load from
@@ -87,6 +88,7 @@ def logged(route_name: str, get_request, translate):
         def wrapper(*args, **kwargs):
             start = time.perf_counter()
             outcome = "ok"
+            CLIENT_IP.set(client_ip(get_request()))  # a verification counts for the IP it comes from
             try:
                 response = view(*args, **kwargs)
             except Exception as exc:  # every failure becomes a dialect error, never a trace
