@@ -36,5 +36,5 @@ def emit(name: str, channel: str, country: str) -> None:
     with _lock:  # powertools keeps one metric set per process; the local server has threads
         m = _get()
         m.add_metric(name=name, unit=MetricUnit.Count, value=1)
-        m.add_dimensions(channel=channel or "none", country=country or "none")
+        m.add_dimensions(service=SERVICE, channel=channel or "none", country=country or "none")
         m.flush_metrics()

@@ -73,6 +73,11 @@ def send_log():
     return service().log
 
 
+def stats():
+    """The fraud guard's counters and the admin stats."""
+    return service().stats
+
+
 def _build():
     from . import aws
     from .channels.sns import SnsSms

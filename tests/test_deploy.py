@@ -128,7 +128,7 @@ def test_provision_creates_tables_ttl_pitr_and_parameters_then_changes_nothing(a
     assert code == 0, again
     second = actions(again)
     assert second and set(second.values()) == {"unchanged"}, again
-    assert "0 created" not in again and "15 unchanged" in again
+    assert "0 created" not in again and "17 unchanged" in again
     assert parameter_versions(ssm, "dev") == params  # same values, still version 1
 
 
