@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -121,8 +122,11 @@ def local_server():
     for k in ("AWS_ENDPOINT_URL", "VERIKIT_LOCAL", "VERIKIT_SETTINGS"):
         env.pop(k, None)
     env["VERIKIT_SETTINGS"] = json.dumps({"allowed_regions": ["*"]})
+    # its output goes to a file: an unread pipe would stall the server once full (every
+    # request logs a line, every send and verify an EMF metrics line)
+    out = tempfile.TemporaryFile("w+")
     proc = subprocess.Popen([sys.executable, "-m", "devserver"], cwd=ROOT, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                            stdout=out, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -131,7 +135,8 @@ def local_server():
             break
         except Exception:
             if proc.poll() is not None:
-                raise RuntimeError("local server died:\n" + proc.stdout.read())
+                out.seek(0)
+                raise RuntimeError("local server died:\n" + out.read())
             time.sleep(0.2)
     else:
         proc.kill()

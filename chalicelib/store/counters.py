@@ -56,10 +56,10 @@ def charge_ops(charges: list, now: int) -> list:
     """Transaction operations charging each counter, tagged by its index in ``charges``;
     a refused one reports the item as it was (when its cooldown ends). A sharded counter
     is charged on one of its shards (see ``Sharded``)."""
-    ops = []
+    ops, lane = [], next_lane()
     for i, c in enumerate(charges):
         a = sharded(c)
-        ops.append((i, "Update", a.op(a.pick(), now)))
+        ops.append((i, "Update", a.op(a.pick(lane), now)))
     return ops
 
 
@@ -127,8 +127,8 @@ class Sharded:
         pk = self.charge.key if self.shards == 1 else f"{self.charge.key}#{shard}"
         return {"pk": {"S": pk}}
 
-    def pick(self) -> int:
-        return self.live[0] if len(self.live) == 1 else pick(self.live)
+    def pick(self, lane: int | None = None) -> int:
+        return self.live[0] if len(self.live) == 1 else pick(self.live, lane)
 
     def op(self, shard: int, now: int) -> dict:
         c = dataclasses.replace(self.charge, key=self.key(shard)["pk"]["S"], limit=self.limits[shard], shards=1)
@@ -149,11 +149,19 @@ def sharded(charge):
 _turn = [random.randrange(1 << 30)]
 
 
-def pick(shards: list) -> int:
-    """The next shard in turn (each process starts at a random place, so thousands of
-    instances together spread their writes evenly; a cache of where we are, not a rule)."""
+def next_lane() -> int:
+    """The next lane in turn: every sharded item one write touches takes the shard of its
+    lane, so two writes share a sharded item only when they share a lane (~1 in 50), not
+    once per sharded counter. Each process starts at a random place, so thousands of
+    instances together spread their writes evenly (a cache of where we are, not a rule)."""
     _turn[0] += 1
-    return shards[_turn[0] % len(shards)]
+    return _turn[0]
+
+
+def pick(shards: list, lane: int | None = None) -> int:
+    """The shard of ``lane`` among ``shards`` (those with room), the next lane if none."""
+    lane = next_lane() if lane is None else lane
+    return shards[lane % len(shards)]
 
 
 def read_items(table: str, keys: list, consistent: bool = True) -> list:

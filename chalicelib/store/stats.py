@@ -27,13 +27,14 @@ from pynamodb.models import Model
 
 from ..core import guard, limits
 from .base import BaseMeta, SharedConnection, connection, table_name, transact
-from .counters import pick, read_items
+from .counters import next_lane, pick, read_items
 
 DAY = 86400
 STATS_KEEP_DAYS = 400   # day rows (country, prefix, channel, purpose): a year of stats
 GUARD_KEEP_DAYS = 3     # hour shards and IP rows: only the guard's windows need them
 SHARDS = guard.COUNTRY_SHARDS
-GROUPS = {"country": "c#", "prefix": "p#", "channel": "n#", "purpose": "o#", "day": "n#"}
+GROUPS = {"country": "c#", "prefix": "p#", "channel": "c#", "purpose": "c#", "day": "c#"}
+EMAIL = "@"  # the pseudo-country of email sends in the country rows
 
 
 class StatsModel(SharedConnection, Model):
@@ -77,8 +78,8 @@ class StatCharge:
         sk = self.sk if self.shards == 1 else f"{self.sk}#{shard}"
         return {"pk": {"S": self.pk}, "sk": {"S": sk}}
 
-    def pick(self) -> int:
-        return self.live[0] if len(self.live) == 1 else pick(self.live)
+    def pick(self, lane: Optional[int] = None) -> int:
+        return self.live[0] if len(self.live) == 1 else pick(self.live, lane)
 
     def op(self, shard: int, now: int) -> dict:
         names, values, adds = {"#t": "ttl"}, {":t": {"N": str(self.keep_until)}}, []
@@ -146,18 +147,20 @@ class DynamoStats:
         sent = {"s": 1, "u": 1, "u" + hh: 1}
         if would and mode == "record":
             sent["w"] = 1
-        charges, blocked = [], []
+        # the country row also carries the channel and purpose counts (one item less per
+        # send); emails count under the pseudo-country "@"
+        place = (country or "ZZ") if e164 else EMAIL
+        row = {**sent, f"s_ch_{channel}": 1, f"s_pu_{purpose}": 1}
+        v = by.get("country")
+        charges = [StatCharge(pk, f"c#{place}", row, keep_stats, SHARDS, {"u": v.cap_day} if (v and block) else None,
+                              v.day_room if (v and block) else None, "country", "day")]
+        blocked = [StatCharge(pk, f"c#{place}", {"b": 1, f"b_ch_{channel}": 1, f"b_pu_{purpose}": 1}, keep_stats,
+                              SHARDS)]
+        if v:
+            charges.append(StatCharge(pk, f"h#{place}#{hh}", {"u": 1}, keep_guard, SHARDS,
+                                      {"u": v.cap_hour} if block else None, v.hour_room if block else None,
+                                      "country", "hour"))
         if e164:
-            v = by.get("country")
-            if country:
-                cond = {"u": v.cap_day} if (v and block) else None
-                charges.append(StatCharge(pk, f"c#{country}", sent, keep_stats, SHARDS, cond,
-                                          v.day_room if (v and block) else None, "country", "day"))
-                blocked.append(StatCharge(pk, f"c#{country}", {"b": 1}, keep_stats, SHARDS))
-                if v:
-                    charges.append(StatCharge(pk, f"h#{country}#{hh}", {"u": 1}, keep_guard, SHARDS,
-                                              {"u": v.cap_hour} if block else None,
-                                              v.hour_room if block else None, "country", "hour"))
             v = by.get("prefix")
             cond = {"u": v.cap_day, "u" + hh: v.cap_hour} if (v and block) else None
             charges.append(StatCharge(pk, f"p#{guard.prefix_of(e164)}", sent, keep_stats, 1, cond, None, "prefix",
@@ -167,11 +170,6 @@ class DynamoStats:
             if v:
                 cond = {"u": v.cap_day, "u" + hh: v.cap_hour} if block else None
                 charges.append(StatCharge(pk, f"i#{client_ip}", sent, keep_guard, 1, cond, None, "ip", v.window))
-        row = {"s": 1, **({"w": 1} if "w" in sent else {})}
-        charges.append(StatCharge(pk, f"n#{channel}", row, keep_stats, SHARDS))
-        charges.append(StatCharge(pk, f"o#{purpose}", row, keep_stats, SHARDS))
-        blocked += [StatCharge(pk, f"n#{channel}", {"b": 1}, keep_stats, SHARDS),
-                    StatCharge(pk, f"o#{purpose}", {"b": 1}, keep_stats, SHARDS)]
         return SendPlan(mode, verdicts, charges, blocked, {"channel": channel, "country": country or "none"})
 
     def _evaluate(self, dims: list, pk: str, ypk: str, hh: str, hour: int, frac: float, now: int) -> list:
@@ -201,7 +199,7 @@ class DynamoStats:
             if what == "yest" and settled:
                 if len(_yesterday) > 20000:
                     _yesterday.clear()
-                _yesterday[(key["pk"]["S"], key["sk"]["S"])] = item
+                _yesterday[(key["pk"]["S"], key["sk"]["S"])] = _slim(item)
         verdicts = []
         for d, dim in enumerate(dims):
             r = guard.Reading(day_shards=[0] * dim.shards, hour_shards=[0] * dim.shards)
@@ -219,41 +217,42 @@ class DynamoStats:
         return verdicts
 
     def count_blocked(self, plan: SendPlan, now: int) -> None:
-        """One write: the blocked send counted on its country, prefix, channel and purpose."""
-        transact([(n, "Update", c.op(c.pick(), now)) for n, c in enumerate(plan.blocked_ops)])
+        """One write: the blocked send counted on its country (channel, purpose) and prefix."""
+        lane = next_lane()
+        transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(plan.blocked_ops)])
 
     # -- verifications --
     def credit(self, app_id: str, s, code_key: str, purpose: str, target: str, now: int) -> tuple:
         """Count a verified code: on its country, prefix and the verifying client IP (its
-        unverified count drops), and on the channel it was sent on and its purpose."""
+        unverified count drops), with the channel it was sent on and its purpose."""
         from .codes import CodeModel
 
         channel = "email" if "@" in target else "sms"
-        try:
+        try:  # the channel the code went out on (one small read; the code is spent already)
             item = connection().client.get_item(TableName=CodeModel.Meta.table_name, Key={"pk": {"S": code_key}},
                                                 ProjectionExpression="channel")
             channel = item.get("Item", {}).get("channel", {}).get("S", channel)
-        except Exception:  # noqa: BLE001 - the code is spent either way; the stats row falls back
+        except Exception:  # noqa: BLE001 - the stats row falls back to the target's kind
             pass
         pk = f"{app_id}#{day_of(now)}"
         hh = f"{int(now % DAY) // 3600:02d}"
         keep_stats, keep_guard = now - now % DAY + STATS_KEEP_DAYS * DAY, now - now % DAY + GUARD_KEEP_DAYS * DAY
         done = {"v": 1, "u": -1, "v" + hh: 1, "u" + hh: -1}
-        charges, country = [], ""
-        if channel != "email" and target.startswith("+"):
-            country = _region(target)
-            in_force = set(s.fraud_guard_by) if s.fraud_guard != "off" else set()
-            if country:
-                charges.append(StatCharge(pk, f"c#{country}", done, keep_stats, SHARDS))
-                if "country" in in_force:
-                    charges.append(StatCharge(pk, f"h#{country}#{hh}", {"u": -1}, keep_guard, SHARDS))
+        phone_ = channel != "email" and target.startswith("+")
+        country = _region(target) if phone_ else ""
+        place = (country or "ZZ") if phone_ else EMAIL
+        in_force = set(s.fraud_guard_by) if s.fraud_guard != "off" else set()
+        charges = [StatCharge(pk, f"c#{place}", {**done, f"v_ch_{channel}": 1, f"v_pu_{purpose}": 1}, keep_stats,
+                              SHARDS)]
+        if phone_:
+            if "country" in in_force:
+                charges.append(StatCharge(pk, f"h#{place}#{hh}", {"u": -1}, keep_guard, SHARDS))
             charges.append(StatCharge(pk, f"p#{guard.prefix_of(target)}", done, keep_stats))
             ip = guard.CLIENT_IP.get()
             if ip and "ip" in in_force:
                 charges.append(StatCharge(pk, f"i#{ip}", done, keep_guard))
-        charges.append(StatCharge(pk, f"n#{channel}", {"v": 1}, keep_stats, SHARDS))
-        charges.append(StatCharge(pk, f"o#{purpose}", {"v": 1}, keep_stats, SHARDS))
-        transact([(n, "Update", c.op(c.pick(), now)) for n, c in enumerate(charges)])
+        lane = next_lane()
+        transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(charges)])
         return channel, country
 
     # -- the admin stats --
@@ -266,6 +265,14 @@ class DynamoStats:
         would = 0
         day = datetime.strptime(since, "%Y%m%d").replace(tzinfo=timezone.utc).timestamp()
         last = datetime.strptime(until, "%Y%m%d").replace(tzinfo=timezone.utc).timestamp()
+        split = {"channel": "_ch_", "purpose": "_pu_"}.get(group)
+
+        def add(key, s_, v, b):
+            row = acc.setdefault(key, [0, 0, 0])
+            row[0] += s_
+            row[1] += v
+            row[2] += b
+
         while day <= last:
             d = day_of(day)
             kw = {"TableName": _table(), "KeyConditionExpression": "pk = :pk AND begins_with(sk, :g)",
@@ -274,17 +281,23 @@ class DynamoStats:
                 resp = client.query(**kw)
                 for item in resp.get("Items", []):
                     sk = item["sk"]["S"][len(prefix):]
+                    would += _n(item, "w")
+                    if split:
+                        for attr, val in item.items():
+                            kind, _, key = attr.partition(split)
+                            if key and kind in ("s", "v", "b"):
+                                n = int(val["N"])
+                                add(key, n if kind == "s" else 0, n if kind == "v" else 0, n if kind == "b" else 0)
+                        continue
                     if group == "day":
                         key = f"{d[:4]}-{d[4:6]}-{d[6:]}"
                     elif group == "prefix":
                         key = sk
                     else:
                         key = sk.rsplit("#", 1)[0]
-                    row = acc.setdefault(key, [0, 0, 0])
-                    row[0] += _n(item, "s")
-                    row[1] += _n(item, "v")
-                    row[2] += _n(item, "b")
-                    would += _n(item, "w")
+                        if key == EMAIL:
+                            continue
+                    add(key, _n(item, "s"), _n(item, "v"), _n(item, "b"))
                 if "LastEvaluatedKey" not in resp:
                     break
                 kw["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
@@ -294,6 +307,13 @@ class DynamoStats:
                for k, (s_, v, b) in acc.items()]
         out.sort(key=lambda r: (r["key"]) if group == "day" else (-r["sent"], -r["blocked"], r["key"]))
         return {"rows": out, "would_block": would}
+
+
+def _slim(item: Optional[dict]) -> Optional[dict]:
+    """What the guard needs of yesterday's item (the hourly u and v), to keep the cache small."""
+    if not item:
+        return item
+    return {k: v for k, v in item.items() if len(k) == 3 and k[0] in "uv" and k[1:].isdigit()}
 
 
 def _region(e164: str) -> str:
