@@ -375,7 +375,8 @@ def test_budget_moves_to_another_shard_before_refusing(svc):
     s = svc(per_app_daily=100, fraud_guard="off")
     from chalicelib.store import counters
     day = time.strftime("%Y%m%d", time.gmtime(NOW))
-    counters.CounterModel(f"ad#{KEYS['VERIKIT_APP_ID']}#{day}#0", n=2).save()  # shard 0 is full (share 2)
+    full = limits.share(100, limits.SHARDS, 0)
+    counters.CounterModel(f"ad#{KEYS['VERIKIT_APP_ID']}#{day}#0", n=full).save()  # shard 0 is full
     counters._turn[0] = -1  # the next pick is shard 0
     before = counters.STATS["shard_moves"]
     send(s, "+447580000000")
@@ -393,3 +394,18 @@ def test_metrics_are_emf_lines(capsys):
     assert ["service"] in meta["Dimensions"] and ["service", "channel", "country"] in meta["Dimensions"]
     assert line["Blocked"] == [1.0] or line["Blocked"] == 1.0
     assert line["country"] == "GB" and line["channel"] == "sms"
+
+
+def test_template_alarms_watch_the_metrics_verikit_emits():
+    from chalicelib import metrics
+    from deploy.template import build
+
+    res = build("prod")["Resources"]
+    blocked = res["FraudBlockedAlarm"]["Properties"]
+    assert (blocked["Namespace"], blocked["MetricName"]) == (metrics.NAMESPACE, "Blocked")
+    assert blocked["Dimensions"] == [{"Name": "service", "Value": metrics.SERVICE}]
+    assert blocked["AlarmActions"] == [{"Ref": "AlarmTopic"}] and res["AlarmTopic"]["Type"] == "AWS::SNS::Topic"
+    drop = res["ConversionDropAlarm"]["Properties"]
+    stats = {m["Id"]: m["MetricStat"]["Metric"]["MetricName"] for m in drop["Metrics"] if "MetricStat" in m}
+    assert stats == {"sent": "Sent", "verified": "Verified"}
+    assert drop["ComparisonOperator"] == "LessThanThreshold" and 0 < drop["Threshold"] < 1
