@@ -397,6 +397,7 @@ class OTPService:
         ``record`` lets it through, counted as would-block."""
         if self.stats is None:
             return None
+        getattr(self.metrics, "warm", lambda: None)()  # the metrics library loads meanwhile
         e164 = None if req.channel == "email" else target
         plan = self.stats.plan(req.app_id, s, req.channel, purpose, e164, region, req.client_ip, now)
         v = plan.refusal
