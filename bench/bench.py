@@ -34,11 +34,26 @@ FAST = json.dumps({"cooldown_seconds": 0, "per_number_daily": 1000, "per_ip_hour
                    "per_app_daily": 10_000_000, "allowed_regions": ["*"], "fraud_guard": "record"})
 
 
+_moto = []
+
+
+def shared_moto():
+    """One embedded moto for the whole benchmark (the DynamoDB client is made once per
+    process, so a second server would not be reached); fresh tables each time."""
+    from devserver.local import start_moto
+    if not _moto:
+        _moto.append(start_moto())
+    else:
+        import urllib.request as u
+        u.urlopen(u.Request(f"{_moto[0].url}/moto-api/reset", method="POST")).read()
+    return _moto[0]
+
+
 def round_trips() -> dict:
     os.environ.update(KEYS)
     os.environ["VERIKIT_SETTINGS"] = FAST
-    from devserver.local import create_tables, start_moto
-    moto = start_moto()
+    from devserver.local import create_tables
+    moto = shared_moto()
     create_tables()
     from chalice.test import Client
 
@@ -148,7 +163,6 @@ def round_trips() -> dict:
         r = c.http.get("/auth/v1/user/me", headers={"Authorization": "Bearer " + creds["access_token"]})
         assert r.status_code == 200
         out["cb_user_me"] = list(calls)
-    moto.stop()
     return out
 
 
@@ -171,8 +185,8 @@ def mixed_workload(sends: int = 1000, threads: int = 8, verify_share: float = 0.
         **json.loads(FAST), "fraud_guard": "block", "allowed_regions": ["CN", "US", "GB", "DE", "IN", "BR"],
         "fraud_thresholds": {"country": {"floor_day": 100000, "floor_hour": 100000},
                              "prefix": {"floor_day": 1000, "floor_hour": 1000}}})
-    from devserver.local import create_tables, start_moto
-    moto = start_moto()
+    from devserver.local import create_tables
+    moto = shared_moto()
     create_tables()
     from chalicelib import wiring
     from chalicelib.core import guard
@@ -275,7 +289,6 @@ def mixed_workload(sends: int = 1000, threads: int = 8, verify_share: float = 0.
     pairs = 20000
     overlap = sum(1 for _ in range(pairs) if rnd.choice(per_send) & rnd.choice(per_send)) / pairs
     done = {k: counters.STATS[k] - before[k] for k in before}
-    moto.stop()
     return {"sends": len(per_send), "refused": dict(refused), "verified": len(per_verify), "threads": threads,
             "seconds": round(elapsed, 1), "items_per_send": round(sum(map(len, per_send)) / len(per_send), 1),
             "hottest_item_of_sends": hottest(per_send), "hottest_item_of_verifies": hottest(per_verify),
@@ -316,8 +329,8 @@ def first_send(runs: int = 7) -> dict:
     """Cold start as a new Lambda instance pays it: ``import app`` plus the first send
     (config read, code written, SMS into moto), in a fresh interpreter, against moto; as a
     ratio to ``import chalice, boto3``."""
-    from devserver.local import create_tables, start_moto
-    moto = start_moto()
+    from devserver.local import create_tables
+    moto = shared_moto()
     os.environ["AWS_ENDPOINT_URL"] = moto.url
     create_tables()
     env = {**os.environ, **KEYS, "VERIKIT_LOCAL": "", "VERIKIT_SETTINGS": FAST, "VERIKIT_METRICS": "1"}
@@ -343,7 +356,6 @@ def first_send(runs: int = 7) -> dict:
                             "print(time.perf_counter() - t)"], cwd=ROOT, env=env, check=True,
                            capture_output=True, text=True)
         base.append(float(p.stdout.strip()))
-    moto.stop()
     imp, snd, b = statistics.median(imports), statistics.median(sends), statistics.median(base)
     return {"import_app_ms": round(imp * 1000, 1), "first_send_ms": round(snd * 1000, 1),
             "chalice+boto3_ms": round(b * 1000, 1), "import_plus_first_send_ratio": round((imp + snd) / b, 2)}
@@ -423,3 +435,5 @@ if __name__ == "__main__":
     print("Cold start, import + first send:", json.dumps(first_send()))
     print("Lambda package:", json.dumps(package_size()))
     print("Latency via local server:", json.dumps(latency()))
+    if _moto:
+        _moto[0].stop()

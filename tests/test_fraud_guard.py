@@ -409,3 +409,14 @@ def test_template_alarms_watch_the_metrics_verikit_emits():
     stats = {m["Id"]: m["MetricStat"]["Metric"]["MetricName"] for m in drop["Metrics"] if "MetricStat" in m}
     assert stats == {"sent": "Sent", "verified": "Verified"}
     assert drop["ComparisonOperator"] == "LessThanThreshold" and 0 < drop["Threshold"] < 1
+
+
+def test_a_blocked_range_answers_alike_for_unknown_numbers(lc, settings):
+    """Enumeration protection: the guard refuses a login code to a number nobody has as it
+    refuses one to a user's number, or the refusal would tell them apart."""
+    settings(cooldown_seconds=0, allowed_regions=["GB"], fraud_guard_by=["prefix"],
+             fraud_thresholds={"prefix": {"floor_hour": 1}})
+    assert lc.request_code("+447559000001")[0] == 200  # the range has no room left now
+    status, body = lc.post("/1.1/requestLoginSmsCode", {"mobilePhoneNumber": "+447559000002"})
+    assert status == 429 and body["code"] == 609
+    assert lc.post("/1.1/requestLoginSmsCode", {"mobilePhoneNumber": "+447560000002"})[0] == 200

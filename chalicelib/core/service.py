@@ -222,7 +222,9 @@ class OTPService:
         charges = limits.plan_send(req.app_id, limit_key, req.client_ip, s, now, email=req.channel == "email",
                                    purpose=purpose.name)
         if not req.deliver:
-            # enumeration protection: charge the limits as a real send would, send nothing
+            # enumeration protection: charge the limits as a real send would, send nothing;
+            # the fraud guard answers as it would for a real send (counts nothing as sent)
+            self._guard(req, s, purpose.name, target, region, now)
             try:
                 self.store.issue(None, charges, now)
             except RateLimited as e:
