@@ -6,7 +6,7 @@ gets 403 with LeanCloud's 119. Errors use the LeanCloud format.
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from urllib.parse import unquote
 
 from chalice import Blueprint
@@ -186,7 +186,8 @@ def stats(request, role):
         raise InvalidRequest(f"group must be one of {', '.join(GROUPS)}")
     now = time.time()
     until = _day(q.get("until"), day_of(now))
-    since = _day(q.get("since"), day_of(datetime.strptime(until, "%Y%m%d").timestamp() - 6 * 86400))
+    since = _day(q.get("since"), day_of(datetime.strptime(until, "%Y%m%d").replace(tzinfo=timezone.utc).timestamp()
+                                        - 6 * 86400))
     first, last = (datetime.strptime(d, "%Y%m%d") for d in (since, until))
     if first > last:
         raise InvalidRequest("since must not be after until")

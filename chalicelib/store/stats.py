@@ -219,8 +219,7 @@ class DynamoStats:
 
     def count_blocked(self, plan: SendPlan, now: int) -> None:
         """One write: the blocked send counted on its country (channel, purpose) and prefix."""
-        lane = random.randrange(1 << 30)  # sends take the lanes in turn; these any
-        transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(plan.blocked_ops)])
+        _write(plan.blocked_ops, now)
 
     # -- verifications --
     def credit(self, app_id: str, s, code_key: str, purpose: str, target: str, now: int) -> tuple:
@@ -252,8 +251,7 @@ class DynamoStats:
             ip = guard.CLIENT_IP.get()
             if ip and "ip" in in_force:
                 charges.append(StatCharge(pk, f"i#{ip}", done, keep_guard))
-        lane = random.randrange(1 << 30)  # sends take the lanes in turn; these any
-        transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(charges)])
+        _write(charges, now)
         return channel, country
 
     # -- the admin stats --
@@ -308,6 +306,24 @@ class DynamoStats:
                for k, (s_, v, b) in acc.items()]
         out.sort(key=lambda r: (r["key"]) if group == "day" else (-r["sent"], -r["blocked"], r["key"]))
         return {"rows": out, "would_block": would}
+
+
+def _write(charges: list, now: int, tries: int = 4) -> None:
+    """Unconditional counts in one transaction, retried (on another lane) when another
+    transaction holds one of the items."""
+    from .base import Cancelled
+    from .counters import STATS
+
+    for attempt in range(tries):
+        lane = random.randrange(1 << 30)  # sends take the lanes in turn; these any
+        try:
+            transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(charges)])
+            return
+        except Cancelled as e:
+            if not e.conflict or attempt == tries - 1:
+                raise
+            STATS["conflicts"] += 1
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
 
 
 def _slim(item: Optional[dict]) -> Optional[dict]:
