@@ -7,7 +7,7 @@ CB     := tests/sdk/cloudbase
 PORT   ?= 8000
 STAGE  ?= dev
 
-.PHONY: run test bench package vendor clean provision deploy destroy template
+.PHONY: run test bench package vendor clean provision deploy destroy template import-leancloud
 
 $(VENV)/.installed: requirements.txt requirements-vendor.txt requirements-dev.txt
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -49,12 +49,13 @@ package: vendor
 clean:
 	rm -rf $(VENV) $(SDK) $(JS)/node_modules $(CB)/node_modules vendor build .local
 
-# Deploying (see README "Deploying"): STAGE=dev|prod
+# Deploying (see README "Deploying"): STAGE=dev|prod; LEANCLOUD_KEYS=1 takes a LeanCloud app's id
+# and keys for missing parameters (README "Moving from LeanCloud")
 provision: $(VENV)/.installed
-	$(VENV)/bin/python -m deploy provision --stage $(STAGE)
+	$(VENV)/bin/python -m deploy provision --stage $(STAGE) $(if $(LEANCLOUD_KEYS),--leancloud-keys)
 
 deploy: vendor
-	$(VENV)/bin/python -m deploy deploy --stage $(STAGE)
+	$(VENV)/bin/python -m deploy deploy --stage $(STAGE) $(if $(LEANCLOUD_KEYS),--leancloud-keys)
 
 # DELETE_TABLES=yes also deletes the stage's tables: their data is gone for good
 destroy: $(VENV)/.installed
@@ -63,3 +64,11 @@ destroy: $(VENV)/.installed
 template: vendor
 	$(VENV)/bin/python -m deploy template --stage $(STAGE) -o build/verikit-$(STAGE).json
 	rm -rf build/sam-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) --merge-template build/verikit-$(STAGE).json build/sam-$(STAGE)
+	$(VENV)/bin/cfn-lint -- build/sam-$(STAGE)/sam.json && echo "build/sam-$(STAGE)/sam.json: cfn-lint clean"
+
+# A LeanCloud _User export into a running verikit (README "Moving from LeanCloud"):
+#   make import-leancloud FILE=_User.jsonl URL=http://127.0.0.1:8000 APP_ID=... [DRY_RUN=1]
+# the master key comes from MASTER_KEY in the environment, or is asked for
+import-leancloud: $(VENV)/.installed
+	@test -n "$(FILE)" -a -n "$(URL)" || { echo "usage: make import-leancloud FILE=<export> URL=<base url> [APP_ID=<app id>] [DRY_RUN=1]"; exit 2; }
+	$(VENV)/bin/python -m deploy.import_leancloud "$(FILE)" --url "$(URL)" $(if $(APP_ID),--app-id "$(APP_ID)") $(if $(DRY_RUN),--dry-run)

@@ -5,6 +5,7 @@
 2. Cold-start import time of `app` as a ratio to importing chalice + boto3 alone.
 3. The zipped Lambda package size from `chalice package`.
 4. p50/p99 latency of send and verify through the local server (`make run`), 127.0.0.1.
+5. The LeanCloud import rate (users/s) through `make import-leancloud`'s client.
 
 Run with `make bench`.
 """
@@ -125,7 +126,9 @@ def round_trips() -> dict:
             ("users_me", lambda: lc("get", "/1.1/users/me", headers=token)),
             ("login_password", lambda: lc("post", "/1.1/login", {"username": "bench", "password": "secret-123"})),
             ("request_verify", lambda: lc("post", "/1.1/requestMobilePhoneVerify", {"mobilePhoneNumber": phone})),
-            ("verify_phone_by_code", lambda: lc("post", f"/1.1/verifyMobilePhone/{code(phone)}")),
+            # with the session, as the SDKs send it for a logged-in user (a proof without it
+            # would leave the password unattested: the SMS login below would then end it)
+            ("verify_phone_by_code", lambda: lc("post", f"/1.1/verifyMobilePhone/{code(phone)}", headers=token)),
             ("request_login_code", lambda: lc("post", "/1.1/requestLoginSmsCode", {"mobilePhoneNumber": phone})),
             ("login_sms", lambda: lc("post", "/1.1/login", {"mobilePhoneNumber": phone, "smsCode": code(phone)})),
             ("update_user", lambda: lc("put", f"/1.1/users/{user['objectId']}", {"nick": "b"}, headers=token)),
@@ -162,6 +165,17 @@ def round_trips() -> dict:
         r = c.http.get("/auth/v1/user/me", headers={"Authorization": "Bearer " + creds["access_token"]})
         assert r.status_code == 200
         out["cb_user_me"] = list(calls)
+
+        # a LeanCloud import: one batch of 500 users (each with phone, email, session, password)
+        master = {**h, "X-LC-Key": KEYS["VERIKIT_MASTER_KEY"] + ",master"}
+        calls.clear()
+        r = c.http.post("/admin/v1/import/leancloud-users", headers=master, body=export_jsonl(500))
+        assert r.status_code == 200 and json.loads(r.body)["created"] == 500, r.body
+        out["import_500_users"] = list(calls)
+        calls.clear()
+        r = c.http.post("/admin/v1/import/leancloud-users", headers=master, body=export_jsonl(500))
+        assert json.loads(r.body)["unchanged"] == 500, r.body
+        out["reimport_500_unchanged"] = list(calls)
     return out
 
 
@@ -295,6 +309,56 @@ def mixed_workload(sends: int = 1000, threads: int = 8, verify_share: float = 0.
             "transactions": done["commits"], "conflict_retries": done["conflicts"],
             "conflict_retry_rate": round(done["conflicts"] / max(1, done["commits"]), 4),
             "shard_moves": done["shard_moves"]}
+
+
+def export_jsonl(n: int, start: int = 0) -> str:
+    """A LeanCloud _User export of n users, as the console exports it (JSONL)."""
+    from chalicelib.core.passwords import leancloud_digest
+    digest = leancloud_digest("benchsalt", "bench-password")
+    return "\n".join(json.dumps({
+        "objectId": f"{i:024x}", "username": f"lcuser{i}", "createdAt": "2025-01-01T00:00:00.000Z",
+        "updatedAt": "2025-06-01T00:00:00.000Z", "mobilePhoneNumber": f"+86137{i:08d}", "mobilePhoneVerified": True,
+        "email": f"user{i}@example.com", "password": digest, "salt": "benchsalt",
+        "sessionToken": f"benchtoken{i:016d}", "nickname": f"n{i}"}) for i in range(start, start + n))
+
+
+def import_rate(n: int = 5000) -> dict:
+    """Users/s through `make import-leancloud`'s client against the local server (moto behind
+    it, DynamoDB requests serialised): a full import, then the same file again (unchanged)."""
+    import socket
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**{k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "VERIKIT_LOCAL")},
+           **KEYS, "PORT": str(port), "VERIKIT_SETTINGS": FAST}
+    proc = subprocess.Popen([PY, "-m", "devserver"], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    path = Path(tempfile.mkdtemp()) / "_User.jsonl"
+    path.write_text(export_jsonl(n) + "\n")
+    import io
+    from deploy.import_leancloud import Client, run
+    out = {"users": n}
+    try:
+        for _ in range(150):
+            try:
+                urllib.request.urlopen(url + "/dev/outbox", timeout=1).read()
+                break
+            except Exception:
+                time.sleep(0.2)
+        client = Client(url, KEYS["VERIKIT_APP_ID"], KEYS["VERIKIT_MASTER_KEY"], False)
+        for label in ("import", "reimport"):
+            sink = io.StringIO()
+            t = time.perf_counter()
+            code = run(str(path), client, batch=500, parallel=4, out=sink, err=io.StringIO())
+            elapsed = time.perf_counter() - t
+            assert code == 0, sink.getvalue()
+            out[f"{label}_s"] = round(elapsed, 1)
+            out[f"{label}_users_per_s"] = round(n / elapsed)
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    return out
 
 
 def import_ratio(runs: int = 15) -> dict:
@@ -435,5 +499,6 @@ if __name__ == "__main__":
     print("Cold start, import + first send:", json.dumps(first_send()))
     print("Lambda package:", json.dumps(package_size()))
     print("Latency via local server:", json.dumps(latency()))
+    print("LeanCloud import via local server:", json.dumps(import_rate()))
     if _moto:
         _moto[0].stop()

@@ -6,6 +6,7 @@ deploy      provision, then ``chalice deploy --stage STAGE``; prints the API URL
 destroy     ``chalice delete --stage STAGE``; tables (and parameters) only with
             ``--delete-tables`` (``--delete-parameters``) and ``--yes``
 template    write a CloudFormation template of the tables for ``chalice package --merge-template``
+domain      set (or --remove) the stage's custom API domain in .chalice/config.json
 
 Credentials, region and endpoint are botocore's: ``AWS_PROFILE``/``AWS_ACCESS_KEY_ID``...,
 ``AWS_REGION`` (default us-east-1), ``AWS_ENDPOINT_URL`` (moto in the tests).
@@ -91,8 +92,30 @@ def api_stage(stage: str, project_dir: Path) -> str:
     return cfg["stages"].get(stage, {}).get("api_gateway_stage") or cfg.get("api_gateway_stage") or "api"
 
 
+def leancloud_keys(a) -> dict | None:
+    """With ``--leancloud-keys``: the LeanCloud app id, app key and master key from
+    LEANCLOUD_APP_ID / LEANCLOUD_APP_KEY / LEANCLOUD_MASTER_KEY, or asked for (not echoed)."""
+    if not getattr(a, "leancloud_keys", False):
+        return None
+    import getpass
+
+    out = {}
+    for short, env in (("app-id", "LEANCLOUD_APP_ID"), ("app-key", "LEANCLOUD_APP_KEY"),
+                       ("master-key", "LEANCLOUD_MASTER_KEY")):
+        value = os.environ.get(env, "").strip()
+        if not value and sys.stdin.isatty():
+            value = getpass.getpass(f"LeanCloud {short.replace('-', ' ')}: ").strip()
+        if not value:
+            raise DeployError(f"--leancloud-keys: set {env} (or run in a terminal to be asked)")
+        if len(value) > 200 or not value.isprintable() or " " in value:
+            raise DeployError(f"{env} does not look like a LeanCloud key")
+        out[short] = value
+    return out
+
+
 def cmd_provision(a) -> int:
-    changes = prov.provision(a.stage, params_only=a.params_only, kms_key_id=a.kms_key_id, project_dir=a.project_dir)
+    changes = prov.provision(a.stage, params_only=a.params_only, kms_key_id=a.kms_key_id, project_dir=a.project_dir,
+                             values=leancloud_keys(a))
     _print_changes(f"provision {a.stage} (region {prov.region()}):", changes)
     return 0
 
@@ -100,7 +123,7 @@ def cmd_provision(a) -> int:
 def cmd_deploy(a) -> int:
     if not (Path(a.project_dir) / "vendor" / "pynamodb").is_dir():
         raise DeployError("vendor/pynamodb is missing: run `make vendor` first (pynamodb without botocore)")
-    changes = prov.provision(a.stage, kms_key_id=a.kms_key_id, project_dir=a.project_dir)
+    changes = prov.provision(a.stage, kms_key_id=a.kms_key_id, project_dir=a.project_dir, values=leancloud_keys(a))
     _print_changes(f"provision {a.stage} (region {prov.region()}):", changes)
     code, output = run_chalice(["deploy", "--stage", a.stage], a.project_dir)
     if code != 0:
@@ -124,6 +147,32 @@ def cmd_deploy(a) -> int:
     print(f"  keys:     SSM SecureStrings {prefix}app-key and {prefix}master-key; read one with")
     print(f"            aws ssm get-parameter --with-decryption --name {prefix}app-key "
           "--query Parameter.Value --output text")
+    from . import domain
+    target = domain.dns_target(a.stage, a.project_dir)
+    if target:
+        print(f"  domain:   https://{target[0]}: point it at {target[1]} (a CNAME, or an alias record in Route 53)")
+    return 0
+
+
+def cmd_domain(a) -> int:
+    from . import domain
+    try:
+        if a.remove:
+            domain.configure(a.stage, None, project_dir=a.project_dir)
+            print(f"removed the custom domain of {a.stage} from .chalice/config.json; `make deploy STAGE={a.stage}` "
+                  "deletes it from API Gateway")
+            return 0
+        if not a.domain_name or not a.certificate_arn:
+            raise DeployError("--domain-name and --certificate-arn are required (or --remove)")
+        custom = domain.settings(a.domain_name, a.certificate_arn, a.url_prefix, a.endpoint_type)
+    except domain.DomainError as e:
+        raise DeployError(str(e)) from None
+    domain.configure(a.stage, custom, a.endpoint_type, project_dir=a.project_dir)
+    url = domain.public_url(custom["domain_name"], custom.get("url_prefix"))
+    print(f"{a.stage}: API at {url} ({a.endpoint_type} custom domain, base path "
+          f"{custom.get('url_prefix') or '(none)'}), links in messages use it (VERIKIT_PUBLIC_URL)")
+    print(f"next: make deploy STAGE={a.stage} (or make template STAGE={a.stage}), then point the DNS name at the "
+          "target it prints")
     return 0
 
 
@@ -169,9 +218,13 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("provision", parents=[common], help="create or update tables and missing SSM parameters")
     s.add_argument("--params-only", action="store_true", help="only the SSM parameters (IaC deployments)")
     s.add_argument("--kms-key-id", help="a customer managed KMS key for the parameters (default aws/ssm)")
+    s.add_argument("--leancloud-keys", action="store_true",
+                   help="create missing app-id/app-key/master-key from LEANCLOUD_APP_ID, LEANCLOUD_APP_KEY and "
+                        "LEANCLOUD_MASTER_KEY (or asked for): shipped LeanCloud clients keep working")
     s.set_defaults(func=cmd_provision)
     s = sub.add_parser("deploy", parents=[common], help="provision, then chalice deploy")
     s.add_argument("--kms-key-id", help="a customer managed KMS key for new parameters (default aws/ssm)")
+    s.add_argument("--leancloud-keys", action="store_true", help="as for provision")
     s.set_defaults(func=cmd_deploy)
     s = sub.add_parser("destroy", parents=[common], help="chalice delete; tables only when asked")
     s.add_argument("--delete-tables", action="store_true", help="also delete the stage's tables (needs --yes)")
@@ -181,6 +234,13 @@ def parser() -> argparse.ArgumentParser:
     s = sub.add_parser("template", parents=[common], help="CloudFormation tables for chalice package --merge-template")
     s.add_argument("-o", "--output", type=Path, required=True)
     s.set_defaults(func=cmd_template)
+    s = sub.add_parser("domain", parents=[common], help="the stage's custom API domain (API Gateway + ACM)")
+    s.add_argument("--domain-name", help="e.g. api.example.com")
+    s.add_argument("--certificate-arn", help="an ACM certificate for it (us-east-1 for EDGE)")
+    s.add_argument("--url-prefix", help="a base path on the domain (default: none, the API at the root)")
+    s.add_argument("--endpoint-type", default="EDGE", choices=["EDGE", "REGIONAL"])
+    s.add_argument("--remove", action="store_true", help="take the custom domain out of the stage")
+    s.set_defaults(func=cmd_domain)
     return p
 
 

@@ -31,9 +31,76 @@ class SerialisedDynamoDB:
         return self.app(environ, start_response)
 
 
+def cheap_transaction_rollback() -> None:
+    """moto 5.2.5 backs up a whole table (``copy.deepcopy``) for every item of every
+    ``TransactWriteItems``, so a transaction costs time proportional to the table: 2 users/s
+    for an import once a few hundred users exist, and read timeouts beyond. Back up only the
+    items the transaction touches instead, and put them back if it is cancelled: the same
+    all-or-nothing outcome (DynamoDB requests run one at a time here, see above)."""
+    import copy
+
+    import moto.dynamodb.models as models
+    from moto.dynamodb.models.table import Table
+
+    if getattr(models.DynamoDBBackend.transact_write_items, "_verikit", False):
+        return
+    original = models.DynamoDBBackend.transact_write_items
+    state = {"in_transaction": False}
+
+    class _Copy:
+        """moto's ``copy`` module inside a transaction: tables are not copied."""
+
+        def __getattr__(self, name):
+            return getattr(copy, name)
+
+        @staticmethod
+        def deepcopy(value, *args, **kwargs):
+            if state["in_transaction"] and isinstance(value, Table):
+                return value
+            return copy.deepcopy(value, *args, **kwargs)
+
+    models.copy = _Copy()
+
+    def transact_write_items(self, transact_items):
+        saved = []
+        for entry in transact_items:
+            try:
+                _, op = next(iter(entry.items()))
+                table = self.tables.get(op.get("TableName"))
+                if table is None:
+                    continue
+                attrs = op.get("Item") or op.get("Key") or {}
+                key = {table.hash_key_attr: attrs[table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = attrs[table.range_key_attr]
+                current = self.get_item(op["TableName"], key)
+                saved.append((op["TableName"], key, copy.deepcopy(current.to_json()["Attributes"])
+                              if current is not None else None))
+            except Exception:  # malformed: the original raises its own error before writing
+                continue
+        state["in_transaction"] = True
+        try:
+            return original(self, transact_items)
+        except Exception:
+            for table_name, key, attrs in reversed(saved):
+                table = self.get_table(table_name)
+                hash_key, range_key = self.get_keys_value(table, key)
+                table.delete_item(hash_key, range_key)
+                if attrs is not None:
+                    table.put_item(attrs)
+            raise
+        finally:
+            state["in_transaction"] = False
+
+    transact_write_items._verikit = True
+    models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
 class MotoServer:
     def __init__(self, host: str = "127.0.0.1", port: int = 0):
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+
+        cheap_transaction_rollback()
 
         logging.getLogger("werkzeug").setLevel(logging.ERROR)
         app = SerialisedDynamoDB(DomainDispatcherApplication(create_backend_app))

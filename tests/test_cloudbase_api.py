@@ -76,6 +76,15 @@ def test_sign_in_by_username_phone_or_email_with_password(cb):
         assert status == 200 and creds["sub"] == sub, username
     status, err = cb.post("signin", {"username": "al_cb", "password": "wrong1234"})
     assert (status, err["error"]) == (400, "invalid_password")
+    # enumeration protection (the default): an unknown user answers as a wrong password
+    status, err = cb.post("signin", {"username": "nobody", "password": "abc12345"})
+    assert (status, err["error"], err["error_code"]) == (400, "invalid_password", 4003)
+    status, err = cb.post("signin", {"username": "+86 13800138009", "password": "abc12345"})
+    assert (status, err["error"], err["error_code"]) == (400, "invalid_password", 4003)
+
+
+def test_sign_in_of_an_unknown_user_without_protection(cb, settings):
+    settings(cooldown_seconds=0, email_cooldown_seconds=0, enumeration_protection=False)
     status, err = cb.post("signin", {"username": "nobody", "password": "abc12345"})
     assert (status, err["error"], err["error_code"]) == (404, "user_not_found", 4004)
 
@@ -226,13 +235,17 @@ def test_malformed_bodies(cb):
     assert r.status_code == 400 and json.loads(r.body)["error"] == "invalid_argument"
 
 
-def test_a_verification_token_does_not_sign_in_to_an_account_that_claimed_the_number_unverified(cb, lc):
+def test_a_verification_token_takes_over_an_account_that_claimed_the_number_unverified(cb, lc):
+    """The squatting rule: the prover gets the account, and whoever typed the number in
+    loses its password and sessions."""
     squatter = lc.post("/1.1/users", {"username": "squat", "password": "secret-123", "mobilePhoneNumber": PHONE})[1]
     started, v = cb.token_for()
     assert started["is_user"] is True
-    status, err = cb.post("signin", {"username": CB_PHONE, "verification_token": v["verification_token"]})
-    assert (status, err["error"]) == (403, "permission_denied")
-    assert lc.get("/1.1/users/me", headers={"X-LC-Session": squatter["sessionToken"]})[1]["mobilePhoneVerified"] is False
+    status, creds = cb.post("signin", {"username": CB_PHONE, "verification_token": v["verification_token"]})
+    assert status == 200 and creds["sub"] == squatter["objectId"]
+    assert cb.me(creds["access_token"])[1]["phone_verified"] is True
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": squatter["sessionToken"]})[0] == 401
+    assert lc.post("/1.1/login", {"username": "squat", "password": "secret-123"})[1]["code"] == 210
 
 
 def test_a_bad_token_says_nothing_about_users(cb, lc):

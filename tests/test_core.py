@@ -26,14 +26,6 @@ def test_keyed_hash_binds_secret_purpose_and_target():
     assert codes.same(h, h) and not codes.same(h, "0" * 64)
 
 
-def test_stored_code_refusal_reasons():
-    live = codes.StoredCode("h", expires_at=100, attempts=0, max_attempts=5, consumed=False)
-    assert live.refusal("x", now=50) == "mismatch"
-    assert live.refusal("h", now=100) == "expired"
-    assert codes.StoredCode("h", 100, 5, 5, False).refusal("h", 50) == "exhausted"
-    assert codes.StoredCode("h", 100, 0, 5, True).refusal("h", 50) == "used"
-
-
 def test_settings_validate_updates():
     s = Settings.from_mapping({"code_length": 8, "allowed_regions": ["cn", "us"]})
     assert s.code_length == 8 and s.allowed_regions == ("CN", "US")

@@ -44,7 +44,7 @@ def test_js_sign_up_and_password_logins(flow):
     assert flow["signup_taken"]["code"] == 202
     assert flow["login_password"]["ok"]["nickname"] == "Alice"
     assert flow["login_wrong_password"]["code"] == 210
-    assert flow["login_unknown"]["code"] == 211
+    assert flow["login_unknown"]["code"] == 210      # enumeration protection: as a wrong password
     assert flow["login_phone_password"]["ok"]["objectId"] == flow["signup_password"]["ok"]["objectId"]
 
 

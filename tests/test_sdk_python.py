@@ -75,9 +75,9 @@ def test_sdk_sign_up_and_password_logins(users):
     assert users["signup_taken"]["code"] == 202
     assert users["login_password"]["ok"]["nickname"] == "Py"
     assert users["login_wrong"]["code"] == 210
-    assert users["login_unknown"]["code"] == 211
+    assert users["login_unknown"]["code"] == 210        # enumeration protection: as a wrong password
     assert users["login_phone_password"]["ok"]["objectId"] == users["signup"]["ok"]["objectId"]
-    assert users["login_phone_unknown"]["code"] == 213
+    assert users["login_phone_unknown"]["code"] == 210
 
 
 def test_sdk_verify_phone_become_and_save(users):

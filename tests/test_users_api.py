@@ -106,17 +106,21 @@ def test_login_by_username_phone_and_email(lc):
         assert resp["objectId"] == user["objectId"] and resp["sessionToken"] != user["sessionToken"]
 
 
-@pytest.mark.parametrize("body,code", [
-    ({"username": "alice", "password": "wrong-pass"}, 210),
-    ({"username": "nobody", "password": "secret-123"}, 211),
-    ({"mobilePhoneNumber": "+8613900139000", "password": "secret-123"}, 213),
-    ({"username": "alice"}, 201),
-    ({"password": "secret-123"}, 200),
+@pytest.mark.parametrize("protect", [True, False])
+@pytest.mark.parametrize("body,code,unprotected", [
+    ({"username": "alice", "password": "wrong-pass"}, 210, 210),
+    ({"username": "nobody", "password": "secret-123"}, 210, 211),
+    ({"mobilePhoneNumber": "+8613900139000", "password": "secret-123"}, 210, 213),
+    ({"username": "alice"}, 201, 201),
+    ({"password": "secret-123"}, 200, 200),
 ])
-def test_login_errors(lc, body, code):
+def test_login_errors(lc, settings, body, code, unprotected, protect):
+    """With enumeration protection (the default) an unknown user answers as a wrong
+    password does; off, LeanCloud's 211 and 213 come back."""
+    settings(enumeration_protection=protect)
     signup(lc)
     status, resp = lc.post("/1.1/login", body)
-    assert status == 400 and resp["code"] == code, resp
+    assert status == 400 and resp["code"] == (code if protect else unprotected), resp
 
 
 def test_user_signed_up_by_phone_alone_cannot_log_in_by_password(lc):
@@ -182,9 +186,9 @@ def test_users_by_mobile_phone_with_username_and_password(lc):
     assert lc.post("/1.1/login", {"username": "alice", "password": "secret-123"})[0] == 200
 
 
-def test_users_by_mobile_phone_refuses_an_account_that_claimed_the_number_unverified(lc):
-    """Someone signed up with this number without proving it: logging its owner in to that
-    account would hand them a stranger's account (whose creator keeps password and sessions)."""
+def test_users_by_mobile_phone_refuses_an_unverified_claim_without_protection(lc, settings):
+    """Enumeration protection off: LeanCloud's 215 for a number claimed unverified."""
+    settings(cooldown_seconds=0, enumeration_protection=False)
     squatter = signup(lc)
     lc.request_code(ALICE)
     status, resp = lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE, "smsCode": last_code(ALICE)})
@@ -571,8 +575,13 @@ def test_block_login_if_phone_unverified(lc, settings):
     assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "password": "secret-123"})[0] == 200
     settings(cooldown_seconds=0, block_login_if_phone_unverified=True)
     assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "password": "secret-123"})[1]["code"] == 215
-    assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "smsCode": generic})[1]["code"] == 215
+    # 215 only with the right password, and the generic code is no login code: 603
+    assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "password": "wrong-pass"})[1]["code"] == 210
+    assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "smsCode": generic})[1]["code"] == 603
     assert lc.post("/1.1/login", {"username": "alice", "password": "secret-123"})[0] == 200
+    settings(cooldown_seconds=0, block_login_if_phone_unverified=True, enumeration_protection=False)
+    assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "password": "wrong-pass"})[1]["code"] == 215
+    assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "smsCode": generic})[1]["code"] == 215
 
 
 def test_allow_reset_password_if_phone_unverified(lc, settings):

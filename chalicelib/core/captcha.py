@@ -12,10 +12,12 @@ import hashlib
 import hmac
 import secrets
 from dataclasses import dataclass
+from typing import Optional
 
-from . import codes
+from . import codes, limits
 from .codes import CodeRecord
 from .errors import InvalidRequest, VerikitError
+from .numbers import is_ascii_digits, parse_int
 
 # no 0/O, 1/I/L: people should not fail on glyphs
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -31,6 +33,18 @@ class CaptchaInvalid(VerikitError):
     kind = "captcha_invalid"
 
 
+MIN_SIZE, MAX_SIZE = 3, 6
+
+
+def size_of(token: object) -> Optional[int]:
+    """How many characters the captcha of ``token`` shows (its first character), or None
+    for anything that is not a token we issue."""
+    if not isinstance(token, str) or not 4 <= len(token) <= 64 or not is_ascii_digits(token[:1]):
+        return None
+    size = int(token[0])
+    return size if MIN_SIZE <= size <= MAX_SIZE else None
+
+
 @dataclass(frozen=True)
 class Issued:
     token: str
@@ -38,18 +52,8 @@ class Issued:
     expires_at: int
 
 
-def _bounded(value, name, lo, hi, default):
-    if value is None or value == "":
-        return default
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
-    if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-        raise InvalidRequest(f"{name} must be an integer between {lo} and {hi}")
-    return value
-
-
 def image_params(width=None, height=None):
-    return _bounded(width, "width", 60, 400, 85), _bounded(height, "height", 25, 200, 30)
+    return parse_int(width, "width", 60, 400, 85), parse_int(height, "height", 25, 200, 30)
 
 
 @dataclass
@@ -59,18 +63,23 @@ class CaptchaService:
     clock: object
 
     def answer(self, app_id: str, token: str) -> str:
-        """The characters the image shows; the token's first character says how many."""
-        size = int(token[0]) if token[:1].isdigit() else 4
+        """The characters the image shows; the token's first character says how many.
+        A token that cannot be one of ours (its size digit out of range) is refused."""
+        size = size_of(token)
+        if size is None:
+            raise InvalidRequest("unknown captcha token")
         digest = hmac.new(self.secret, f"captcha\x1f{app_id}\x1f{token}".encode(), hashlib.sha256).digest()
         return "".join(ALPHABET[b % len(ALPHABET)] for b in digest[:size])
 
-    def issue(self, app_id: str, size=None, ttl=None) -> Issued:
-        size = _bounded(size, "size", 3, 6, 4)
-        ttl = _bounded(ttl, "ttl", 10, 180, 60)
+    def issue(self, app_id: str, size=None, ttl=None, client_ip=None, per_ip_hourly: int = 0) -> Issued:
+        """A new captcha; charged to the client IP's hourly cap in the same write."""
+        size = parse_int(size, "size", MIN_SIZE, MAX_SIZE, 4)
+        ttl = parse_int(ttl, "ttl", 10, 180, 60)
         token = f"{size}{secrets.token_urlsafe(15)}"
         now = int(self.clock.now())
         self.store.issue(self._record(app_id, CAPTCHA, token, self._hash(app_id, token, self.answer(app_id, token)),
-                                      now, now + ttl), [], now)
+                                      now, now + ttl), limits.captcha_creation(app_id, client_ip, per_ip_hourly, now),
+                         now)
         return Issued(token, size, now + ttl)
 
     def verify(self, app_id: str, token: object, answer: object, validate_ttl: int) -> str:
@@ -82,10 +91,7 @@ class CaptchaService:
         now = int(self.clock.now())
         key = codes.code_key(app_id, CAPTCHA, token)
         presented = self._hash(app_id, token, answer.strip().upper())
-        state = self.store.consume(key, presented, now)
-        if state is not None:
-            if state.code_hash and state.refusal(presented, now) == "mismatch":
-                self.store.count_failure(key, state.code_hash)
+        if self.store.guess(key, presented, now) is not None:  # one write: charged and judged
             raise CaptchaInvalid("wrong or expired captcha; request a new one")
         validate = secrets.token_urlsafe(24)
         vhash = codes.keyed_hash(self.secret, VALIDATE, app_id, validate)
@@ -98,7 +104,7 @@ class CaptchaService:
         if not isinstance(validate_token, str) or not validate_token or len(validate_token) > 100:
             raise CaptchaRequired("a CAPTCHA is required: solve one and pass its token (LeanCloud: validate_token; CloudBase: captcha_token)")
         vhash = codes.keyed_hash(self.secret, VALIDATE, app_id, validate_token)
-        state = self.store.consume(codes.code_key(app_id, VALIDATE, vhash[:32]), vhash, int(self.clock.now()))
+        state = self.store.guess(codes.code_key(app_id, VALIDATE, vhash[:32]), vhash, int(self.clock.now()))
         if state is not None:
             raise CaptchaRequired("the validate_token is invalid, expired or already used")
 

@@ -75,22 +75,10 @@ class CodeRecord:
 
 @dataclass(frozen=True)
 class StoredCode:
-    """The state of a code as read back when a consume was refused."""
+    """The state of a code as the store read it back (a guess returns it)."""
 
     code_hash: str
     expires_at: int
     attempts: int
     max_attempts: int
-    consumed: bool
-
-    def refusal(self, presented_hash: str, now: int) -> str:
-        """Why a consume of ``presented_hash`` failed: which rule refused it."""
-        if self.consumed:
-            return "used"
-        if self.expires_at <= now:  # DynamoDB deletes expired items late: check here
-            return "expired"
-        if self.attempts >= self.max_attempts:
-            return "exhausted"
-        if not same(self.code_hash, presented_hash):
-            return "mismatch"
-        return "race"  # it changed between our write and the read-back: treat as refused
+    consumed: bool  # spent: its recorded guess equals its hash (see store/codes.py)

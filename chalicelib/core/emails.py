@@ -31,6 +31,23 @@ def key(address: str) -> str:
     return address.lower()
 
 
+# providers that deliver ``j.doe@`` and ``jdoe@`` to one mailbox, and their canonical domain
+DOTS_IGNORED = {"gmail.com": "gmail.com", "googlemail.com": "gmail.com"}
+
+
+def rate_key(address: str) -> str:
+    """The mailbox an address reaches, as far as we can tell, for per-address rate limits:
+    lower-cased, without a ``+tag``, and for providers that ignore dots (Gmail,
+    ``googlemail.com`` being Gmail too) without dots. ``victim+1@`` and ``v.ictim@`` share
+    ``victim@``'s limits. Only limits use it: the address itself, its code and its user
+    claim stay as written (``key``)."""
+    local, _, domain = key(address).rpartition("@")
+    local = local.split("+", 1)[0] or local
+    if domain in DOTS_IGNORED:
+        local, domain = local.replace(".", "") or local, DOTS_IGNORED[domain]
+    return f"{local}@{domain}"
+
+
 def is_email(value: object) -> bool:
     return isinstance(value, str) and "@" in value
 

@@ -105,6 +105,15 @@ def code_only_attempts(app_id: str, client_ip: Optional[str], s: Settings, now: 
     return plan
 
 
+def captcha_creation(app_id: str, client_ip: Optional[str], per_ip_hourly: int, now: int) -> list:
+    """Creating a CAPTCHA needs no key and stores an item: at most ``per_ip_hourly`` per
+    client IP per UTC hour (0: off)."""
+    if not (per_ip_hourly and client_ip):
+        return []
+    return [Charge("captcha_ip_hourly", f"cp#{app_id}#{client_ip}#{_hour(now)}", per_ip_hourly,
+                   now - now % HOUR + HOUR)]
+
+
 class Limiter(Protocol):
     def charge(self, charges: list, now: int) -> None:
         """Charge every counter atomically, or raise RateLimited naming the one that refused."""

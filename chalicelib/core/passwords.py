@@ -7,6 +7,30 @@ from __future__ import annotations
 
 MAX_LENGTH = 128  # argon2 takes any length; a cap keeps a request from buying CPU time
 
+# LeanCloud's exported ``_User`` hash: base64(SHA-512(salt + password), then SHA-512 512
+# more times), stored here as ``LEANCLOUD_PREFIX + salt + "$" + base64`` until the user's first
+# successful login replaces it with argon2id
+LEANCLOUD_PREFIX = "lc-sha512x512$"
+
+
+def leancloud_digest(salt: str, password: str) -> str:
+    import base64
+    import hashlib
+
+    h = hashlib.sha512((salt + password).encode("utf-8")).digest()
+    for _ in range(512):
+        h = hashlib.sha512(h).digest()
+    return base64.b64encode(h).decode("ascii")
+
+
+def leancloud_hash(salt: str, stored_password: str) -> str:
+    """The stored form of an imported LeanCloud ``password`` + ``salt``."""
+    return f"{LEANCLOUD_PREFIX}{salt}${stored_password}"
+
+
+def is_legacy(stored: str | None) -> bool:
+    return bool(stored) and stored.startswith(LEANCLOUD_PREFIX)
+
 
 class Argon2Hasher:
     def __init__(self):
@@ -30,10 +54,24 @@ class Argon2Hasher:
             # spend the time of a real check, so a missing password is not visible in latency
             self._burn(password)
             return False
+        if is_legacy(stored):
+            # an imported LeanCloud hash: SHA-512 takes well under a millisecond, argon2id
+            # about 100: burn an argon2id check as well, so that latency does not tell
+            # imported users (or their wrong passwords) from the others
+            import hmac
+
+            salt, _, digest = stored[len(LEANCLOUD_PREFIX):].rpartition("$")
+            ok = hmac.compare_digest(leancloud_digest(salt, password).encode(), digest.encode())
+            self._burn(password)
+            return ok
         try:
             return self._h().verify(stored, password)
         except (VerificationError, InvalidHashError):
             return False
+
+    def needs_rehash(self, stored: str | None) -> bool:
+        """An imported (fast) hash, to be replaced by argon2id after a successful login."""
+        return is_legacy(stored)
 
     def _burn(self, password: str) -> None:
         from argon2.exceptions import VerificationError

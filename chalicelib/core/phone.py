@@ -62,6 +62,6 @@ def lenient(raw: str, default_region: str) -> str:
     try:
         return normalise(raw, default_region, ("*",)).e164
     except InvalidPhoneNumber:
-        if raw.isdigit():
+        if raw.isascii() and raw.isdigit():
             return normalise("+" + raw, default_region, ("*",)).e164
         raise

@@ -2,20 +2,22 @@
 
 Round trips: a send is one DynamoDB ``TransactWriteItems`` (every rate-limit counter
 charged under its condition, plus the code written) and one provider call. A successful
-verify is one conditional ``UpdateItem``; a wrong guess costs one more write to count it.
+verify is one conditional ``UpdateItem``, and so is a wrong one: every guess is charged
+and judged in the same write, so simultaneous guesses cannot escape ``max_attempts``.
 """
 from __future__ import annotations
 
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Mapping, Optional, Protocol
+from typing import Callable, Mapping, Optional, Protocol
 
-from . import codes, emails, guard, limits, messages, phone, purposes
+from . import brand, codes, emails, guard, limits, messages, phone, purposes
 from .clock import SystemClock
 from .codes import CodeRecord, StoredCode
 from .config import ConfigProvider
 from .errors import Conflict, FeatureDisabled, InvalidCode, InvalidRequest, RateLimited, SendFailed
+from .refusals import RefusalLog
 from .settings import Settings
 
 
@@ -26,14 +28,13 @@ class CodeStore(Protocol):
         """Charge every counter and write the code (if any) atomically, or raise
         RateLimited naming the limit that refused."""
 
-    def consume(self, key: str, code_hash: str, now: int) -> Optional[StoredCode]:
-        """Mark the code used if it matches, is live, unused and under its attempt limit.
+    def guess(self, key: str, presented: str, now: int) -> Optional[StoredCode]:
+        """Charge one attempt against the code under ``key`` and judge ``presented`` in one
+        conditional write (live, under its attempt limit, unspent); the code is spent
+        exactly when the guess is right.
 
-        Returns None on success; otherwise the code's state as stored (``MISSING`` when
-        there is no code), so the service can tell a wrong guess from a dead code."""
-
-    def count_failure(self, key: str, code_hash: str) -> None:
-        """Count one wrong guess against the code whose hash is ``code_hash``."""
+        Returns None when this guess spent the code; otherwise the code's state
+        (``MISSING`` when there is no code)."""
 
     def find(self, lookup_key: str, now: int) -> Optional[tuple]:
         """(code key, target) of the live code indexed under ``lookup_key``, if any."""
@@ -78,6 +79,7 @@ class LogEntry:
     retention_days: int
     provider_id: str = ""
     error: str = ""
+    count: int = 1     # refused sends: how many this entry stands for (core/refusals.py)
 
 
 class SendLog(Protocol):
@@ -95,6 +97,9 @@ class Pace:
     long as a real one and its latency does not tell an unknown number from a known one."""
 
     CAP = 2.0
+    # before an instance has timed a real send of a channel, a suppressed one waits about
+    # what a provider call usually takes (not zero, which told unknown numbers apart)
+    PRIOR = {"sms": 0.12, "voice": 0.15, "email": 0.1}
 
     def __init__(self, sleep=None):
         self._avg: dict = {}
@@ -105,9 +110,7 @@ class Pace:
         self._avg[channel] = seconds if old is None else 0.8 * old + 0.2 * seconds
 
     def wait_like_a_send(self, channel: str) -> float:
-        avg = self._avg.get(channel)
-        if not avg:
-            return 0.0
+        avg = self._avg.get(channel) or self.PRIOR.get(channel, 0.1)
         delay = min(self.CAP, avg * random.uniform(0.7, 1.3))
         self._sleep(delay)
         return delay
@@ -139,6 +142,10 @@ class SendRequest:
     email: Optional[str] = None
     # verification links: the message carries <link_base>/<code> (purposes that allow it)
     link_base: Optional[str] = None
+    # called once the CAPTCHA is redeemed and the limits are charged, before anything is
+    # sent: a check that may tell something about users (CloudBase's target USER/NOT_USER)
+    # runs only for callers who paid. What it raises ends the send (the code is discarded).
+    gate: Optional[Callable[[], None]] = field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -161,6 +168,8 @@ class OTPService:
     stats: object = None    # store.stats.DynamoStats: the fraud guard's counters and the stats
     metrics: object = None  # metrics.emit(name, channel, country): CloudWatch EMF, when wired
     _pace: "Pace" = field(default_factory=lambda: Pace(), repr=False)
+    # refused sends are counted, not written one by one (core/refusals.py)
+    _refusals: object = field(default_factory=lambda: RefusalLog(), repr=False)
 
     # -- issue --
     def send(self, req: SendRequest) -> SendResult:
@@ -172,6 +181,7 @@ class OTPService:
             # LeanCloud's switch covers requestSmsCode/verifySmsCode, not the user system
             raise FeatureDisabled("SMS verification codes are disabled for this app")
         purpose = purposes.get(req.purpose)
+        brand.check(req.name, req.sign, req.op, s)  # no free 【brand】 or op text once configured
         complex_code = purpose.link_capable and s.code_format == "complex"
         ttl = s.link_expiry_hours * 60 if complex_code else self._ttl(req.ttl_minutes, purpose, s)
         template = None
@@ -214,12 +224,12 @@ class OTPService:
                      channel=req.channel, purpose=purpose.name, template=req.template or "",
                      retention_days=s.send_log_retention_days)
 
-        if target in cfg.test_numbers:  # QA / app review: nothing sent, nothing counted
-            self.log.record(LogEntry(**entry, outcome="test_number", at=self.clock.now()))
-            return SendResult(to=target, expires_at=now + ttl * 60 if issues_code else None, message_id="",
-                              ttl_seconds=ttl * 60 if issues_code else 0)
-
-        charges = limits.plan_send(req.app_id, limit_key, req.client_ip, s, now, email=req.channel == "email",
+        # QA / app review numbers: the operator's fixed code is issued and nothing is sent, but
+        # the send is charged and the code guessed like any other (no visible exemption)
+        fixed = cfg.test_numbers.get(target) if req.channel != "email" else None
+        # an email's limits are the mailbox's: plus tags and ignored dots do not escape them
+        rate_key = emails.rate_key(target) if req.channel == "email" else limit_key
+        charges = limits.plan_send(req.app_id, rate_key, req.client_ip, s, now, email=req.channel == "email",
                                    purpose=purpose.name)
         if not req.deliver:
             # enumeration protection: charge the limits as a real send would, send nothing;
@@ -228,13 +238,15 @@ class OTPService:
             try:
                 self.store.issue(None, charges, now)
             except RateLimited as e:
-                self.log.record(LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
+                self._refusals.record(self.log, LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
                 raise
+            if req.gate is not None:
+                req.gate()
             self.log.record(LogEntry(**entry, outcome="suppressed", at=self.clock.now()))
             self._pace.wait_like_a_send(req.channel)
             return SendResult(to=target, expires_at=None, message_id="")
         # the fraud guard: may refuse (counted, not logged); its counters join the charges
-        plan = self._guard(req, s, purpose.name, target, region, now)
+        plan = self._guard(req, s, purpose.name, target, region, now) if fixed is None else None  # test numbers bypass
         if plan is not None:
             charges = charges + plan.charges
         # codes live under the target's canonical form (an email's lower-cased address)
@@ -244,10 +256,10 @@ class OTPService:
             if issues_code:
                 record = CodeRecord(
                     key=key, app_id=req.app_id, purpose=purpose.name, target=limit_key,
-                    channel=req.channel, code_hash=self._hash(req.app_id, purpose.name, limit_key, code, req.subject),
+                    channel=req.channel, code_hash=fixed or self._hash(req.app_id, purpose.name, limit_key, code, req.subject),
                     created_at=now, expires_at=now + ttl * 60, max_attempts=s.max_attempts,
                     lookup_key=codes.lookup_key(req.app_id, purpose.name, self._lookup_hash(req.app_id, purpose.name, code))
-                    if purpose.lookup_by_code else None,
+                    if purpose.lookup_by_code and not fixed else None,
                 )
             try:
                 self.store.issue(record, charges, now)
@@ -259,10 +271,22 @@ class OTPService:
                 self._blocked(plan, now)
                 raise
             except RateLimited as e:
-                self.log.record(LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
+                self._refusals.record(self.log, LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
                 raise
         else:
             raise Conflict("could not draw a unique code; try again")
+        if req.gate is not None:
+            try:
+                req.gate()
+            except Exception:
+                if record is not None:
+                    self.store.discard(key, record.code_hash)
+                raise
+        if fixed is not None:
+            self.log.record(LogEntry(**entry, outcome="test_number", at=self.clock.now()))
+            self._pace.wait_like_a_send(req.channel)
+            return SendResult(to=target, expires_at=record.expires_at if record else None, message_id="",
+                              ttl_seconds=ttl * 60 if record else 0)
         try:
             started = time.perf_counter()
             message_id = channel.send(message)
@@ -328,16 +352,15 @@ class OTPService:
         target = self.target_key(raw_phone, s)
         if not codes.looks_like_code(code):
             raise InvalidCode("invalid verification code")
-        fixed = cfg.test_numbers.get(target)
-        if fixed is not None:
-            if codes.same(fixed, self.test_code_hash(app_id, target, code)):
-                return target
-            raise InvalidCode("invalid verification code")
+        test_number = target in cfg.test_numbers  # its code was issued with the fixed code's hash
         now = int(self.clock.now())
         for p in ps:
             key = codes.code_key(app_id, p.name, target, subject)
-            if self._attempt(key, self._hash(app_id, p.name, target, code, subject), now) == "ok":
-                self._verified(app_id, s, key, p.name, target, now)
+            presented = (self.test_code_hash(app_id, target, code) if test_number
+                         else self._hash(app_id, p.name, target, code, subject))
+            if self._attempt(key, presented, now) == "ok":
+                if not test_number:  # test numbers bypass the fraud guard and its counts
+                    self._verified(app_id, s, key, p.name, target, now)
                 return target
         raise InvalidCode("invalid verification code")
 
@@ -380,17 +403,12 @@ class OTPService:
         raise InvalidCode("invalid verification code")
 
     def _attempt(self, key: str, presented: str, now: int) -> str:
-        """Try to consume the code under ``key``: "ok", "missing", "dead" (used, expired or
-        out of attempts) or "mismatch" (a live code that is not this one: counted)."""
-        state = self.store.consume(key, presented, now)
+        """Guess the code under ``key`` (one write, charged and judged together): "ok",
+        "missing", or "refused" (wrong, used, expired or out of attempts)."""
+        state = self.store.guess(key, presented, now)
         if state is None:
             return "ok"
-        if state is MISSING:
-            return "missing"
-        if state.refusal(presented, now) == "mismatch":
-            self.store.count_failure(key, state.code_hash)
-            return "mismatch"
-        return "dead"
+        return "missing" if state is MISSING else "refused"
 
     # -- the fraud guard (core/guard.py; counters in store/stats.py) --
     def _guard(self, req: SendRequest, s: Settings, purpose: str, target: str, region: str, now: int):

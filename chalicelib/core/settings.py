@@ -48,11 +48,19 @@ class Settings:
     allowed_regions: tuple = ("CN", "US", "CA")
     # message text
     signature: str = field(default="", metadata={"maxlen": 40})
+    # the signatures a request's name/sign may pick; once any is configured (this or
+    # ``signature``), other names are refused (core/brand.py)
+    signatures: tuple = field(default=(), metadata={"strings": 40})
+    # ``op``: free text (LeanCloud), or off: only ``allowed_ops`` (empty: no op at all)
+    free_op: bool = True
+    allowed_ops: tuple = field(default=(), metadata={"strings": 60})
     sender_id: str = field(default="", metadata={"maxlen": 11})
     locale: str = "en"
     # CAPTCHA: every code-sending route needs a validate_token from verifyCaptcha
     require_captcha: bool = False
     validate_token_ttl_seconds: int = field(default=300, metadata=_rng(30, 3600))
+    # CAPTCHAs created per client IP per hour (keyless routes: each one is a stored item)
+    captcha_per_ip_hourly: int = field(default=60, metadata=_rng(0, 100000))
     # the send log keeps entries this long (DynamoDB TTL)
     send_log_retention_days: int = field(default=30, metadata=_rng(1, 365))
     # account policies (LeanCloud's "Account" settings), used by the user system
@@ -119,6 +127,7 @@ class Settings:
         d = dataclasses.asdict(self)
         d["allowed_regions"] = list(self.allowed_regions)
         d["verified_fields"] = list(self.verified_fields)
+        d["signatures"], d["allowed_ops"] = list(self.signatures), list(self.allowed_ops)
         d["fraud_guard_by"] = list(self.fraud_guard_by)
         d["fraud_safe_list"] = list(self.fraud_safe_list)
         return d
@@ -143,6 +152,14 @@ def _coerce(f: dataclasses.Field, base: Settings, value: Any) -> Any:
         if not isinstance(value, (list, tuple)) or not value or not all(v in f.metadata["items"] for v in value):
             raise InvalidRequest(f"setting {name} must be a non-empty list of {', '.join(f.metadata['items'])}")
         return tuple(dict.fromkeys(value))
+    if isinstance(default, tuple) and "strings" in f.metadata:
+        maxlen = f.metadata["strings"]
+        if not isinstance(value, (list, tuple)) or len(value) > 50 or not all(
+                isinstance(v, str) and v.strip() and len(v.strip()) <= maxlen and "【" not in v and "】" not in v
+                for v in value):
+            raise InvalidRequest(f"setting {name} must be a list of at most 50 non-empty strings of at most "
+                                 f"{maxlen} characters (no 【】)")
+        return tuple(dict.fromkeys(v.strip() for v in value))
     if isinstance(default, tuple):
         if not isinstance(value, (list, tuple)) or not all(isinstance(v, str) for v in value):
             raise InvalidRequest(f"setting {name} must be a list of strings")

@@ -65,18 +65,24 @@ class VerificationService:
     def start(self, app_id: str, target: str, mode: str = "ANY", client_ip=None, captcha_token=None) -> Started:
         if mode not in ("ANY", "USER", "NOT_USER"):
             raise InvalidRequest("target must be ANY, USER or NOT_USER")
-        user = self.user_of(app_id, target)
-        if mode == "USER" and user is None:
-            raise UserNotFound("User does not exist")
-        if mode == "NOT_USER" and user is not None:
-            raise Taken("User already exists", "email" if emails.is_email(target) else "phone")
+        found = {}
+
+        def gate():
+            # only once the CAPTCHA is spent and the limits are charged: an answer that
+            # says whether a user exists is never free
+            user = found["user"] = self.user_of(app_id, target)
+            if mode == "USER" and user is None:
+                raise UserNotFound("User does not exist")
+            if mode == "NOT_USER" and user is not None:
+                raise Taken("User already exists", "email" if emails.is_email(target) else "phone")
+
         vid = _pack(target)
         is_email = emails.is_email(target)
         result = self.accounts.otp.send(SendRequest(
             app_id=app_id, phone=None if is_email else target, email=target if is_email else None,
             channel="email" if is_email else "sms", purpose=purposes.VERIFICATION.name,
-            client_ip=client_ip, validate_token=captcha_token, subject=vid))
-        return Started(verification_id=vid, expires_in=result.ttl_seconds, is_user=user is not None)
+            client_ip=client_ip, validate_token=captcha_token, subject=vid, gate=gate))
+        return Started(verification_id=vid, expires_in=result.ttl_seconds, is_user=found["user"] is not None)
 
     def confirm(self, app_id: str, verification_id: Any, code: Any) -> tuple:
         """(verification_token, expires_in) for a right code; the code is spent."""
@@ -115,7 +121,7 @@ class VerificationService:
         target = self._target(token, expected)
         h = self._hash(app_id, token)
         now = int(self.accounts.clock.now())
-        if self.accounts.otp.store.consume(codes.code_key(app_id, TOKEN_PURPOSE, h[:32]), h, now) is not None:
+        if self.accounts.otp.store.guess(codes.code_key(app_id, TOKEN_PURPOSE, h[:32]), h, now) is not None:
             raise InvalidCode("invalid or expired verification_token")
         return target
 

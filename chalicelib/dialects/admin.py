@@ -12,8 +12,9 @@ from urllib.parse import unquote
 from chalice import Blueprint
 
 from .. import wiring
-from ..core import codes, phone, templates
+from ..core import codes, cursors, phone, templates
 from ..core.errors import InvalidRequest
+from ..core.numbers import is_ascii_digits, parse_int
 from ..core.config import TEMPLATE, TEST_NUMBER
 from .http import iso, json_object
 from .leancloud.common import ROUTE, LCError, lc_view, ok
@@ -97,8 +98,8 @@ def _when(value, default: float) -> float:
     if value in (None, ""):
         return default
     v = value.strip()
-    if v.isdigit():
-        n = int(v)
+    if is_ascii_digits(v):
+        n = parse_int(v, "time", 0, 10**14)
         return n / 1000 if n > 10**11 else float(n)  # epoch ms or s
     try:
         return datetime.fromisoformat(v.replace("Z", "+00:00")).timestamp()
@@ -120,13 +121,15 @@ def messages(request, role):
     now = time.time()
     since = _when(q.get("since"), now - 30 * 86400)
     until = _when(q.get("until"), now + 60)
-    limit = q.get("limit", "100")
-    if not limit.isdigit() or not 1 <= int(limit) <= 1000:
-        raise InvalidRequest("limit must be between 1 and 1000")
+    limit = parse_int(q.get("limit"), "limit", 1, 1000, 100)
     to_key = None
     if q.get("to"):
         to_key = wiring.service().log_key(_app(), _number(q["to"], email_ok=True))
-    return ok({"results": wiring.send_log().query(_app(), to_key, since, until, int(limit))})
+    # paging: ``next`` (null on the last page) goes back as ``cursor`` for the next page
+    secret, scope = wiring.service().secret, f"messages#{_app()}#{to_key or ''}"
+    start = cursors.decode(secret, scope, q["cursor"]) if q.get("cursor") else None
+    results, after = wiring.send_log().page(_app(), to_key, since, until, limit, start)
+    return ok({"results": results, "next": cursors.encode(secret, scope, after) if after else None})
 
 
 # ---- test numbers -----------------------------------------------------------------------

@@ -199,21 +199,16 @@ def signin(request):
             raise E.UserNotFound("User does not exist")
         if "@" not in username and not wiring.config().get(app_id).settings.allow_sms_login:
             raise E.FeatureDisabled("signing in with an SMS code is disabled for this app")
-        # proving a number or address does not hand over an account that claimed it without
-        # verifying it (someone else may have typed it in): the same rule as LeanCloud's 215
-        if not (user.email_verified if "@" in username else user.phone_verified):
-            raise E.PhoneNotVerified("this account's phone number or email is not verified; sign in with a password")
         tickets.redeem(app_id, body["verification_token"], expected=target)
+        # the squatting rule: an account that held this number or address unverified (or
+        # whose password predates an unattested proof) loses its password and sessions to
+        # the prover, who never shares the account with whoever typed it in
+        user = accounts.login_by_proof(user, "email" if "@" in username else "phone")
     else:
         if body.get("password") in (None, ""):
             raise CBError(400, "invalid_argument", 3, "password or verification_token is required")
-        by = "email" if "@" in username else "phone" if _looks_like_phone(username) else "username"
-        try:
-            user, _ = accounts.login_password(app_id, by, username, body["password"], open_session=False)
-        except (E.UserNotFound, E.PhoneNotFound):
-            if by != "phone":
-                raise
-            user, _ = accounts.login_password(app_id, "username", username, body["password"], open_session=False)
+        by = "email" if "@" in username else "phone_or_username" if _looks_like_phone(username) else "username"
+        user, _ = accounts.login_password(app_id, by, username, body["password"], open_session=False)
     return ok(credentials(user, *accounts.issue_tokens(user)))
 
 
@@ -269,7 +264,8 @@ def user_me(request):
 @cb_view("captcha.data")
 def captcha_data(request):
     json_object(request)  # {"state", "redirect_uri"}: accepted, not needed
-    issued = wiring.captcha().issue(wiring.app_id())
+    s = wiring.config().get(wiring.app_id()).settings
+    issued = wiring.captcha().issue(wiring.app_id(), client_ip=client_ip(request), per_ip_hourly=s.captcha_per_ip_hourly)
     width, height = image_params()
     png = render_png(wiring.captcha().answer(wiring.app_id(), issued.token), width, height)
     return ok({"token": issued.token, "data": "data:image/png;base64," + base64.b64encode(png).decode(),

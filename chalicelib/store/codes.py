@@ -11,10 +11,10 @@ from datetime import datetime, timezone
 from typing import Optional
 
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
-from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.exceptions import DeleteError
 from pynamodb.models import Model
 
-from ..core.codes import CodeRecord, Collision, StoredCode
+from ..core.codes import CodeRecord, Collision, StoredCode, same
 from ..core.service import MISSING
 from .base import SharedConnection, BaseMeta, Cancelled, put_kwargs, table_name
 from .counters import charge_ops, commit
@@ -38,7 +38,9 @@ class CodeModel(SharedConnection, Model):
     expires_at = NumberAttribute()
     attempts = NumberAttribute(default=0)
     max_attempts = NumberAttribute()
-    consumed_at = NumberAttribute(null=True)
+    consumed_at = NumberAttribute(null=True)  # written by versions before one-write guesses
+    guess = UnicodeAttribute(null=True)        # the last guess's hash; equal to code_hash: spent
+    guessed_at = NumberAttribute(null=True)
     ttl = TTLAttribute(null=True)
 
 
@@ -58,7 +60,7 @@ class LookupModel(SharedConnection, Model):
 def _stored(item: CodeModel) -> StoredCode:
     return StoredCode(code_hash=item.code_hash, expires_at=int(item.expires_at),
                       attempts=int(item.attempts or 0), max_attempts=int(item.max_attempts),
-                      consumed=item.consumed_at is not None)
+                      consumed=item.consumed_at is not None or (item.guess is not None and same(item.guess, item.code_hash)))
 
 
 def _state(raw: Optional[dict]) -> StoredCode:
@@ -114,30 +116,32 @@ class DynamoCodeStore:
         except CodeModel.DoesNotExist:
             return MISSING
 
-    def consume(self, key: str, code_hash: str, now: int) -> Optional[StoredCode]:
+    def guess(self, key: str, presented: str, now: int) -> Optional[StoredCode]:
+        """Charge one attempt and judge ``presented``, in ONE conditional ``UpdateItem``.
+
+        The update adds 1 to ``attempts`` and records the guess, under the condition that
+        the code is live, under its attempt limit and not yet spent. A code is spent
+        exactly when its recorded guess equals its stored hash, so the right guess spends
+        it in the same write that charges it, and no guess after it (right or wrong) gets
+        through the condition. Guesses that arrive together are serialised by DynamoDB on
+        the item: at most ``max_attempts`` of them are ever judged.
+
+        Returns None when this guess spent the code; otherwise the code's state (after a
+        wrong guess: as written; refused: as it was; ``MISSING`` when there is none)."""
         conn = CodeModel._get_connection()
-        condition = ((CodeModel.code_hash == code_hash) & (CodeModel.expires_at > now)
-                     & CodeModel.consumed_at.does_not_exist()
-                     & (CodeModel.attempts < CodeModel.max_attempts))
+        unspent = CodeModel.guess.does_not_exist() | (CodeModel.guess != CodeModel.code_hash)
+        condition = ((CodeModel.expires_at > now) & (CodeModel.attempts < CodeModel.max_attempts)
+                     & unspent & CodeModel.consumed_at.does_not_exist())  # consumed_at: items of older versions
         kwargs = conn.get_operation_kwargs(
-            key, actions=[CodeModel.consumed_at.set(now)], condition=condition,
-            return_values_on_condition_failure="ALL_OLD")
+            key, actions=[CodeModel.attempts.add(1), CodeModel.guess.set(presented), CodeModel.guessed_at.set(now)],
+            condition=condition, return_values="ALL_NEW", return_values_on_condition_failure="ALL_OLD")
         client = conn.connection.client
         try:
-            client.update_item(**kwargs)
-            return None
+            item = client.update_item(**kwargs).get("Attributes")
         except client.exceptions.ConditionalCheckFailedException as e:
             return _state(e.response.get("Item"))
-
-    def count_failure(self, key: str, code_hash: str) -> None:
-        try:
-            CodeModel(key).update(
-                actions=[CodeModel.attempts.add(1)],
-                condition=(CodeModel.code_hash == code_hash) & CodeModel.consumed_at.does_not_exist()
-                & (CodeModel.attempts < CodeModel.max_attempts))
-        except UpdateError as e:  # replaced, used or dead meanwhile: nothing left to count
-            if e.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        state = _state(item)
+        return None if same(state.code_hash, presented) else state
 
     def discard(self, key: str, code_hash: str) -> None:
         try:

@@ -40,6 +40,7 @@ class SendLogModel(SharedConnection, Model):
     provider_id = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
     at = NumberAttribute()
+    count = NumberAttribute(null=True)        # refused sends this entry stands for (>1 only)
     ttl = TTLAttribute(null=True)
     by_app = ByApp()
 
@@ -55,19 +56,28 @@ class DynamoSendLog:
             f"{e.app_id}#{e.to_key}", f"{_sk(ms)}#{secrets.token_hex(4)}", app_id=e.app_id,
             to=e.to_masked, channel=e.channel, purpose=e.purpose, template=e.template or None,
             outcome=e.outcome, provider_id=e.provider_id or None, error=e.error or None, at=e.at,
+            count=e.count if e.count > 1 else None,
             ttl=datetime.fromtimestamp(e.at + e.retention_days * 86400, tz=timezone.utc),
         ).save()
 
     def query(self, app_id: str, to_key: str | None, since: float, until: float, limit: int) -> list:
+        return self.page(app_id, to_key, since, until, limit)[0]
+
+    def page(self, app_id: str, to_key: str | None, since: float, until: float, limit: int,
+             start: dict | None = None) -> tuple:
+        """(entries, newest first; the key to continue after the last one, or None)."""
         rng = SendLogModel.sk.between(_sk(int(since * 1000)), _sk(int(until * 1000)) + "~")
         if to_key:
-            it = SendLogModel.query(f"{app_id}#{to_key}", rng, scan_index_forward=False, limit=limit)
+            it = SendLogModel.query(f"{app_id}#{to_key}", rng, scan_index_forward=False, limit=limit,
+                                    last_evaluated_key=start)
         else:
-            it = SendLogModel.by_app.query(app_id, rng, scan_index_forward=False, limit=limit)
+            it = SendLogModel.by_app.query(app_id, rng, scan_index_forward=False, limit=limit,
+                                           last_evaluated_key=start)
         out = []
         for m in it:
             out.append({"to": m.to, "channel": m.channel, "purpose": m.purpose, "template": m.template,
                         "outcome": m.outcome, "provider_message_id": m.provider_id, "error": m.error,
+                        "count": int(m.count or 1),
                         "sent_at": datetime.fromtimestamp(m.at, tz=timezone.utc)
                         .isoformat(timespec="milliseconds").replace("+00:00", "Z")})
-        return out
+        return out, (it.last_evaluated_key if len(out) >= limit else None)

@@ -48,6 +48,10 @@ class UserModel(SharedConnection, Model):
     updated_at = NumberAttribute(null=True)
     version = NumberAttribute(null=True)
     session_epoch = NumberAttribute(null=True)
+    kept = UnicodeAttribute(null=True)              # JSON: authData, ACL of imported users
+    import_session = UnicodeAttribute(null=True)    # imported users: hash of the imported sessionToken
+    import_password = UnicodeAttribute(null=True)   # imported users: mark of the imported password
+    unproven = BooleanAttribute(null=True)          # see core.accounts.User.unproven
     # sessions
     epoch = NumberAttribute(null=True)
     expires_at = NumberAttribute(null=True)
@@ -76,7 +80,10 @@ def _item(user: User) -> UserModel:
                      email_verified=user.email_verified,
                      custom=json.dumps(dict(user.custom), ensure_ascii=False, separators=(",", ":")),
                      created_at=user.created_at, updated_at=user.updated_at, version=user.version,
-                     session_epoch=user.session_epoch)
+                     session_epoch=user.session_epoch,
+                     kept=json.dumps(dict(user.kept), ensure_ascii=False, separators=(",", ":")) if user.kept else None,
+                     import_session=user.import_session, import_password=user.import_password,
+                     unproven=True if user.unproven else None)
 
 
 def _user(item: UserModel) -> User:
@@ -85,7 +92,9 @@ def _user(item: UserModel) -> User:
                 email=item.email, email_verified=bool(item.email_verified),
                 custom=json.loads(item.custom or "{}"), created_at=int(item.created_at),
                 updated_at=int(item.updated_at), version=int(item.version or 0),
-                session_epoch=int(item.session_epoch or 0))
+                session_epoch=int(item.session_epoch or 0), kept=json.loads(item.kept or "{}"),
+                import_session=item.import_session, import_password=item.import_password,
+                unproven=bool(item.unproven))
 
 
 def _session_item(s: Session) -> UserModel:
@@ -136,6 +145,11 @@ class DynamoUserStore:
         except UserModel.DoesNotExist:
             return None
         return _user(item) if item.kind == "user" else None
+
+    def claimed(self, app_id: str, claims: dict) -> Optional[str]:
+        keys = {claim_key(app_id, name, value): name for name, value in claims.items()}
+        held = {item.pk for item in UserModel.batch_get(list(keys), consistent_read=True)}
+        return next((name for key, name in keys.items() if key in held), None)
 
     def find(self, app_id: str, field: str, value: str) -> Optional[User]:
         try:
@@ -213,6 +227,75 @@ class DynamoUserStore:
                 doomed.add(session_key(item.peer, "refresh" if item.kind == "session" else "session"))
         for key in doomed:
             UserModel(key).delete()
+
+    # ---- LeanCloud import and master-key administration (core.accounts.migration) ----------
+
+    def get_many(self, app_id: str, object_ids: list) -> dict:
+        """objectId -> User for those that exist (BatchGetItem, 100 keys a call)."""
+        keys = list(dict.fromkeys(user_key(app_id, oid) for oid in object_ids))
+        return {item.uid: _user(item) for item in UserModel.batch_get(keys, consistent_read=True)
+                if item.kind == "user"}
+
+    def claim_owners(self, app_id: str, claims: list) -> dict:
+        """(field, value) -> the objectId holding it, for the claims that exist."""
+        keys = {claim_key(app_id, f, v): (f, v) for f, v in claims}
+        return {keys[item.pk]: item.uid for item in UserModel.batch_get(list(keys), consistent_read=True)
+                if item.pk in keys}
+
+    def apply_units(self, units: list) -> dict:
+        """Write each ``core.accounts.migration.Unit`` atomically, packing many into one
+        ``TransactWriteItems``. Returns {index: tags of the failed conditions} for the units
+        that were not written (``user``: it exists / changed; ``claim:<field>``: taken)."""
+        from .user_batches import apply
+        return apply([_unit_ops(u) for u in units])
+
+    def get_session_and_user_by_hash(self, app_id: str, token_hash: str, kind: str = "session") -> tuple:
+        """For tokens without a user id (imported from LeanCloud): the session, then its user."""
+        try:
+            item = UserModel.get(session_key(token_hash, kind), consistent_read=True)
+        except UserModel.DoesNotExist:
+            return None, None
+        session = _session(token_hash, item, kind)
+        if session is None or session.app_id != app_id:
+            return None, None
+        return session, self.get(app_id, session.user_id)
+
+    def delete(self, user: User) -> None:
+        """The user and its claims, if it is still at the version read (else Stale); its
+        imported session with it. Other sessions die with the user they name."""
+        ops = [("user", "Delete", delete_kwargs(UserModel(user_key(user.app_id, user.object_id)),
+                                                UserModel.version == user.version))]
+        for name, value in user.claims().items():
+            ops.append((f"release:{name}", "Delete", delete_kwargs(UserModel(claim_key(user.app_id, name, value)),
+                                                                   UserModel.uid == user.object_id)))
+        if user.import_session:
+            ops.append(("session", "Delete", delete_kwargs(UserModel(session_key(user.import_session)))))
+        try:
+            transact(ops)
+        except Cancelled:
+            raise Stale() from None
+
+
+def _unit_ops(unit) -> list:
+    """(tag, kind, kwargs, key) of one imported record's writes."""
+    before, after = unit.before, unit.after
+    ukey = user_key(after.app_id, after.object_id)
+    condition = UserModel.pk.does_not_exist() if before is None else UserModel.version == before.version
+    ops = [("user", "Put", put_kwargs(_item(after), condition), ukey)]
+    for name, value in unit.added_claims().items():
+        key = claim_key(after.app_id, name, value)
+        ops.append((f"claim:{name}", "Put", put_kwargs(
+            UserModel(key, kind="claim", app_id=after.app_id, uid=after.object_id),
+            UserModel.pk.does_not_exist() | (UserModel.uid == after.object_id)), key))
+    for name, value in unit.released_claims().items():
+        key = claim_key(after.app_id, name, value)
+        ops.append((f"release:{name}", "Delete", delete_kwargs(UserModel(key), UserModel.uid == after.object_id), key))
+    for s in unit.sessions:
+        ops.append(("session", "Put", put_kwargs(_session_item(s)), session_key(s.token_hash, s.kind)))
+    for token_hash in unit.revoke:
+        key = session_key(token_hash)
+        ops.append(("revoke", "Delete", delete_kwargs(UserModel(key)), key))
+    return ops
 
 
 def _session(token_hash: str, item: UserModel, kind: str = "session") -> Optional[Session]:

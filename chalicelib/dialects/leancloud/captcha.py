@@ -4,22 +4,12 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from ... import wiring
-from ...core.captcha import image_params, render_png
+from ...core.captcha import image_params, render_png, size_of
 from ...core.errors import InvalidRequest
-from ..http import json_object, logged
+from ..http import client_ip, json_object, logged, public_url
 from .common import ROUTE, error_response, lc_view, ok
 
 bp = Blueprint(__name__)
-
-
-def _base_url(request) -> str:
-    h = request.headers
-    host = h.get("host", "127.0.0.1")
-    scheme = h.get("x-forwarded-proto", "https" if "amazonaws.com" in host else "http")
-    ctx = request.context or {}
-    # behind API Gateway's default domain the stage is part of the path
-    stage = f"/{ctx['stage']}" if "execute-api" in host and ctx.get("stage") else ""
-    return f"{scheme}://{host}{stage}"
 
 
 @bp.route("/1.1/requestCaptcha", methods=["GET"], **ROUTE)
@@ -27,8 +17,12 @@ def _base_url(request) -> str:
 def request_captcha(request, role):
     q = request.query_params or {}
     width, height = image_params(q.get("width"), q.get("height"))
-    issued = wiring.captcha().issue(wiring.app_id(), size=q.get("size"), ttl=q.get("ttl"))
-    url = f"{_base_url(request)}/1.1/captchaImage/{issued.token}?width={width}&height={height}"
+    s = wiring.config().get(wiring.app_id()).settings
+    issued = wiring.captcha().issue(wiring.app_id(), size=q.get("size"), ttl=q.get("ttl"),
+                                    client_ip=client_ip(request), per_ip_hourly=s.captcha_per_ip_hourly)
+    # built like the links in messages (VERIKIT_PUBLIC_URL or API Gateway's own domain),
+    # never from Host / X-Forwarded-Proto, which a caller sets
+    url = f"{public_url(request)}/1.1/captchaImage/{issued.token}?width={width}&height={height}"
     return ok({"captcha_token": issued.token, "captcha_url": url})
 
 
@@ -36,7 +30,7 @@ def request_captcha(request, role):
 @logged("captchaImage", lambda: bp.current_request, error_response)
 def captcha_image(token):
     # no credentials: an <img> tag cannot send headers; the token is the capability
-    if not (4 <= len(token) <= 64) or not token[0].isdigit():
+    if size_of(token) is None:
         raise InvalidRequest("unknown captcha token")
     q = bp.current_request.query_params or {}
     width, height = image_params(q.get("width"), q.get("height"))

@@ -12,6 +12,7 @@ from ... import log, runtime
 from ...core import errors as E
 from ...core.captcha import CaptchaInvalid, CaptchaRequired
 from ...core.guard import FraudBlocked
+from ...core.numbers import is_ascii_digits, parse_int
 from ..http import BadBody, logged
 
 # how far an X-LC-Sign timestamp may be from our clock (phones drift)
@@ -63,7 +64,8 @@ _MISSING = {"username": 200, "password": 201, "phone": 212, "email": 204}
 _TAKEN = {"username": 202, "email": 203, "phone": 214}
 _LIMIT_MESSAGES = {"code_only_ip_hourly": "Too many verification attempts from this address",
                    "code_only_app_hourly": "Too many verification attempts; try again later",
-                   "login_failures": "Too many failed logins"}
+                   "login_failures": "Too many failed logins",
+                   "captcha_ip_hourly": "Too many CAPTCHAs requested from this address"}
 
 
 def error_response(exc: Exception) -> Response:
@@ -115,7 +117,7 @@ def authenticate(headers, now_ms: int | None = None) -> str:
         if len(parts) not in (2, 3) or (len(parts) == 3 and parts[2] != "master"):
             raise LCError(*UNAUTHORIZED)
         digest, ts = parts[0], parts[1]
-        if not ts.isdigit():
+        if not is_ascii_digits(ts):
             raise LCError(*UNAUTHORIZED)
         now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
         if abs(now_ms - int(ts)) > SIGN_MAX_SKEW_MS:
@@ -169,11 +171,7 @@ def optional_int(body: dict, key: str):
     value = body.get(key)
     if value is None or value == "":
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        return int(value.strip())
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise E.InvalidRequest(f"{key} must be an integer")
-    return value
+    return parse_int(value, key, 0, 10**12)  # the caller checks its own range
 
 
 def optional_str(body: dict, key: str, maxlen: int = 200):

@@ -30,6 +30,7 @@ def user_json(user, token: str | None = None, private: bool = True) -> dict:
             out["mobilePhoneNumber"] = user.phone
         if user.email:
             out["email"] = user.email
+        out.update(user.kept)  # authData, ACL of an imported user, as they came
     out["is_verified"] = wiring.accounts().is_verified(user)
     if token:
         out["sessionToken"] = token
@@ -63,7 +64,9 @@ def changes_of(body: dict) -> dict:
 
 
 def session_token(request) -> str | None:
-    return request.headers.get("x-lc-session") or (request.query_params or {}).get("session_token")
+    # ?session_token= first: the Python SDK's User.become(token) sends it along with the
+    # X-LC-Session of whoever is logged in at that moment, and means the token it names
+    return (request.query_params or {}).get("session_token") or request.headers.get("x-lc-session")
 
 
 def current(request, required: bool = True, verified: bool = True):
@@ -264,7 +267,9 @@ def request_password_reset_by_sms_code(request, role):
 @lc_view(bp, "verifyMobilePhone")
 def verify_mobile_phone(request, role, code):
     body = json_object(request)
-    wiring.accounts().verify_phone(wiring.app_id(), code, body.get("mobilePhoneNumber"), client_ip(request))
+    me, _ = _optional_session(request)  # a proof made with the account's own session attests it
+    wiring.accounts().verify_phone(wiring.app_id(), code, body.get("mobilePhoneNumber"), client_ip(request),
+                                   actor=me)
     return ok()
 
 

@@ -1,0 +1,135 @@
+"""The user system's data: users, sessions, the store they live in, custom fields."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Optional, Protocol
+
+from .. import purposes
+from ..errors import InvalidRequest
+
+# which purposes' codes each way in accepts (a code of one purpose never verifies another):
+# `login` with smsCode takes login codes only; usersByMobilePhone, which signs up as well,
+# also takes codes from the generic requestSmsCode, as LeanCloud's SDK flows expect
+LOGIN_CODES = (purposes.LOGIN.name,)
+SIGNUP_OR_LOGIN_CODES = (purposes.GENERIC.name, purposes.LOGIN.name)
+
+DELETE = object()  # a custom field (or email / phone) to remove
+CUSTOM_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
+E164_LIKE = re.compile(r"^\+?\d{6,15}$")
+MAX_CUSTOM_BYTES = 16 * 1024
+
+
+@dataclass(frozen=True)
+class User:
+    app_id: str
+    object_id: str
+    username: str
+    created_at: int                   # epoch milliseconds
+    updated_at: int
+    password_hash: Optional[str] = None
+    phone: Optional[str] = None       # E.164
+    phone_verified: bool = False
+    email: Optional[str] = None
+    email_verified: bool = False
+    custom: Mapping[str, Any] = field(default_factory=dict)
+    version: int = 0
+    session_epoch: int = 0
+    # imported from LeanCloud: authData and ACL, kept as they came (not interpreted); the
+    # keyed hash of the imported sessionToken and a keyed mark of the imported password hash,
+    # so that a delta import neither revives an ended session nor undoes a rehash
+    kept: Mapping[str, Any] = field(default_factory=dict)
+    import_session: Optional[str] = None
+    import_password: Optional[str] = None
+    # a phone or email was proven without the account's session (a link, a code alone)
+    # while its password and sessions already existed: they were never attested by that
+    # proof, so the first login by proof ends them (see AccountBase._login_by_proof)
+    unproven: bool = False
+
+    def claims(self) -> dict:
+        """The unique values this user holds, by field."""
+        out = {"username": self.username}
+        if self.phone:
+            out["phone"] = self.phone
+        if self.email:
+            out["email"] = self.email.lower()
+        return out
+
+
+@dataclass(frozen=True)
+class Session:
+    token_hash: str
+    app_id: str
+    user_id: str
+    epoch: int
+    created_at: int                   # epoch seconds
+    expires_at: Optional[int] = None  # epoch seconds; None: until revoked
+    kind: str = "session"             # session (also an access token) | refresh
+    peer: Optional[str] = None        # the other token of an access/refresh pair (its hash)
+    used: bool = False                # refresh tokens: spent by a rotation
+    next: Optional[str] = None        # refresh tokens: the one the rotation issued (its hash)
+
+
+class Stale(Exception):
+    """The user changed since it was read: read again and retry."""
+
+
+class UserStore(Protocol):
+    def create(self, user: User, sessions) -> None:
+        """Write the user, its claims and its first session(s) (a Session, a tuple of them,
+        or None) in one transaction, or raise Taken(field)."""
+
+    def get(self, app_id: str, object_id: str) -> Optional[User]: ...
+
+    def claimed(self, app_id: str, claims: dict) -> Optional[str]:
+        """The first field of ``claims`` ({field: value}) someone already holds, or None
+        (one read, before a sign-up pays for its password hash)."""
+
+    def find(self, app_id: str, field: str, value: str) -> Optional[User]:
+        """The user holding ``value`` of ``field`` (username, phone, email)."""
+
+    def save(self, before: User, after: User, sessions: tuple = ()) -> None:
+        """Write ``after`` if the user is still at ``before.version``, moving claims whose
+        value changed and putting ``sessions``, in one transaction. Raises Taken or Stale."""
+
+    def add_sessions(self, sessions: tuple) -> None:
+        """Write sessions (one, or an access and a refresh token) at once."""
+
+    def rotate(self, old: Session, sessions: tuple) -> None:
+        """Mark ``old`` used (pointing at its successor), end its access token and write
+        ``sessions``, atomically; raise InvalidSession if ``old`` was already used or revoked."""
+
+    def revoke(self, token_hash: str) -> None:
+        """Delete the session or refresh token with this hash, and its peer, if any."""
+
+    def revoke_chain(self, refresh_hash: Optional[str]) -> None:
+        """Delete the refresh token with this hash, its access token, and their successors."""
+
+    def get_session_and_user(self, app_id: str, token_hash: str, object_id: str,
+                             kind: str = "session") -> tuple:
+        """(session or None, user or None), read together in one round trip."""
+
+
+def _plausible_id(object_id: Any) -> bool:
+    return isinstance(object_id, str) and 1 <= len(object_id) <= 64 and object_id.isalnum()
+
+
+def _merge_custom(current: Mapping[str, Any], changes: Mapping[str, Any]) -> dict:
+    """Custom fields after ``changes`` (DELETE removes one); validated and size-capped."""
+    import json
+
+    out = dict(current)
+    for key, value in changes.items():
+        if not isinstance(key, str) or not CUSTOM_KEY.match(key):
+            raise InvalidRequest(f"invalid field name: {key!r}")
+        if value is DELETE:
+            out.pop(key, None)
+        else:
+            out[key] = value
+    try:
+        size = len(json.dumps(out, ensure_ascii=False, allow_nan=False).encode("utf-8"))
+    except (TypeError, ValueError, RecursionError):
+        raise InvalidRequest("custom fields must be JSON values (no NaN or Infinity)") from None
+    if size > MAX_CUSTOM_BYTES:
+        raise InvalidRequest(f"custom fields are limited to {MAX_CUSTOM_BYTES} bytes")
+    return out

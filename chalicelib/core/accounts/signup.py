@@ -1,0 +1,215 @@
+"""Sign-up and login: with a password, by phone and SMS code, after a proven phone or email."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any, Mapping, Optional
+
+from .. import emails
+from ..errors import (BadCredentials, FeatureDisabled, InvalidCode, InvalidPhoneNumber, InvalidRequest, MissingField,
+                      PhoneNotFound, PhoneNotVerified, Taken, UserNotFound)
+from ..passwords import MAX_LENGTH as PASSWORD_MAX
+from .model import LOGIN_CODES, SIGNUP_OR_LOGIN_CODES, User, _merge_custom
+
+TAKEN = {"username": "Username has already been taken.", "phone": "Mobile phone number has already been taken.",
+         "email": "Email has already been taken."}
+
+
+class SignupLogin:
+    """Sign-up and login, part of ``AccountService``."""
+
+    # ---- sign-up -------------------------------------------------------------------------
+
+    def signup(self, app_id: str, username: Any, password: Any, raw_phone: Any = None, email: Any = None,
+               custom: Optional[Mapping] = None, client_ip: Optional[str] = None,
+               link_base: Optional[str] = None) -> tuple:
+        """A new user with a password. Returns (user, session token)."""
+        s = self._settings(app_id)
+        if username is None or username == "":
+            raise MissingField("Username is required.", "username")
+        if password is None or password == "":
+            raise MissingField("Password is required.", "password")
+        now_ms = self._now_ms()
+        e164 = self._phone(raw_phone, s) if raw_phone not in (None, "") else None
+        address = self._email(email) if email not in (None, "") else None
+        user = User(app_id=app_id, object_id=self._new_id(), username=self._username(username, e164, address),
+                    phone=e164,
+                    email=address,
+                    custom=_merge_custom({}, custom or {}), created_at=now_ms, updated_at=now_ms)
+        self._password(password, s)
+        # a taken username (or phone, email) is refused before argon2 runs: a sign-up that
+        # cannot succeed must not buy ~100 ms of CPU. The create stays conditional (races).
+        taken = self.users.claimed(app_id, user.claims())
+        if taken is not None:
+            raise Taken(TAKEN[taken], taken)
+        user = dataclasses.replace(user, password_hash=self.hasher.hash(password))
+        token, session = self._new_session(user)
+        self.users.create(user, session)
+        if s.send_verification_on_signup:
+            if user.phone:
+                self._auto_verify(app_id, user.phone, client_ip)
+            if user.email:
+                self._auto_verify(app_id, user.email, client_ip, link_base=link_base)
+        return user, token
+
+    def signup_or_login_by_phone(self, app_id: str, raw_phone: Any, code: Any, username: Any = None,
+                                 password: Any = None, custom: Optional[Mapping] = None,
+                                 client_ip: Optional[str] = None) -> tuple:
+        """``usersByMobilePhone``: log in the user with this number, or sign one up with the
+        phone verified. Returns (user, session token, created)."""
+        s = self._settings(app_id)
+        e164 = self._phone(raw_phone, s)
+        if code is None or code == "":
+            raise InvalidRequest("an SMS code is required (smsCode)")
+        existing = self.users.find(app_id, "phone", e164)
+        if existing is not None:
+            # an SMS login. With enumeration protection off, LeanCloud's answers: 215 for an
+            # unverified number. On, the code is checked first and nothing tells a known
+            # number from an unknown one; a right code on an unverified claim takes it over
+            # (``_login_by_proof``): the prover never shares the account with its creator.
+            protect = s.enumeration_protection
+            if not protect and not s.allow_sms_login:
+                raise FeatureDisabled("Logging in with an SMS code is disabled for this app.")
+            if not protect and not existing.phone_verified:
+                raise PhoneNotVerified("The mobile phone number is not verified.")
+            self._guarded(existing, lambda: self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES))
+            if not s.allow_sms_login:
+                raise FeatureDisabled("Logging in with an SMS code is disabled for this app.")
+            existing = self._login_by_proof(existing, "phone")
+            return existing, self._login(existing), False
+        # validate everything before the code is spent; hash the password only after it
+        name = self.check_new_username(app_id, username, e164)
+        user = self._verified_user(app_id, e164, name, None, custom, s)
+        if password not in (None, ""):
+            self._password(password, s)
+        if s.enumeration_protection:  # the code is guessed behind a counter, as for a user
+            self._guard(app_id, self._nobody_key(app_id, "phone", e164),
+                        lambda: self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES))
+        else:
+            self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES)
+        if password not in (None, ""):
+            user = dataclasses.replace(user, password_hash=self.hasher.hash(password))
+        token, session = self._new_session(user)
+        try:
+            self.users.create(user, session)
+        except Taken as e:
+            if e.field != "phone":
+                raise
+            # another request signed this number up in between: log that user in instead
+            other = self.users.find(app_id, "phone", e164)
+            if other is None:
+                raise
+            other = self._login_by_proof(other, "phone")
+            return other, self._login(other), False
+        return user, token, True
+
+    # ---- login ---------------------------------------------------------------------------
+
+    def login_password(self, app_id: str, by: str, value: Any, password: Any, open_session: bool = True) -> tuple:
+        """Log in by username, phone or email with a password. Returns (user, session token
+        or None when ``open_session`` is False: the caller issues its own tokens)."""
+        s = self._settings(app_id)
+        if password is None or password == "":
+            raise MissingField("Password is required.", "password")
+        if not isinstance(password, str):
+            raise InvalidRequest("password must be a string")
+        protect = s.enumeration_protection
+        if by in ("phone", "phone_or_username"):
+            try:
+                key = self._phone(value, s)
+                user = self.users.find(app_id, "phone", key)
+            except InvalidPhoneNumber:
+                if by == "phone":
+                    raise
+                user = None
+            if user is None and by == "phone_or_username":  # CloudBase: a username that looks like one
+                key, user = value, self.users.find(app_id, "username", value)
+            if user is None and not protect:
+                raise PhoneNotFound("No user with this mobile phone number.") if by == "phone" \
+                    else UserNotFound("Could not find user.")
+        else:
+            if not isinstance(value, str) or not value:
+                raise MissingField("Username is required.", "username")
+            if len(value) > 254:  # longer than any username or address: no lookup, nobody's
+                raise BadCredentials("The username and password mismatch.") if protect \
+                    else UserNotFound("Could not find user.")
+            key = emails.key(value.strip()) if by == "email" else value
+            user = self.users.find(app_id, by, key)
+            if user is None and not protect:
+                raise UserNotFound("Could not find user.")
+        if user is None:
+            # enumeration protection: an unknown user answers 210 like a wrong password, after
+            # the same work (a lockout charge, an argon2 check) and with the same lockout
+            # (a phone_or_username miss has read two claims: as much as finding a user)
+            self._as_if_a_user(app_id, "phone" if by.startswith("phone") else by, key,
+                               lambda: self._wrong_password(password), read=by != "phone_or_username")
+        if by == "phone" and not protect and s.block_login_if_phone_unverified and not user.phone_verified:
+            raise PhoneNotVerified("The mobile phone number is not verified.")
+
+        def check():
+            if len(password) > PASSWORD_MAX or not self.hasher.verify(user.password_hash, password):
+                raise BadCredentials("The username and password mismatch.")
+
+        self._guarded(user, check)
+        if by == "phone" and protect and s.block_login_if_phone_unverified and not user.phone_verified:
+            raise PhoneNotVerified("The mobile phone number is not verified.")  # told only with the password
+        user = self._upgrade_password(user, password)  # an imported LeanCloud hash becomes argon2id
+        return user, self._login(user) if open_session else None
+
+    def login_sms(self, app_id: str, raw_phone: Any, code: Any) -> tuple:
+        """Log in with phone + SMS code: needs a verified phone (215) and the setting on."""
+        s = self._settings(app_id)
+        if not s.allow_sms_login:
+            raise FeatureDisabled("Logging in with an SMS code is disabled for this app.")
+        e164 = self._phone(raw_phone, s)
+        user = self.users.find(app_id, "phone", e164)
+        if user is None:
+            if not s.enumeration_protection:
+                raise PhoneNotFound("No user with this mobile phone number.")
+            # as a wrong code for a real user: the code guessed behind a counter (219 after
+            # login_max_failures), then 603
+            self._as_if_a_user(app_id, "phone", e164, lambda: self._no_code(app_id, e164, code, LOGIN_CODES))
+        if not s.enumeration_protection and not user.phone_verified:
+            raise PhoneNotVerified("The mobile phone number is not verified.")  # LeanCloud's 215
+        self._guarded(user, lambda: self.otp.verify_any(app_id, e164, code, LOGIN_CODES))
+        user = self._login_by_proof(user, "phone")
+        return user, self._login(user)
+
+    def _no_code(self, app_id: str, e164: str, code: Any, accepted: tuple) -> None:
+        """Guess a code for a number no user holds (the same write a user's guess costs)."""
+        self.otp.verify_any(app_id, e164, code, accepted)
+        raise InvalidCode("invalid verification code")  # a code, but no user to log in
+
+    def check_new_username(self, app_id: str, username: Any, target: str) -> str:
+        """The username a sign-up that proved ``target`` takes (the one asked for, else the
+        target itself), refused before anything is spent if malformed, squatting or taken."""
+        name = self._verified_name(username, target)
+        if self.users.find(app_id, "username", name) is not None:
+            raise Taken("Username has already been taken.", "username")
+        return name
+
+    def signup_verified(self, app_id: str, target: str, username: Any = None, password: Any = None,
+                        custom: Optional[Mapping] = None) -> tuple:
+        """A user whose phone or email was just proven (a spent verification token), with
+        its first access and refresh tokens. Returns (user, access, refresh, expires_in)."""
+        s = self._settings(app_id)
+        user = self._verified_user(app_id, target, self._verified_name(username, target), password, custom, s)
+        access, refresh, sessions = self._token_pair(user)
+        self.users.create(user, sessions)  # the user, its claims and its first tokens at once
+        return user, access, refresh, s.access_token_ttl_seconds
+
+    def _verified_name(self, username: Any, target: str) -> str:
+        if username in (None, ""):
+            return target
+        is_email = emails.is_email(target)
+        return self._username(username, None if is_email else target, target if is_email else None)
+
+    def _verified_user(self, app_id: str, target: str, name: str, password: Any, custom: Optional[Mapping],
+                       s) -> User:
+        """A new user holding ``target`` (a phone or an email), already verified."""
+        is_email = emails.is_email(target)
+        now_ms = self._now_ms()
+        return User(app_id=app_id, object_id=self._new_id(), username=name,
+                    password_hash=self.hasher.hash(self._password(password, s)) if password not in (None, "") else None,
+                    phone=None if is_email else target, phone_verified=not is_email,
+                    email=target if is_email else None, email_verified=is_email,
+                    custom=_merge_custom({}, custom or {}), created_at=now_ms, updated_at=now_ms)

@@ -1,0 +1,331 @@
+"""``make import-leancloud FILE=<export> URL=<base url>``: a LeanCloud ``_User`` export into verikit.
+
+    python -m deploy.import_leancloud FILE --url URL [--app-id ID] [--dry-run] [--batch 500] [--parallel 4]
+
+FILE is JSONL (one record a line, ``.jsonl``/``.ndjson``/anything else, gzip'd if it ends in
+``.gz``), a JSON document (``.json``: an array or ``{"results": [...]}``), or a MongoDB dump
+(``.bson``, ``.bson.gz``, read with pymongo's ``bson``: the sunset export's format). It is read
+as a stream and sent in batches to ``POST /admin/v1/import/leancloud-users``; failed records
+are reported with their line in the file (for JSON and BSON: their position, 1-based).
+
+The app id comes from ``--app-id``, ``APP_ID`` or ``VERIKIT_APP_ID``; the master key from
+``MASTER_KEY`` or ``VERIKIT_MASTER_KEY`` in the environment, else it is asked for (not echoed).
+It never goes on the command line. Exit status: 0 if every record was imported (or unchanged),
+1 if any failed, 2 on a usage or connection error.
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import gzip
+import io
+import json
+import os
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timezone
+
+ROUTE = "/admin/v1/import/leancloud-users"
+MAX_BATCH_BYTES = 5 * 1024 * 1024   # API Gateway takes 10 MB a request
+RETRIES = 4
+
+
+class ImportError_(RuntimeError):
+    pass
+
+
+# ---- reading exports ------------------------------------------------------------------------
+
+class Source:
+    """A file read as a stream of batches ``(first line - 1, JSONL body, records)``, with how
+    far into the file it is (bytes of the file on disk, for the progress bar)."""
+
+    def __init__(self, path: str, batch: int):
+        self.path, self.batch = path, batch
+        self.size = os.path.getsize(path)
+        self._raw = open(path, "rb")
+        name = path.lower()
+        self.kind = "bson" if name.endswith((".bson", ".bson.gz")) else \
+            "json" if name.endswith((".json", ".json.gz")) else "jsonl"
+        self._file = gzip.GzipFile(fileobj=self._raw) if name.endswith(".gz") else self._raw
+
+    def done_bytes(self) -> int:
+        try:
+            return self._raw.tell()
+        except ValueError:  # closed: all read
+            return self.size
+
+    def close(self) -> None:
+        self._file.close()
+        self._raw.close()
+
+    def batches(self):
+        if self.kind == "jsonl":
+            yield from self._jsonl()
+        else:
+            records = self._bson() if self.kind == "bson" else self._json()
+            yield from self._records(records)
+
+    def _jsonl(self):
+        """Consecutive lines of the file as they are (blank and broken lines included), so
+        the server's line numbers are the file's."""
+        first, lines, count, size = 0, [], 0, 0
+        text = self._text = io.TextIOWrapper(self._file, encoding="utf-8-sig", errors="replace", newline="\n")
+        for n, line in enumerate(text):
+            line = line.rstrip("\r\n")
+            if not lines:
+                first = n
+            lines.append(line)
+            size += len(line) + 1
+            if line.strip():
+                count += 1
+            if count >= self.batch or size >= MAX_BATCH_BYTES:
+                yield first, "\n".join(lines), count
+                lines, count, size = [], 0, 0
+        if count:
+            yield first, "\n".join(lines), count
+
+    def _records(self, records):
+        first, out, size, n = 0, [], 0, 0
+        for n, rec in enumerate(records):
+            line = json.dumps(rec, ensure_ascii=False, default=_json_default)
+            out.append(line)
+            size += len(line) + 1
+            if len(out) >= self.batch or size >= MAX_BATCH_BYTES:
+                yield first, "\n".join(out), len(out)
+                first, out, size = n + 1, [], 0
+        if out:
+            yield first, "\n".join(out), len(out)
+
+    def _bson(self):
+        try:
+            import bson
+            from bson.codec_options import CodecOptions
+        except ImportError:
+            raise ImportError_("reading .bson needs pymongo's bson (in requirements-dev.txt: make it with "
+                               "`make .venv/.installed`)") from None
+        try:
+            yield from bson.decode_file_iter(self._file, CodecOptions(tz_aware=True, tzinfo=timezone.utc))
+        except bson.errors.InvalidBSON as e:
+            raise ImportError_(f"{self.path} is not a BSON dump ({e})") from None
+
+    def _json(self):
+        """The records of a JSON array or ``{"results": [...]}``, decoded one at a time."""
+        decoder = json.JSONDecoder()
+        text = self._text = io.TextIOWrapper(self._file, encoding="utf-8-sig")
+        buf, pos, started = "", 0, False
+
+        def fill():
+            nonlocal buf, pos
+            chunk = text.read(1 << 20)
+            buf = buf[pos:] + chunk
+            pos = 0
+            return bool(chunk)
+
+        def skip(chars):
+            nonlocal pos
+            while True:
+                while pos < len(buf) and buf[pos] in chars:
+                    pos += 1
+                if pos < len(buf) or not fill():
+                    return
+
+        skip(" \t\r\n")
+        head = buf[pos:pos + 1]
+        if head == "{":  # {"results": [ ... ]}: find the array
+            while '"results"' not in buf and fill():
+                pass
+            at = buf.find('"results"')
+            if at < 0:
+                raise ImportError_(f"{self.path}: a JSON object without \"results\"")
+            pos = buf.index("[", at) + 1
+            started = True
+        elif head == "[":
+            pos += 1
+            started = True
+        if not started:
+            raise ImportError_(f"{self.path}: not a JSON array or {{\"results\": [...]}} (JSONL? name it .jsonl)")
+        while True:
+            skip(" \t\r\n,")
+            if pos >= len(buf):
+                raise ImportError_(f"{self.path}: the JSON array is not closed")
+            if buf[pos] == "]":
+                return
+            while True:
+                try:
+                    rec, end = decoder.raw_decode(buf, pos)
+                    break
+                except json.JSONDecodeError:
+                    if not fill():
+                        raise ImportError_(f"{self.path}: malformed JSON near character {pos}") from None
+            pos = end
+            yield rec
+
+
+def _json_default(value):
+    """BSON values JSON lacks: dates as Extended JSON, ObjectIds and the rest as strings."""
+    if isinstance(value, datetime):
+        dt = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return {"$date": dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+    if isinstance(value, bytes):
+        import base64
+        return {"__type": "Bytes", "base64": base64.b64encode(value).decode("ascii")}
+    return str(value)
+
+
+# ---- sending ----------------------------------------------------------------------------------
+
+class Client:
+    def __init__(self, url: str, app_id: str, master_key: str, dry_run: bool):
+        self.url, self.dry_run = url.rstrip("/"), dry_run
+        self.headers = {"X-LC-Id": app_id, "X-LC-Key": master_key + ",master",
+                        "Content-Type": "application/x-ndjson; charset=utf-8"}
+
+    def send(self, offset: int, body: str) -> dict:
+        query = f"?line_offset={offset}" + ("&dry_run=true" if self.dry_run else "")
+        data = body.encode("utf-8")
+        for attempt in range(RETRIES + 1):
+            req = urllib.request.Request(self.url + ROUTE + query, data=data, method="POST", headers=self.headers)
+            try:
+                with urllib.request.urlopen(req, timeout=120) as r:
+                    return json.loads(r.read())
+            except urllib.error.HTTPError as e:
+                text = e.read().decode("utf-8", "replace")
+                if e.code in (401, 403):
+                    raise ImportError_(f"{self.url} refused the master key ({e.code} {text.strip()}): check "
+                                       "the app id and MASTER_KEY") from None
+                if e.code < 500 and e.code != 429:
+                    raise ImportError_(f"{self.url} answered {e.code}: {text.strip()}") from None
+                error = f"{e.code} {text.strip()[:200]}"
+            except (urllib.error.URLError, TimeoutError, ConnectionError) as e:
+                error = str(getattr(e, "reason", e))
+            if attempt == RETRIES:
+                raise ImportError_(f"{self.url} failed {RETRIES + 1} times: {error}")
+            time.sleep(min(2 ** attempt, 20))  # re-sending a batch is safe: imports are idempotent
+
+
+class Progress:
+    """One line on stderr: a bar by bytes of the file read, records done, rate."""
+
+    def __init__(self, source: Source, stream=sys.stderr):
+        self.source, self.stream, self.start = source, stream, time.monotonic()
+        self.records, self.failed, self._last = 0, 0, 0.0
+        self.live = stream.isatty()
+
+    def update(self, records: int, failed: int, final: bool = False) -> None:
+        self.records += records
+        self.failed += failed
+        now = time.monotonic()
+        if not final and now - self._last < (0.2 if self.live else 5):
+            return
+        self._last = now
+        frac = min(self.source.done_bytes() / self.source.size, 1.0) if self.source.size else 1.0
+        if final:
+            frac = 1.0
+        bar = "#" * int(frac * 30) + "." * (30 - int(frac * 30))
+        rate = self.records / max(now - self.start, 1e-6)
+        line = f"[{bar}] {frac:6.1%}  {self.records:,} records  {self.failed:,} failed  {rate:,.0f}/s"
+        self.stream.write(("\r" + line) if self.live else (line + "\n"))
+        if final and self.live:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def run(path: str, client: Client, batch: int = 500, parallel: int = 4, out=sys.stdout, err=sys.stderr) -> int:
+    source = Source(path, batch)
+    progress = Progress(source, err)
+    totals = {"created": 0, "updated": 0, "unchanged": 0}
+    failed, retry = [], []
+    lock = threading.Lock()
+
+    def one(item):
+        offset, body, count = item
+        result = client.send(offset, body)
+        lines = body.split("\n")
+        with lock:
+            for k in totals:
+                totals[k] += result.get(k, 0)
+            for f in result.get("failed", []):
+                # a value another record of the file releases later on: try once more at the end
+                if "belongs to another user" in f.get("error", "") and 0 < f["line"] - offset <= len(lines):
+                    retry.append((f["line"], lines[f["line"] - offset - 1], f))
+                else:
+                    failed.append(f)
+            progress.update(count, len(result.get("failed", [])))
+
+    try:
+        with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
+            pending = []
+            for item in source.batches():
+                pending.append(pool.submit(one, item))
+                if len(pending) >= parallel * 2:
+                    pending.pop(0).result()
+            for p in pending:
+                p.result()
+        for line, text, first_failure in sorted(retry):
+            result = client.send(line - 1, text)
+            for k in totals:
+                totals[k] += result.get(k, 0)
+            failed.extend(result.get("failed", []))
+        progress.failed = len(failed)
+        progress.update(0, 0, final=True)
+    finally:
+        source.close()
+    failed.sort(key=lambda f: f["line"])
+    word = "would be " if client.dry_run else ""
+    print(f"{totals['created']:,} {word}created, {totals['updated']:,} {word}updated, "
+          f"{totals['unchanged']:,} unchanged, {len(failed):,} failed", file=out)
+    for f in failed:
+        print(f"  line {f['line']}: {f.get('objectId') or '-'}: {f['error']}", file=out)
+    return 1 if failed else 0
+
+
+def _secret(env_names: tuple, prompt: str, required_what: str) -> str:
+    for name in env_names:
+        if os.environ.get(name):
+            return os.environ[name]
+    if sys.stdin.isatty():
+        value = getpass.getpass(prompt)
+        if value:
+            return value
+    raise ImportError_(f"{required_what}: set {' or '.join(env_names)} in the environment (or run in a terminal "
+                       "to be asked)")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(prog="python -m deploy.import_leancloud", description=__doc__.split("\n\n")[0],
+                                epilog="The master key is read from MASTER_KEY / VERIKIT_MASTER_KEY, or asked for.")
+    p.add_argument("file", help="the export: .jsonl, .json, .bson or .bson.gz (also .jsonl.gz)")
+    p.add_argument("--url", required=True, help="verikit's base URL (make run's URL, or the stage's API URL)")
+    p.add_argument("--app-id", help="the app id (default: APP_ID or VERIKIT_APP_ID)")
+    p.add_argument("--dry-run", action="store_true", help="check every record, write nothing")
+    p.add_argument("--batch", type=int, default=500, help="records per request (1-1000, default 500)")
+    p.add_argument("--parallel", type=int, default=4, help="requests in flight (default 4)")
+    a = p.parse_args(argv)
+    if not 1 <= a.batch <= 1000:
+        p.error("--batch must be 1-1000")
+    if not a.url.startswith(("http://", "https://")):
+        p.error("--url must start with http:// or https://")
+    try:
+        if not os.path.isfile(a.file):
+            raise ImportError_(f"no such file: {a.file}")
+        app_id = a.app_id or os.environ.get("APP_ID") or os.environ.get("VERIKIT_APP_ID")
+        if not app_id:
+            raise ImportError_("the app id: pass --app-id (APP_ID=... with make) or set APP_ID")
+        master = _secret(("MASTER_KEY", "VERIKIT_MASTER_KEY"), "master key: ", "the master key")
+        return run(a.file, Client(a.url, app_id, master, a.dry_run), a.batch, a.parallel)
+    except ImportError_ as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("\ninterrupted: run the same command again, records already imported come back unchanged",
+              file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())
