@@ -122,7 +122,8 @@ def test_guard_settings_through_the_admin_api(lc):
 @pytest.fixture
 def svc(settings):
     def make(**overrides):
-        settings(**{"cooldown_seconds": 0, "per_ip_hourly": 0, "allowed_regions": ["GB", "FR"], **overrides})
+        settings(**{"cooldown_seconds": 0, "per_ip_hourly": 0, "allowed_regions": ["GB", "FR"], "fraud_guard": "block",
+                    **overrides})
         s = wiring.service()
         s.clock = SimpleNamespace(now=lambda: NOW)
         return s
@@ -278,7 +279,7 @@ def test_blocked_sends_are_counted_not_logged(svc, lc):
 # ---- the dialects ----------------------------------------------------------------------------
 
 def test_blocked_send_in_each_dialect(lc, settings):
-    settings(cooldown_seconds=0, allowed_regions=["GB"], fraud_guard_by=["prefix"],
+    settings(cooldown_seconds=0, allowed_regions=["GB"], fraud_guard="block", fraud_guard_by=["prefix"],
              fraud_thresholds={"prefix": {"floor_hour": 1}})
     assert lc.request_code("+447558000001")[0] == 200
     status, body = lc.request_code("+447558000002")
@@ -294,7 +295,7 @@ def test_blocked_send_in_each_dialect(lc, settings):
 # ---- the stats route ---------------------------------------------------------------------------
 
 def test_stats_route(lc, settings):
-    settings(cooldown_seconds=0, allowed_regions=["GB", "FR"], fraud_guard_by=["prefix"],
+    settings(cooldown_seconds=0, allowed_regions=["GB", "FR"], fraud_guard="block", fraud_guard_by=["prefix"],
              fraud_thresholds={"prefix": {"floor_hour": 2}})
     for n in ("+447400100001", "+447400100002", "+33612345678"):
         assert lc.request_code(n)[0] == 200
@@ -414,7 +415,7 @@ def test_template_alarms_watch_the_metrics_verikit_emits():
 def test_a_blocked_range_answers_alike_for_unknown_numbers(lc, settings):
     """Enumeration protection: the guard refuses a login code to a number nobody has as it
     refuses one to a user's number, or the refusal would tell them apart."""
-    settings(cooldown_seconds=0, allowed_regions=["GB"], fraud_guard_by=["prefix"],
+    settings(cooldown_seconds=0, allowed_regions=["GB"], fraud_guard="block", fraud_guard_by=["prefix"],
              fraud_thresholds={"prefix": {"floor_hour": 1}})
     assert lc.request_code("+447559000001")[0] == 200  # the range has no room left now
     status, body = lc.post("/1.1/requestLoginSmsCode", {"mobilePhoneNumber": "+447559000002"})
