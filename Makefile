@@ -7,7 +7,7 @@ CB     := tests/sdk/cloudbase
 PORT   ?= 8000
 STAGE  ?= dev
 
-.PHONY: run test bench package vendor clean provision deploy destroy template import-leancloud
+.PHONY: run test bench package vendor clean provision deploy destroy template import-leancloud browser screenshots fuzz load
 
 $(VENV)/.installed: requirements.txt requirements-vendor.txt requirements-dev.txt
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
@@ -33,21 +33,47 @@ $(CB)/node_modules/.package-lock.json: $(CB)/package.json $(CB)/package-lock.jso
 run: $(VENV)/.installed
 	PORT=$(PORT) $(VENV)/bin/python -m devserver
 
-test: $(VENV)/.installed $(SDK)/.installed $(JS)/node_modules/.package-lock.json $(CB)/node_modules/.package-lock.json vendor
+test: $(VENV)/.installed $(SDK)/.installed $(JS)/node_modules/.package-lock.json $(CB)/node_modules/.package-lock.json vendor browser
 	$(VENV)/bin/python -m pytest tests
+
+# the console's browser tests drive Debian's chromium headless (Playwright for Python
+# launches /usr/bin/chromium; no browser is downloaded). Installed once, as root; a CJK
+# font so that the Chinese pages render.
+BROWSER_PKGS := chromium chromium-driver fonts-wqy-zenhei
+browser:
+	@dpkg -s $(BROWSER_PKGS) >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ]; then apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y $(BROWSER_PKGS); \
+	  else echo "the browser tests need: sudo apt-get install $(BROWSER_PKGS)"; exit 1; fi; }
+
+# refresh the console screenshots the README shows (docs/console/)
+screenshots: $(VENV)/.installed browser
+	VERIKIT_SCREENSHOTS=$(CURDIR)/docs/console $(VENV)/bin/python -m pytest tests/test_console_browser.py -q
+
+# schema fuzzing of every operation in /openapi.json, longer than make test's (FUZZ_EXAMPLES per operation)
+fuzz: $(VENV)/.installed
+	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-150} FUZZ_RANDOM=1 $(VENV)/bin/python -m pytest tests/test_fuzz.py -p no:cacheprovider
+
+# a bounded load run against a local server on 127.0.0.1 (bench/load.py): throughput, p50/p99, 5xx, broken rules
+load: $(VENV)/.installed
+	$(VENV)/bin/python bench/load.py
 
 bench: $(VENV)/.installed vendor
 	$(VENV)/bin/python bench/bench.py
 
-vendor: $(VENV)/.installed
-	rm -rf vendor && $(VENV)/bin/python -m pip install -q --no-deps --target vendor -r requirements-vendor.txt
-	find vendor -name '__pycache__' -prune -exec rm -rf {} +
+# reinstalled only when requirements-vendor.txt changed (so it works offline otherwise),
+# into vendor.tmp first: a failed install leaves the previous vendor/ in place
+vendor: vendor/.installed
+
+vendor/.installed: requirements-vendor.txt | $(VENV)/.installed
+	rm -rf vendor.tmp && $(VENV)/bin/python -m pip install -q --no-deps --target vendor.tmp -r requirements-vendor.txt
+	find vendor.tmp -name '__pycache__' -prune -exec rm -rf {} +
+	rm -rf vendor && mv vendor.tmp vendor && touch $@
 
 package: vendor
 	rm -rf build/package-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) build/package-$(STAGE)
 
 clean:
-	rm -rf $(VENV) $(SDK) $(JS)/node_modules $(CB)/node_modules vendor build .local
+	rm -rf $(VENV) $(SDK) $(JS)/node_modules $(CB)/node_modules vendor vendor.tmp build .local
 
 # Deploying (see README "Deploying"): STAGE=dev|prod; LEANCLOUD_KEYS=1 takes a LeanCloud app's id
 # and keys for missing parameters (README "Moving from LeanCloud")

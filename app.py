@@ -2,17 +2,21 @@
 from chalice import Chalice
 
 from chalicelib import runtime
-from chalicelib.dialects import admin, cloudbase, imports, links
-from chalicelib.dialects.http import BINARY_TYPES, accept_anything, method_not_allowed
+from chalicelib.dialects import admin, admin_tools, admin_users, cloudbase, console, imports, links, meta
+from chalicelib.dialects.http import BINARY_TYPES, accept_anything, method_not_allowed, readable_json
 from chalicelib.dialects.leancloud import captcha as leancloud_captcha
 from chalicelib.dialects.leancloud import sms as leancloud_sms
 from chalicelib.dialects.leancloud import users as leancloud_users
 from chalicelib.dialects.leancloud import users_admin as leancloud_users_admin
 
+runtime.check_settings()  # a bad VERIKIT_SETTINGS stops the cold start with a clear message
+
 app = Chalice(app_name="verikit")
 app.api.binary_types = BINARY_TYPES
+app.register_middleware(readable_json, "http")  # outermost: sees every JSON body last
 app.register_middleware(accept_anything, "http")
 app.register_middleware(method_not_allowed, "http")
+app.register_middleware(console.no_store_admin, "http")
 
 app.register_blueprint(leancloud_sms.bp)
 app.register_blueprint(leancloud_captcha.bp)
@@ -22,6 +26,10 @@ app.register_blueprint(admin.bp)
 app.register_blueprint(imports.bp)
 app.register_blueprint(links.bp)
 app.register_blueprint(cloudbase.bp)
+app.register_blueprint(admin_users.bp)
+app.register_blueprint(admin_tools.bp)
+app.register_blueprint(console.bp)
+app.register_blueprint(meta.bp)
 
 if runtime.local_mode():
     from chalicelib.dialects import dev

@@ -489,6 +489,72 @@ def latency(n: int = 300) -> dict:
             "logins": len(logins)}
 
 
+def console_figures() -> dict:
+    """The operator console: DynamoDB round trips of its user admin routes (a moto of its
+    own), and the size of its static files, raw and zipped (they ship in the package)."""
+    import io
+    os.environ.update(KEYS)
+    os.environ["VERIKIT_SETTINGS"] = FAST
+    from devserver.local import create_tables
+    shared_moto()  # the process's one DynamoDB client talks to it
+    create_tables()
+    from chalice.test import Client
+
+    from app import app
+    from chalicelib import wiring
+    from chalicelib.store.base import connection
+
+    wiring.reset()
+    calls: list = []
+    connection().client.meta.events.register("before-call.dynamodb", lambda model, **kw: calls.append(model.name))
+    h = {"X-LC-Id": KEYS["VERIKIT_APP_ID"], "X-LC-Key": KEYS["VERIKIT_APP_KEY"]}
+    m = {"X-LC-Id": KEYS["VERIKIT_APP_ID"], "X-LC-Key": KEYS["VERIKIT_MASTER_KEY"] + ",master"}
+    out = {}
+    with Client(app, project_dir=tempfile.mkdtemp()) as c:
+        r = c.http.post("/1.1/users", headers=h, body=json.dumps(
+            {"username": "ops", "password": "secret-123", "mobilePhoneNumber": "+8613000000009"}))
+        uid = json.loads(r.body)["objectId"]
+        c.http.get("/admin/v1/settings", headers=m)  # config cached, as in a warm instance
+        for label, method, path in (("find_by_phone", "GET", "/admin/v1/users?phone=%2B8613000000009"),
+                                    ("get_user", "GET", f"/admin/v1/users/{uid}"),
+                                    ("revoke_sessions", "POST", f"/admin/v1/users/{uid}/revokeSessions"),
+                                    ("lift_lockout", "DELETE", f"/admin/v1/users/{uid}/lockout"),
+                                    ("delete_user", "DELETE", f"/admin/v1/users/{uid}")):
+            calls.clear()
+            r = c.http.request(method, path, headers=m, body=b"")
+            assert r.status_code == 200, (path, r.body)
+            out[label] = list(calls)
+    files = sorted((ROOT / "chalicelib" / "console").iterdir())
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for f in files:
+            zf.write(f, f.name)
+    out["files"] = len(files)
+    out["raw_bytes"] = sum(f.stat().st_size for f in files)
+    out["zipped_bytes"] = len(buf.getvalue())
+    return out
+
+
+def slow_provider(n: int = 48, threads: int = 8) -> dict:
+    """p50/p99 of a send when the provider takes 1 s (``VERIKIT_DEV_PROVIDER_DELAY_MS=1000``
+    on a local server), sends from ``threads`` threads to distinct numbers."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from load import Recorder, pct, start_server
+    url, proc = start_server(json.loads(FAST), delay_ms=1000)
+    try:
+        r = Recorder(url)
+        with ThreadPoolExecutor(threads) as pool:
+            statuses = list(pool.map(lambda i: r.call("send", "POST", "/1.1/requestSmsCode",
+                                                       {"mobilePhoneNumber": f"+86137{i:08d}"})[0], range(n)))
+    finally:
+        proc.terminate()
+        proc.wait(10)
+    ms = [m for _, _, m in r.samples]
+    return {"sends": n, "threads": threads, "ok": statuses.count(200), "send_p50_ms": pct(ms, 50),
+            "send_p99_ms": pct(ms, 99), "max_ms": round(max(ms), 1)}
+
+
 if __name__ == "__main__":
     rt = round_trips()
     print("DynamoDB round trips (send_cold: first request of an instance; others warm):")
@@ -500,5 +566,11 @@ if __name__ == "__main__":
     print("Lambda package:", json.dumps(package_size()))
     print("Latency via local server:", json.dumps(latency()))
     print("LeanCloud import via local server:", json.dumps(import_rate()))
+    cf = console_figures()
+    print("Console: DynamoDB round trips of the user admin routes (warm):")
+    for k in ("find_by_phone", "get_user", "revoke_sessions", "lift_lockout", "delete_user"):
+        print(f"  {k:21s} {len(cf[k])}  {cf[k]}")
+    print(f"Console static files: {cf['files']} files, {cf['raw_bytes']} bytes, {cf['zipped_bytes']} bytes zipped")
+    print("Send with a provider taking 1 s:", json.dumps(slow_provider()))
     if _moto:
         _moto[0].stop()

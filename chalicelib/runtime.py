@@ -16,6 +16,20 @@ ENV_NAMES = {"app_id": "VERIKIT_APP_ID", "app_key": "VERIKIT_APP_KEY",
              "master_key": "VERIKIT_MASTER_KEY", "code_secret": "VERIKIT_CODE_SECRET"}
 
 
+def check_settings() -> None:
+    """Validate ``VERIKIT_SETTINGS`` at start-up (``app.py`` calls this at import): a bad
+    value stops the process with a clear message instead of a 500 on every request."""
+    raw = os.environ.get("VERIKIT_SETTINGS", "").strip()
+    if not raw:
+        return
+    from .core.config import settings_from_env
+    from .core.errors import InvalidRequest
+    try:
+        settings_from_env(os.environ)
+    except InvalidRequest as e:
+        raise RuntimeError(f"VERIKIT_SETTINGS is invalid: {e.message}") from None
+
+
 def local_mode() -> bool:
     """True only under ``make run`` and the tests: enables the /dev routes and the outbox."""
     return os.environ.get("VERIKIT_LOCAL") == "1"

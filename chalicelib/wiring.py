@@ -99,8 +99,9 @@ def _build():
     if runtime.local_mode():
         from .channels.outbox import Recording, RecordOnly
         # SMS and email go through the real SNS and SES code paths (into moto), then the outbox
-        channels = {"sms": Recording(sms, outbox()), "voice": RecordOnly(outbox()),
-                    "email": Recording(email, outbox())}
+        delay = float(os.environ.get("VERIKIT_DEV_PROVIDER_DELAY_MS") or 0) / 1000  # a slow provider, for benchmarks
+        channels = {"sms": Recording(sms, outbox(), delay), "voice": RecordOnly(outbox(), delay),
+                    "email": Recording(email, outbox(), delay)}
     else:
         voice = EndUserVoice(lambda: aws.client("pinpoint-sms-voice-v2"),
                              os.environ.get("VERIKIT_VOICE_ORIGINATION", ""),

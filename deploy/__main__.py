@@ -120,7 +120,22 @@ def cmd_provision(a) -> int:
     return 0
 
 
+def check_stage_settings(stage: str, project_dir: Path) -> None:
+    """The stage's VERIKIT_SETTINGS (.chalice/config.json), validated before anything is
+    deployed: a bad one would stop every cold start."""
+    cfg = json.loads((Path(project_dir) / ".chalice" / "config.json").read_text())
+    env = {**cfg.get("environment_variables", {}),
+           **cfg.get("stages", {}).get(stage, {}).get("environment_variables", {})}
+    from chalicelib.core.config import settings_from_env
+    from chalicelib.core.errors import InvalidRequest
+    try:
+        settings_from_env(env)
+    except InvalidRequest as e:
+        raise DeployError(f"VERIKIT_SETTINGS of stage {stage} in .chalice/config.json is invalid: {e.message}") from None
+
+
 def cmd_deploy(a) -> int:
+    check_stage_settings(a.stage, a.project_dir)
     if not (Path(a.project_dir) / "vendor" / "pynamodb").is_dir():
         raise DeployError("vendor/pynamodb is missing: run `make vendor` first (pynamodb without botocore)")
     changes = prov.provision(a.stage, kms_key_id=a.kms_key_id, project_dir=a.project_dir, values=leancloud_keys(a))

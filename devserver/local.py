@@ -68,6 +68,17 @@ def verify_email_identity() -> None:
         pass
 
 
+def probe_port(host: str, port: int) -> None:
+    """Raise OSError (EADDRINUSE) if ``port`` cannot be bound, before anything is started."""
+    import socket
+
+    if port == 0:
+        return
+    with socket.socket() as s:
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the HTTP server binds
+        s.bind((host, port))
+
+
 def serve_app(host: str, port: int):
     """A chalice local server for app.py whose unknown routes answer JSON 404s."""
     from chalice.config import Config
@@ -86,6 +97,15 @@ def serve_app(host: str, port: int):
                                          json.dumps(body).encode())
                 return
             super()._send_error_response(error)
+
+        def send_error(self, code, message=None, explain=None):
+            if code == 501:  # a method the HTTP server has no handler for (TRACE, ...): JSON 405
+                status, body = not_found(self.command, self.path, status=405)
+                self._send_http_response(status, {"Content-Type": "application/json; charset=utf-8",
+                                                  "Access-Control-Allow-Origin": "*"},
+                                         json.dumps(body).encode())
+                return
+            super().send_error(code, message, explain)
 
         def log_message(self, format, *args):  # the app logs JSON lines itself
             pass

@@ -127,11 +127,10 @@ def local_server():
     for k in ("AWS_ENDPOINT_URL", "VERIKIT_LOCAL", "VERIKIT_SETTINGS"):
         env.pop(k, None)
     env["VERIKIT_SETTINGS"] = json.dumps({"allowed_regions": ["*"]})
-    # its output goes to a file: an unread pipe would stall the server once full (every
-    # request logs a line, every send and verify an EMF metrics line)
-    out = tempfile.TemporaryFile("w+")
+    # its log goes to a file: an unread pipe fills up (64 KB of JSON lines) and blocks the server
+    logfile = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, "-m", "devserver"], cwd=ROOT, env=env,
-                            stdout=out, stderr=subprocess.STDOUT, text=True)
+                            stdout=logfile, stderr=subprocess.STDOUT, text=True)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while time.time() < deadline:
@@ -140,8 +139,8 @@ def local_server():
             break
         except Exception:
             if proc.poll() is not None:
-                out.seek(0)
-                raise RuntimeError("local server died:\n" + out.read())
+                logfile.seek(0)
+                raise RuntimeError("local server died:\n" + logfile.read())
             time.sleep(0.2)
     else:
         proc.kill()
@@ -149,3 +148,4 @@ def local_server():
     yield url
     proc.terminate()
     proc.wait(10)
+    logfile.close()

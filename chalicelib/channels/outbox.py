@@ -40,12 +40,16 @@ class Outbox:
 
 
 class Recording:
-    """Wraps a channel: records each message it sent successfully."""
+    """Wraps a channel: records each message it sent successfully. ``delay`` (seconds) makes
+    every send take that much longer, as a slow provider would (``VERIKIT_DEV_PROVIDER_DELAY_MS``
+    under ``make run``, for benchmarks)."""
 
-    def __init__(self, inner, outbox: Outbox):
-        self._inner, self._outbox = inner, outbox
+    def __init__(self, inner, outbox: Outbox, delay: float = 0.0):
+        self._inner, self._outbox, self._delay = inner, outbox, delay
 
     def send(self, message: OutgoingMessage) -> str:
+        if self._delay:
+            time.sleep(self._delay)
         message_id = self._inner.send(message)
         self._outbox.record(message, message_id)
         return message_id
@@ -54,10 +58,12 @@ class Recording:
 class RecordOnly:
     """A channel with no provider behind it locally (voice): recording is the send."""
 
-    def __init__(self, outbox: Outbox):
-        self._outbox = outbox
+    def __init__(self, outbox: Outbox, delay: float = 0.0):
+        self._outbox, self._delay = outbox, delay
 
     def send(self, message: OutgoingMessage) -> str:
+        if self._delay:
+            time.sleep(self._delay)
         message_id = f"local-{uuid.uuid4()}"
         self._outbox.record(message, message_id)
         return message_id

@@ -24,11 +24,13 @@ class SesEmail:
     def send(self, message: OutgoingMessage) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        from ..deadline import DeadlineExceeded
+
         if not self._from:
             from ..core.errors import FeatureDisabled
             raise FeatureDisabled("email is not configured (VERIKIT_EMAIL_FROM)")
         try:
             resp = self._client().send_email(**self.request(message))
-        except (ClientError, BotoCoreError) as e:
+        except (ClientError, BotoCoreError, DeadlineExceeded) as e:
             raise send_failed("Email", e) from None
         return resp["MessageId"]

@@ -21,9 +21,11 @@ class SnsSms:
     def send(self, message: OutgoingMessage) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        from ..deadline import DeadlineExceeded
+
         try:
             resp = self._client().publish(PhoneNumber=message.to, Message=message.body,
                                           MessageAttributes=self.attributes(message))
-        except (ClientError, BotoCoreError) as e:
+        except (ClientError, BotoCoreError, DeadlineExceeded) as e:
             raise send_failed("SMS", e) from None
         return resp["MessageId"]

@@ -35,10 +35,12 @@ class EndUserVoice:
     def send(self, message: OutgoingMessage) -> str:
         from botocore.exceptions import BotoCoreError, ClientError
 
+        from ..deadline import DeadlineExceeded
+
         if not self._origin:
             raise FeatureDisabled("voice codes need VERIKIT_VOICE_ORIGINATION (an origination number)")
         try:
             resp = self._client().send_voice_message(**self.request(message))
-        except (ClientError, BotoCoreError) as e:
+        except (ClientError, BotoCoreError, DeadlineExceeded) as e:
             raise send_failed("voice call", e) from None
         return resp["MessageId"]

@@ -137,3 +137,14 @@ class NotVerified(VerikitError):
     """``only_verified_users`` is on and this user is not verified."""
 
     kind = "not_verified"
+
+
+class Unavailable(Conflict):
+    """A dependency (DynamoDB) is throttling, conflicting or too slow for the request's time
+    budget: nothing was changed that the caller must know of; try again after ``retry_after``."""
+
+    kind = "unavailable"
+
+    def __init__(self, message: str, retry_after: int = 1):
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after

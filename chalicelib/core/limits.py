@@ -45,6 +45,10 @@ def share(limit: int, shards: int, i: int) -> int:
     return max(0, (limit - i + shards - 1) // shards)
 
 
+# the charges given back when a send's message did not go out (the provider refused it)
+RELEASED_WHEN_NOT_SENT = ("cooldown", "number_daily", "email_daily")
+
+
 def _day(now: int) -> str:
     return time.strftime("%Y%m%d", time.gmtime(now))
 

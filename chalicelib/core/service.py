@@ -292,10 +292,7 @@ class OTPService:
             message_id = channel.send(message)
             self._pace.observe(req.channel, time.perf_counter() - started)
         except SendFailed as e:
-            # the person never got it: do not leave a live code behind (counters stay
-            # charged, so a failing provider cannot be used to bypass the limits)
-            if record is not None:
-                self.store.discard(key, record.code_hash)
+            self._undo_send(key, record, charges, now)
             self.log.record(LogEntry(**entry, outcome="failed", error=e.details.get("provider_error", e.message),
                                      at=self.clock.now()))
             raise
@@ -303,6 +300,17 @@ class OTPService:
         self._metric("Sent", plan)
         return SendResult(to=target, expires_at=record.expires_at if record else None, message_id=message_id,
                           ttl_seconds=ttl * 60 if record else 0)
+
+    def _undo_send(self, key: str, record: Optional[CodeRecord], charges: list, now: int) -> None:
+        """The message did not go out: its code must not verify, and the number's cooldown and
+        daily cap must not count it (one compensating conditional write, ``store.release``).
+        The per-IP and per-app charges stay, so a failing provider cannot lift those limits."""
+        mine = [c for c in charges if c.name in limits.RELEASED_WHEN_NOT_SENT]
+        release = getattr(self.store, "release", None)
+        if release is not None:
+            release(key if record else None, record.code_hash if record else None, mine, now)
+        elif record is not None:
+            self.store.discard(key, record.code_hash)
 
     def _message(self, req: SendRequest, template, code: str, ttl: int, locale: str, s: Settings,
                  target: str, purpose) -> OutgoingMessage:
@@ -331,6 +339,16 @@ class OTPService:
                 body = f"{body} {link}"
         return OutgoingMessage(channel=req.channel, to=target, body=body, purpose=purpose.name,
                                sender_id=s.sender_id, locale=locale)
+
+    def preview(self, req: SendRequest, template) -> OutgoingMessage:
+        """What ``req`` would send with ``template`` (saved or not), with a sample code in
+        place of a real one: the console's live preview goes through the same rendering
+        as a send. Nothing is charged, stored or sent."""
+        s = self.config.get(req.app_id).settings
+        purpose = purposes.get(req.purpose)
+        code = "".join(str((i + 1) % 10) for i in range(s.code_length)) if template.issues_code else ""
+        return self._message(req, template, code, self._ttl(req.ttl_minutes, purpose, s), req.locale or s.locale,
+                             s, "", purpose)
 
     # -- verify --
     def verify(self, app_id: str, raw_phone: object, code: object, purpose: str = "sms",

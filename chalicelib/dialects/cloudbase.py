@@ -19,6 +19,7 @@ from ..core import errors as E
 from ..core.captcha import CaptchaInvalid, CaptchaRequired, image_params, render_png
 from ..core.guard import FraudBlocked
 from .http import BadBody, client_ip, json_object, logged
+from .leancloud.common import retry_after
 
 bp = Blueprint(__name__)
 
@@ -72,6 +73,8 @@ def error_response(exc: Exception) -> Response:
             extra = {}
             if isinstance(exc, (E.RateLimited, E.LockedOut)):
                 extra["retry_after"] = exc.retry_after
+            if isinstance(exc, (E.Conflict, E.SendFailed)) and retry_after(exc):
+                extra["retry_after"] = retry_after(exc)  # "try again" (busy, throttled, timed out)
             return _err(status, error, code, exc.message, extra)
     log.event(logging.ERROR, error="unhandled", type=type(exc).__name__)
     logging.getLogger("verikit").exception("unhandled error")

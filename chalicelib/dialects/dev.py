@@ -5,8 +5,27 @@ from __future__ import annotations
 from chalice import Blueprint, Response
 
 from .. import runtime, wiring
+from .http import logged
 
 bp = Blueprint(__name__)
+
+
+def _error(exc: Exception) -> Response:
+    from .leancloud.common import error_response
+    return error_response(exc)
+
+
+def dev_view(name: str):
+    """Errors in LeanCloud's format (never a 500 page), one log line per request."""
+    def deco(view):
+        def run(*args, **kwargs):
+            out = view(*args, **kwargs)
+            return out if isinstance(out, Response) else Response(body=out, status_code=200)
+
+        run.__name__ = view.__name__
+        return logged(f"dev.{name}", lambda: bp.current_request, _error)(run)
+
+    return deco
 
 
 def _to(raw: str | None) -> str | None:
@@ -25,6 +44,7 @@ def _to(raw: str | None) -> str | None:
 
 
 @bp.route("/dev/outbox", methods=["GET"], cors=True)
+@dev_view("outbox")
 def outbox():
     if not runtime.local_mode():
         return Response({"code": 404, "error": "Not found"}, status_code=404)
@@ -33,6 +53,7 @@ def outbox():
 
 
 @bp.route("/dev/outbox", methods=["DELETE"], cors=True)
+@dev_view("clearOutbox")
 def clear_outbox():
     if not runtime.local_mode():
         return Response({"code": 404, "error": "Not found"}, status_code=404)
@@ -41,6 +62,7 @@ def clear_outbox():
 
 
 @bp.route("/dev/captchas/{token}", methods=["GET"], cors=True)
+@dev_view("captchaAnswer")
 def captcha_answer(token):
     """The answer a CAPTCHA image shows, so that scripts can pass it (local mode only)."""
     if not runtime.local_mode():

@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from functools import wraps
 
 from chalice.app import CaseInsensitiveMapping
 
-from .. import log
+from .. import deadline, log
+from ..core.errors import Unavailable
 from ..core.guard import CLIENT_IP
 
 # Every body passes through API Gateway as base64 both ways (binaryMediaTypes "*/*"),
@@ -34,6 +36,18 @@ def method_not_allowed(event, get_response):
         from . import not_found
         status, body = not_found(event.method, event.path, status=405)
         return Response(body=body, status_code=status, headers={"Content-Type": "application/json; charset=utf-8"})
+    return response
+
+
+def readable_json(event, get_response):
+    """HTTP middleware: JSON bodies as readable UTF-8 (``【MyApp】``, not ``\\u3010MyApp\\u3011``);
+    chalice's own serialisation escapes every non-ASCII character."""
+    response = get_response(event)
+    if isinstance(getattr(response, "body", None), (dict, list)):
+        response.body = json.dumps(response.body, ensure_ascii=False, separators=(",", ":"),
+                                   default=str).encode("utf-8")
+        if not any(k.lower() == "content-type" for k in response.headers):
+            response.headers["Content-Type"] = "application/json"
     return response
 
 
@@ -79,6 +93,21 @@ def request_id(request) -> str:
     return (request.context or {}).get("requestId", "")
 
 
+def try_again(exc: Exception) -> Exception:
+    """AWS throttling, transaction conflicts, timeouts and the request's time budget become
+    the domain's ``Unavailable`` (each dialect's "try again" with ``Retry-After``)."""
+    from ..core.errors import VerikitError
+
+    if isinstance(exc, VerikitError):
+        return exc
+    from ..aws import transient
+
+    if transient(exc):
+        log.event(logging.WARNING, error="transient", type=type(exc).__name__)
+        return Unavailable("the service is busy; try again shortly", retry_after=1)
+    return exc
+
+
 def logged(route_name: str, get_request, translate):
     """Decorator: run the view, translate any exception with ``translate(exc) -> Response``
     and log one JSON line with the outcome and latency."""
@@ -88,12 +117,16 @@ def logged(route_name: str, get_request, translate):
         def wrapper(*args, **kwargs):
             start = time.perf_counter()
             outcome = "ok"
+            deadline.start()
             CLIENT_IP.set(client_ip(get_request()))  # a verification counts for the IP it comes from
             try:
                 response = view(*args, **kwargs)
             except Exception as exc:  # every failure becomes a dialect error, never a trace
+                exc = try_again(exc)
                 response = translate(exc)
                 outcome = getattr(exc, "kind", None) or type(exc).__name__
+            finally:
+                deadline.clear()
             req = get_request()
             log.event(route=route_name, method=req.method, status=response.status_code,
                       outcome=outcome, latency_ms=round((time.perf_counter() - start) * 1000, 1),

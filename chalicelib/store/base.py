@@ -5,6 +5,8 @@ import os
 
 from pynamodb.connection import Connection
 
+from .. import deadline
+
 
 def stage() -> str:
     return os.environ.get("VERIKIT_STAGE", "dev")
@@ -27,9 +29,10 @@ class BaseMeta:
     region = region()
     host = endpoint()
     billing_mode = "PAY_PER_REQUEST"
-    connect_timeout_seconds = 2
-    read_timeout_seconds = 3
-    max_retry_attempts = 2
+    # botocore standard retry mode, 3 attempts in all; every attempt must also fit what is
+    # left of the request's time budget (chalicelib/deadline.py)
+    connect_timeout_seconds, read_timeout_seconds, _attempts = deadline.DYNAMODB
+    max_retry_attempts = _attempts - 1
     max_pool_connections = 50
 
 
@@ -45,6 +48,7 @@ def connection() -> Connection:
                            read_timeout_seconds=BaseMeta.read_timeout_seconds,
                            max_retry_attempts=BaseMeta.max_retry_attempts,
                            max_pool_connections=BaseMeta.max_pool_connections)
+        deadline.install(_conn.client, deadline.DYNAMODB)
     return _conn
 
 

@@ -149,3 +149,8 @@ class DynamoCodeStore:
         except DeleteError as e:
             if e.cause_response_code != "ConditionalCheckFailedException":
                 raise
+
+    def release(self, key: Optional[str], code_hash: Optional[str], charges: list, now: int) -> None:
+        """A send did not go out: delete its code, give back its charges (``store/release.py``)."""
+        from .release import release
+        release(key, code_hash, charges, now)

@@ -204,3 +204,10 @@ class DynamoLimiter:
 
     def clear(self, charge) -> None:
         CounterModel(charge.key).delete()
+
+    def peek(self, charge) -> int:
+        """How much of ``charge`` is used (a consistent read; admin views only)."""
+        try:
+            return int(CounterModel.get(charge.key, consistent_read=True).n or 0)
+        except CounterModel.DoesNotExist:
+            return 0

@@ -5,6 +5,8 @@ without the log storing numbers), never the code.
 """
 from __future__ import annotations
 
+import logging
+
 import secrets
 from datetime import datetime, timezone
 
@@ -51,6 +53,18 @@ def _sk(ms: int) -> str:
 
 class DynamoSendLog:
     def record(self, e: LogEntry) -> None:
+        """Best effort: the message is already sent (or refused) when this runs, so a send log
+        write that DynamoDB throttles or times out is logged, never turned into an error that
+        would make the client send again."""
+        try:
+            self._put(e)
+        except Exception as exc:  # noqa: BLE001
+            from .. import aws, log
+            if not aws.transient(exc):
+                raise
+            log.event(logging.WARNING, error="send_log_not_written", type=type(exc).__name__)
+
+    def _put(self, e: LogEntry) -> None:
         ms = int(e.at * 1000)
         SendLogModel(
             f"{e.app_id}#{e.to_key}", f"{_sk(ms)}#{secrets.token_hex(4)}", app_id=e.app_id,

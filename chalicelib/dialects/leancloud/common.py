@@ -89,10 +89,19 @@ def error_response(exc: Exception) -> Response:
                 return _resp(status, code, f"{what} ({exc.limit}); retry in {exc.retry_after} s.", headers)
             if isinstance(exc, E.LockedOut):
                 headers["Retry-After"] = str(exc.retry_after)
+            if isinstance(exc, (E.Conflict, E.SendFailed)) and retry_after(exc):
+                headers["Retry-After"] = str(retry_after(exc))  # "try again" (busy, throttled, timed out)
             return _resp(status, code, exc.message, headers)
     log.event(logging.ERROR, error="unhandled", type=type(exc).__name__)
     logging.getLogger("verikit").exception("unhandled error")
     return _resp(500, 1, "Internal server error.")
+
+
+def retry_after(exc) -> int:
+    """Seconds to wait before trying again, for errors that say "try again" (else 0)."""
+    if isinstance(exc, E.Conflict):
+        return int(exc.details.get("retry_after") or 1)
+    return int(exc.details.get("retry_after") or 0)
 
 
 def _resp(status: int, code: int, message: str, headers: dict | None = None) -> Response:
@@ -155,6 +164,7 @@ def lc_view(bp, name: str, master: bool = False):
             return view(request, role, *args, **kwargs)
 
         authed.__name__ = view.__name__
+        authed.verikit_auth = "master" if master else "app"  # read by the OpenAPI document
         return logged(name, lambda: bp.current_request, error_response)(authed)
 
     return deco

@@ -1,0 +1,184 @@
+"""One entry per route: ``(METHOD, path template as in @bp.route)`` -> ``Op``.
+
+Documenting a new route is one entry here. ``tests/test_openapi.py`` fails, naming the
+entry to add, for any route chalice serves that has none (and for entries of routes that
+are gone). Paths, path parameters, keys and error responses come from the route table and
+the dialects (see ``build.py``); an entry gives the summary, the body, the query, whether a
+session is needed, and the success responses.
+"""
+from __future__ import annotations
+
+from .build import Op
+from .schemas import ANY_OBJECT, BOOL, EMPTY, INT, STR, nullable, obj, ref
+
+PHONE = {"type": ["string", "integer"], "description": "E.164 (`+8613800138000`) or national in default_region"}
+CODE = {"type": ["string", "integer"]}
+TOKEN = {"type": "string", "maxLength": 100}
+VALIDATE = {"validate_token": TOKEN}
+USER = ref("LeanCloudUser")
+USER_FIELDS = dict(username=STR, password=STR, mobilePhoneNumber=PHONE, email=STR)
+RESULTS = lambda item: obj(("results",), results={"type": "array", "items": item})  # noqa: E731
+LINK_PAGE = {"text/html": STR}
+CB_PHONE = {"type": "string", "description": "`+86 13800000000` (space optional)"}
+
+OPERATIONS = {
+    # ---- meta ----------------------------------------------------------------------------
+    ("GET", "/openapi.json"): Op("This document (OpenAPI 3.1), no key needed", ok={200: ANY_OBJECT}),
+
+    # ---- LeanCloud: SMS codes and CAPTCHA -------------------------------------------------
+    ("POST", "/1.1/requestSmsCode"): Op(
+        "Send a verification code (SMS or voice), or a template message", body_required=True,
+        body=obj(("mobilePhoneNumber",), mobilePhoneNumber=PHONE, smsType={"enum": ["sms", "voice"]},
+                 ttl={"type": ["integer", "string"], "description": "minutes, 1-60"},
+                 name={"type": "string", "maxLength": 40}, op={"type": "string", "maxLength": 60},
+                 template={"type": "string", "maxLength": 100}, sign={"type": "string", "maxLength": 40},
+                 **VALIDATE),
+        description="Any other field is a template variable (at most 20, strings or numbers)."),
+    ("POST", "/1.1/verifySmsCode/{code}"): Op(
+        "Verify (and spend) a code from requestSmsCode", body_required=True,
+        body=obj(("mobilePhoneNumber",), mobilePhoneNumber=PHONE)),
+    ("GET", "/1.1/requestCaptcha"): Op(
+        "Issue an image CAPTCHA", query={"size": STR, "width": STR, "height": STR, "ttl": STR},
+        ok={200: obj(("captcha_token", "captcha_url"), captcha_token=STR, captcha_url=STR)}),
+    ("GET", "/1.1/captchaImage/{token}"): Op(
+        "The CAPTCHA image (no key: an <img> loads it)", query={"width": STR, "height": STR}, ok={},
+        media={200: {"image/png": {"type": "string", "contentMediaType": "image/png"}}}),
+    ("POST", "/1.1/verifyCaptcha"): Op(
+        "Answer a CAPTCHA once; a right answer gives a single-use validate_token", body_required=True,
+        body=obj(("captcha_token", "captcha_code"), captcha_token=STR, captcha_code=STR),
+        ok={200: obj(("validate_token",), validate_token=STR)}),
+
+    # ---- LeanCloud: users ------------------------------------------------------------------
+    ("POST", "/1.1/users"): Op("Sign up", body_required=True, body=obj((), **USER_FIELDS), ok={201: USER}),
+    ("POST", "/1.1/classes/_User"): Op("Sign up", body_required=True, body=obj((), **USER_FIELDS), ok={201: USER}),
+    ("POST", "/1.1/login"): Op(
+        "Log in by username, phone or email with a password, or by phone with an SMS code",
+        body_required=True, body=obj((), smsCode=CODE, **USER_FIELDS), ok={200: USER}),
+    ("POST", "/1.1/usersByMobilePhone"): Op(
+        "Sign up or log in with a phone number and an SMS code", body_required=True,
+        body=obj(("mobilePhoneNumber", "smsCode"), mobilePhoneNumber=PHONE, smsCode=CODE, username=STR,
+                 password=STR), ok={200: USER, 201: USER}),
+    ("GET", "/1.1/users/me"): Op("The session's user", session="required", query={"session_token": STR},
+                                 ok={200: USER}),
+    ("GET", "/1.1/users/{object_id}"): Op("A user (phone and email only to itself or the master key)",
+                                          session="optional", ok={200: USER}),
+    ("GET", "/1.1/classes/_User/{object_id}"): Op("A user", session="optional", ok={200: USER}),
+    ("PUT", "/1.1/users/{object_id}"): Op(
+        "Change a user's fields (own session or master key)", session="optional", body=ANY_OBJECT,
+        ok={200: obj(("objectId", "updatedAt"), objectId=STR, updatedAt=STR)}),
+    ("PUT", "/1.1/classes/_User/{object_id}"): Op(
+        "Change a user's fields", session="optional", body=ANY_OBJECT,
+        ok={200: obj(("objectId", "updatedAt"), objectId=STR, updatedAt=STR)}),
+    ("PUT", "/1.1/users/{object_id}/updatePassword"): Op(
+        "Change the password (old password checked)", session="required", body_required=True,
+        body=obj(("old_password", "new_password"), old_password=STR, new_password=STR), ok={200: USER}),
+    ("PUT", "/1.1/users/{object_id}/refreshSessionToken"): Op(
+        "End every session and open a new one", session="optional", ok={200: USER}),
+    ("POST", "/1.1/requestLoginSmsCode"): Op(
+        "Send a login code", body_required=True, body=obj(("mobilePhoneNumber",), mobilePhoneNumber=PHONE, **VALIDATE)),
+    ("POST", "/1.1/requestMobilePhoneVerify"): Op(
+        "Send a phone-verification code", body_required=True,
+        body=obj(("mobilePhoneNumber",), mobilePhoneNumber=PHONE, **VALIDATE)),
+    ("POST", "/1.1/requestPasswordResetBySmsCode"): Op(
+        "Send a password-reset code", body_required=True,
+        body=obj(("mobilePhoneNumber",), mobilePhoneNumber=PHONE, **VALIDATE)),
+    ("POST", "/1.1/verifyMobilePhone/{code}"): Op(
+        "Verify a phone with its code (the number is optional)", body=nullable(obj((), mobilePhoneNumber=PHONE))),
+    ("PUT", "/1.1/resetPasswordBySmsCode/{code}"): Op(
+        "Set a new password with a reset code", body_required=True,
+        body=obj(("password",), password=STR, mobilePhoneNumber=PHONE)),
+    ("POST", "/1.1/requestChangePhoneNumber"): Op(
+        "Send a code to a new number for the session's user", session="required", body_required=True,
+        body=obj(("mobilePhoneNumber",), mobilePhoneNumber=PHONE, ttl={"type": ["integer", "string"]}, **VALIDATE)),
+    ("POST", "/1.1/changePhoneNumber"): Op(
+        "Change the session user's number with the code sent to it", session="required", body_required=True,
+        body=obj(("mobilePhoneNumber", "code"), mobilePhoneNumber=PHONE, code=CODE)),
+    ("POST", "/1.1/requestEmailVerify"): Op(
+        "Email a verification code (and a link with code_format complex)", body_required=True,
+        body=obj(("email",), email=STR, **VALIDATE)),
+    ("POST", "/1.1/requestVerification"): Op(
+        "Send the session's user a code for its phone or email", session="required", body_required=True,
+        body=obj(("field",), field={"enum": ["phone", "email"]}, **VALIDATE)),
+    ("POST", "/1.1/verifyUserWithCode"): Op(
+        "Verify the session user's phone or email with a code", session="required", body_required=True,
+        body=obj(("code",), code=CODE), ok={200: USER}),
+
+    # ---- verification links ----------------------------------------------------------------
+    ("GET", "/verify/{code}"): Op(
+        "Open a verification link: verifies, then a page or a redirect", ok={},
+        media={200: LINK_PAGE, 302: {}, 400: {"text/html": STR, "text/plain": STR}}),
+
+    # ---- CloudBase /auth/v1 ------------------------------------------------------------------
+    ("POST", "/auth/v1/verification"): Op(
+        "Send a code to a phone or an email", body_required=True,
+        query={"captcha_token": STR, "client_id": STR},
+        body=obj((), phone_number=CB_PHONE, email=STR, target={"enum": ["ANY", "USER", "NOT_USER"]}),
+        ok={200: obj(("verification_id", "expires_in", "is_user"), verification_id=STR, expires_in=INT,
+                     is_user=BOOL)},
+        description="CAPTCHA token in the `x-captcha-token` header or `?captcha_token=`."),
+    ("POST", "/auth/v1/verification/verify"): Op(
+        "Exchange a verification id and code for a verification token", body_required=True,
+        body=obj(("verification_id", "verification_code"), verification_id=STR, verification_code=CODE),
+        ok={200: obj(("verification_token", "expires_in"), verification_token=STR, expires_in=INT)}),
+    ("POST", "/auth/v1/signup"): Op(
+        "Sign up with a verification token", body_required=True,
+        body=obj(("verification_token",), phone_number=CB_PHONE, email=STR, verification_token=STR,
+                 verification_code=CODE, name=STR, password=STR, username=STR),
+        ok={200: ref("CloudBaseCredentials")}),
+    ("POST", "/auth/v1/signin"): Op(
+        "Sign in by password or verification token", body_required=True,
+        body=obj(("username",), username=STR, password=STR, verification_token=STR),
+        ok={200: ref("CloudBaseCredentials")}),
+    ("POST", "/auth/v1/token"): Op(
+        "Rotate a refresh token", body_required=True,
+        body=obj(("refresh_token",), grant_type={"const": "refresh_token"}, refresh_token=STR),
+        ok={200: ref("CloudBaseCredentials")}),
+    ("POST", "/auth/v1/revoke"): Op("Sign out (end a token pair)", body=obj((), token=STR), ok={200: EMPTY}),
+    ("GET", "/auth/v1/user/me"): Op(
+        "The access token's user", bearer=True,
+        ok={200: obj(("sub", "username", "has_password", "created_at"), sub=STR, username=STR, name=STR,
+                     phone_number=nullable(STR), email=STR, has_password=BOOL, created_at=STR,
+                     phone_verified=BOOL, email_verified=BOOL, is_verified=BOOL)}),
+    ("POST", "/auth/v1/captcha/data"): Op(
+        "Issue an image CAPTCHA (a data: URL)", body=obj((), state=STR, redirect_uri=STR),
+        ok={200: obj(("token", "data", "type", "expires_in"), token=STR, data=STR, type={"const": "image"},
+                     expires_in=INT)}),
+    ("POST", "/auth/v1/captcha/data/verify"): Op(
+        "Answer a CAPTCHA; a right answer gives a captcha_token", body_required=True,
+        body=obj(("token", "key"), token=STR, key=STR),
+        ok={200: obj(("captcha_token", "expires_in"), captcha_token=STR, expires_in=INT)}),
+
+    # ---- admin (master key) ------------------------------------------------------------------
+    ("GET", "/admin/v1/settings"): Op("Every setting", ok={200: ref("Settings")}),
+    ("PATCH", "/admin/v1/settings"): Op("Change settings (validated; unknown keys refused)",
+                                        body_required=True, body=ref("SettingsPatch"), ok={200: ref("Settings")}),
+    ("GET", "/admin/v1/templates"): Op("Every template", ok={200: RESULTS(ref("Template"))}),
+    ("GET", "/admin/v1/templates/{name}"): Op("One template", ok={200: ref("Template")}),
+    ("PUT", "/admin/v1/templates/{name}"): Op(
+        "Create or replace a template", body_required=True,
+        body=obj(("body",), channel={"enum": ["sms", "voice", "email", "page"]}, body=STR,
+                 locales={"type": "object", "additionalProperties": STR}, subject=STR, html=STR),
+        ok={200: ref("Template")}),
+    ("DELETE", "/admin/v1/templates/{name}"): Op("Delete a template"),
+    ("GET", "/admin/v1/messages"): Op(
+        "The send log, newest first", query={"to": STR, "since": STR, "until": STR, "limit": STR},
+        ok={200: RESULTS(obj(("to", "channel", "purpose", "outcome", "sent_at"), to=STR, channel=STR,
+                             purpose=STR, template=STR, outcome=STR, provider_message_id=STR, error=STR,
+                             sent_at=STR))}),
+    ("GET", "/admin/v1/test-numbers"): Op(
+        "Test numbers", ok={200: RESULTS(obj(("number", "version", "updated_at"), number=STR, version=INT,
+                                             updated_at=STR))}),
+    ("PUT", "/admin/v1/test-numbers/{number}"): Op(
+        "Set a test number's fixed code", body_required=True, body=obj(("code",), code=STR),
+        ok={200: obj(("number",), number=STR)}),
+    ("DELETE", "/admin/v1/test-numbers/{number}"): Op("Remove a test number"),
+
+    # ---- local mode only (make run) -----------------------------------------------------------
+    ("GET", "/dev/outbox"): Op(
+        "What was sent (local only)", query={"to": STR},
+        ok={200: {"type": "array", "items": obj(("channel", "to", "body", "sent_at"), channel=STR, to=STR,
+                                                body=STR, sent_at=STR, message_id=STR, purpose=STR,
+                                                subject=STR, html=STR)}}),
+    ("DELETE", "/dev/outbox"): Op("Empty the outbox (local only)"),
+    ("GET", "/dev/captchas/{token}"): Op("A CAPTCHA's answer (local only)", ok={200: obj(("answer",), answer=STR)}),
+}
