@@ -279,6 +279,11 @@ def test_every_setting_has_a_group_and_help_in_both_languages():
         entry = help_part.split(f"\n  {name}: [", 1)[1].split("],\n", 1)[0]
         english, chinese = re.findall(r"'((?:[^'\\]|\\.)*)'", entry)
         assert english and re.search(r"[\u4e00-\u9fff]", chinese), name
+    # every group (and "Other") has a title in both languages
+    groups = re.findall(r"\n  \['([a-z_]+)', \[", groups_part)
+    titles = dict(re.findall(r"\n  ([a-z_]+): \['[^']+', '([^']+)'\]", groups_part.split("export const TITLES", 1)[1]))
+    assert groups and set(groups) | {"other"} == set(titles), (groups, titles)
+    assert all(re.search(r"[\u4e00-\u9fff]", zh) for zh in titles.values()), titles
 
 
 def test_preview_of_a_purpose_template_uses_that_purposes_lifetime(lc):
