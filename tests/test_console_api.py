@@ -161,6 +161,62 @@ def test_delete_frees_username_phone_and_email(lc):
     assert again["objectId"] != uid
 
 
+@pytest.mark.parametrize("route", ["admin", "leancloud"])
+def test_both_deletions_end_every_session_and_free_every_claim_alike(lc, route, monkeypatch):
+    """DELETE /admin/v1/users/<id> (the console) and DELETE /1.1/users/<id> (the LeanCloud
+    dialect, master key) are one mechanism (UserAdmin.delete): an imported user with its
+    imported session and a session of its own login is gone with both sessions, and its
+    username, phone and email are free again."""
+    from chalicelib.core import user_admin
+    oid, token = "6666e6b6b6666666bb66b66b", "abcdefghijklmnopqrstuvwxy"
+    record = {"objectId": oid, "username": "moved", "mobilePhoneNumber": "+8613800138011", "email": "moved@example.com",
+              "createdAt": "2024-01-02T03:04:05.678Z", "updatedAt": "2024-01-02T03:04:05.678Z", "sessionToken": token}
+    status, out, _ = call(lc, "POST", "/admin/v1/import/leancloud-users", record)
+    assert status == 200 and out["created"] == 1, out
+    status, user = lc.post("/1.1/users", {"username": "moved2", "password": "s3cret-pass"})
+    assert status == 201
+    uid2 = user["objectId"]
+    sessions = {oid: [token], uid2: [user["sessionToken"]]}
+    calls = []
+    real = user_admin.UserAdmin.delete
+    monkeypatch.setattr(user_admin.UserAdmin, "delete", lambda self, *a: calls.append(a) or real(self, *a))
+    for uid in (oid, uid2):
+        path = f"/admin/v1/users/{uid}" if route == "admin" else f"/1.1/users/{uid}"
+        assert call(lc, "DELETE", path)[:2] == (200, {})
+        for t in sessions[uid]:
+            assert lc.get("/1.1/users/me", headers={"X-LC-Session": t})[0] in (400, 401, 404), t
+        assert call(lc, "GET", f"/admin/v1/users/{uid}")[0] == 404
+        assert call(lc, "DELETE", path)[0] == 404
+    assert [a[1] for a in calls] == [oid, oid, uid2, uid2]
+    for by, value in (("username", "moved"), ("phone", "%2B8613800138011"), ("email", "moved%40example.com")):
+        assert call(lc, "GET", f"/admin/v1/users?{by}={value}")[1] == {"results": []}
+    assert lc.post("/1.1/users", {"username": "moved", "password": "s3cret-pass", "mobilePhoneNumber": "+8613800138011",
+                                  "email": "moved@example.com"})[0] == 201
+
+
+def test_an_imported_user_shows_its_fields_and_dates_without_secrets(lc):
+    """The Users page's record of an imported user: its own fields, the createdAt and
+    updatedAt of the export, and nothing of its password, salt, authData, ACL or session."""
+    from chalicelib.core.passwords import leancloud_digest
+    legacy = {"salt": "s4lt-xxxxxxxxxxxxxxxxxxxx", "password": leancloud_digest("s4lt-xxxxxxxxxxxxxxxxxxxx", "pw-123456")}
+    record = {"objectId": "5f1e2d3c4b5a69788796a5b4", "username": "imported", "mobilePhoneNumber": "+8613800138012",
+              "mobilePhoneVerified": True, "createdAt": "2023-05-06T07:08:09.123Z", "updatedAt": "2024-01-02T03:04:05.678Z",
+              **legacy, "sessionToken": "tokentokentokentokentoken",
+              "authData": {"weixin": {"openid": "oWx-secret-openid", "access_token": "wx-secret-access"}},
+              "ACL": {"*": {"read": True}}, "nickname": "Imp", "level": 3, "tags": ["a", "b"]}
+    status, out, _ = call(lc, "POST", "/admin/v1/import/leancloud-users", record)
+    assert status == 200 and out["created"] == 1, out
+    status, body, _ = call(lc, "GET", "/admin/v1/users?phone=%2B8613800138012")
+    assert status == 200 and len(body["results"]) == 1
+    user = body["results"][0]
+    assert user["createdAt"] == "2023-05-06T07:08:09.123Z" and user["updatedAt"] == "2024-01-02T03:04:05.678Z"
+    assert user["mobilePhoneVerified"] is True and user["hasPassword"] is True
+    assert user["custom"] == {"nickname": "Imp", "level": 3, "tags": ["a", "b"]}
+    text = json.dumps(body)
+    for secret in ("s4lt-", legacy["password"][:16], "tokentoken", "oWx-secret", "wx-secret", "authData", "ACL", "argon2"):
+        assert secret not in text, secret
+
+
 def test_delete_racing_updates_and_revocations_is_all_or_nothing():
     """A delete racing profile updates and session revocations (real threads on the
     serialised moto): the user ends up gone with every claim, never half deleted."""
@@ -279,6 +335,11 @@ def test_every_setting_has_a_group_and_help_in_both_languages():
         entry = help_part.split(f"\n  {name}: [", 1)[1].split("],\n", 1)[0]
         english, chinese = re.findall(r"'((?:[^'\\]|\\.)*)'", entry)
         assert english and re.search(r"[\u4e00-\u9fff]", chinese), name
+    # every group (and "Other") has a title in both languages
+    groups = re.findall(r"\n  \['([a-z_]+)', \[", groups_part)
+    titles = dict(re.findall(r"\n  ([a-z_]+): \['[^']+', '([^']+)'\]", groups_part.split("export const TITLES", 1)[1]))
+    assert groups and set(groups) | {"other"} == set(titles), (groups, titles)
+    assert all(re.search(r"[\u4e00-\u9fff]", zh) for zh in titles.values()), titles
 
 
 def test_preview_of_a_purpose_template_uses_that_purposes_lifetime(lc):

@@ -8,28 +8,46 @@ export function missingRoute(err) {
   return err.status === 404 || (err.status === 403 && err.body && err.body.message === 'Missing Authentication Token');
 }
 
-// the cursor of the next page when the route returns one (an opaque string)
-export function nextCursor(answer) {
-  return answer.cursor || answer.next_cursor || answer.next || null;
-}
-
-// every send-log entry between two instants (ISO strings), newest first, at most `max`
+// every send-log entry between two instants (ISO strings), newest first, at most `max`;
+// pages follow the route's own cursor (`next` goes back as `cursor`), which neither skips
+// nor repeats an entry
 export async function logEntries(since, until, max = 5000) {
   const out = [];
-  let params = { since, until, limit: 1000 };
+  let cursor;
   while (out.length < max) {
-    const answer = await api('GET', `admin/v1/messages${query(params)}`);
-    const page = answer.results || [];
-    out.push(...page);
-    const cursor = nextCursor(answer);
-    if (cursor) params = { since, until, limit: 1000, cursor };
-    else if (page.length === 1000) params = { since, until: earlier(page[page.length - 1].sent_at), limit: 1000 };
-    else break;
+    const answer = await api('GET', `admin/v1/messages${query({ since, until, limit: 1000, cursor })}`);
+    out.push(...(answer.results || []));
+    cursor = answer.next;
+    if (!cursor) break;
   }
   return out.slice(0, max);
 }
 
-export function earlier(iso) { return new Date(Date.parse(iso) - 1).toISOString(); }
+// one page of the send log: up to `size` entries that `keep` accepts, from `start`
+// ({cursor, skip}: a cursor of the route, and how many entries of the page it opens were
+// shown already). Returns {shown, next}: next is where the following page starts, or null.
+// Filtering in the browser reads pages of up to 1000 entries, at most `reads` of them.
+export async function logPage(params, start, size, keep = null, reads = 5) {
+  const limit = keep ? 1000 : size;
+  const shown = [];
+  let { cursor, skip } = start;
+  for (let n = 0; n < reads; n += 1) {
+    const answer = await api('GET', `admin/v1/messages${query({ ...params, limit, cursor })}`);
+    const page = answer.results || [];
+    for (let i = skip; i < page.length; i += 1) {
+      if (keep && !keep(page[i])) continue;
+      shown.push(page[i]);
+      if (shown.length === size) {
+        if (i + 1 < page.length) return { shown, next: { cursor, skip: i + 1 } };
+        return { shown, next: answer.next ? { cursor: answer.next, skip: 0 } : null };
+      }
+    }
+    if (!answer.next) return { shown, next: null };
+    cursor = answer.next;
+    skip = 0;
+  }
+  return { shown, next: { cursor, skip: 0 } };
+}
 
 export function countryOf(masked) {
   if (!masked || masked.includes('@')) return 'email';
@@ -53,7 +71,8 @@ export function aggregate(entries, group) {
     const key = keyOf(e);
     const row = rows.get(key) || { key, sent: 0, verified: null, blocked: 0, conversion: null };
     if (e.outcome === 'sent') row.sent += 1;
-    if (BLOCKED(e.outcome)) row.blocked += 1;
+    // a refused send's entry stands for `count` refusals (they are aggregated, not logged one by one)
+    if (BLOCKED(e.outcome)) row.blocked += e.count || 1;
     rows.set(key, row);
   }
   return [...rows.values()].sort((a, b) => (group === 'day' ? a.key.localeCompare(b.key) : b.sent - a.sent));

@@ -1,7 +1,7 @@
 // Overview, Stats, Send log, Test numbers and Import.
 import { api, query } from './api.js';
 import { barChart } from './charts.js';
-import { earlier, nextCursor, stats } from './data.js';
+import { logPage, stats } from './data.js';
 import { t } from './i18n.js';
 import { clear, field, h, message, table, utcDay } from './ui.js';
 
@@ -107,39 +107,35 @@ export async function sendLog(main) {
     h('button', { type: 'submit' }, t('common.search')));
   const results = h('div', { id: 'log-results' });
   clear(main, h('h1', {}, t('nav.log')), form, results);
-  // pages[i]: the query of page i (a cursor, or an `until` when the route has no cursor)
+  // pages[i]: where page i starts ({cursor, skip}); a later page is known once its
+  // predecessor has been read
+  let params = {};
   let pages = [];
   let index = 0;
   let latest = 0;
   const show = async () => {
-    const params = pages[index];
-    const { outcome } = params;
+    const { outcome, ...filters } = params;
     const mine = ++latest;  // a slower, older answer never replaces a newer one
     clear(results, message('info', t('common.loading')));
     let answer;
     try {
-      // with an outcome filter, read up to 1000 entries and keep the matching ones (the
-      // send log route filters by number and time only)
-      answer = await api('GET', `admin/v1/messages${query({ ...params, limit: outcome ? 1000 : PAGE })}`);
+      // the send log route filters by number and time; an outcome is filtered here
+      answer = await logPage(filters, pages[index], PAGE, outcome ? (e) => e.outcome === outcome : null);
     } catch (err) {
       if (mine === latest) clear(results, message('error', t('common.error', { error: err.message })));
       return;
     }
     if (mine !== latest) return;
-    const page = answer.results || [];
-    const matching = outcome ? page.filter((e) => e.outcome === outcome) : page;
-    const shown = matching.slice(0, PAGE);
-    const cursor = outcome ? null : nextCursor(answer);
-    const more = outcome ? matching.length > PAGE || page.length === 1000 : Boolean(cursor) || page.length === PAGE;
-    if (more && pages.length === index + 1) {
-      const last = shown.length ? shown[shown.length - 1] : page[page.length - 1];
-      pages.push(cursor ? { ...params, cursor } : { ...params, cursor: undefined, until: earlier(last.sent_at) });
-    }
+    const { shown, next } = answer;
+    pages = pages.slice(0, index + 1);
+    if (next) pages.push(next);
     clear(results,
-      shown.length ? table([t('log.when'), t('log.to'), t('log.channel'), t('log.purpose'), t('log.template'), t('log.outcome'), t('log.error')],
+      shown.length ? table([t('log.when'), t('log.to'), t('log.channel'), t('log.purpose'), t('log.template'), t('log.outcome'),
+        t('log.count'), t('log.error')],
         shown.map((e) => [e.sent_at.replace('T', ' ').replace('Z', ''), e.to, e.channel, e.purpose, e.template || '',
-          h('span', { className: `outcome ${e.outcome}` }, e.outcome), e.error || '']), { className: 'data', id: 'log-table' })
+          h('span', { className: `outcome ${e.outcome}` }, e.outcome), num(e.count || 1), e.error || '']), { className: 'data', id: 'log-table' })
         : h('p', { className: 'note' }, t('common.none')),
+      h('p', { className: 'note' }, t('log.aggregated')),
       h('div', { className: 'pager' },
         h('button', { type: 'button', name: 'newer', disabled: index === 0, onclick: () => { index -= 1; show(); } }, t('log.newer')),
         h('span', {}, t('log.page', { n: index + 1 })),
@@ -147,7 +143,8 @@ export async function sendLog(main) {
   };
   const search = () => {
     const f = form.elements;
-    pages = [{ to: f.to.value.trim(), outcome: f.outcome.value, since: isoOrEmpty(f.since.value), until: isoOrEmpty(f.until.value) }];
+    params = { to: f.to.value.trim(), outcome: f.outcome.value, since: isoOrEmpty(f.since.value), until: isoOrEmpty(f.until.value) };
+    pages = [{ cursor: undefined, skip: 0 }];
     index = 0;
     show();
   };
@@ -168,7 +165,7 @@ export async function testNumbers(main) {
     clear(status);
     try {
       await api('PUT', `admin/v1/test-numbers/${encodeURIComponent(number)}`, { code });
-      clear(status, message('ok', t('common.saved')));
+      clear(status, message('ok', t('tn.saved')));
       return true;
     } catch (err) {
       clear(status, message('error', t('common.error', { error: err.message })));

@@ -1,14 +1,18 @@
-// The Settings page: groups and help text (English and Simplified Chinese) of every
-// setting. Types, defaults and bounds come from the server (/admin/v1/settings/schema);
-// a setting missing here still shows, under "Other" (tests/test_console_api.py checks
-// that every setting of core/settings.py has a group and help in both languages).
+// The Settings page: groups, group titles and help text (English and Simplified Chinese)
+// of every setting. Types, defaults and bounds come from the server
+// (/admin/v1/settings/schema); a setting missing here still shows, under "Other"
+// (tests/test_console_api.py checks that every setting of core/settings.py has a group
+// and help in both languages). A new setting: add its name to a group below and a
+// [English, Chinese] line to HELP; a new group: a GROUPS entry and a TITLES entry.
 export const GROUPS = [
   ['codes', ['sms_enabled', 'code_length', 'default_ttl_minutes', 'max_ttl_minutes', 'max_attempts', 'default_region',
-    'signature', 'sender_id', 'locale', 'send_log_retention_days']],
+    'locale', 'send_log_retention_days']],
+  ['messages', ['signature', 'signatures', 'free_op', 'allowed_ops', 'sender_id']],
   ['limits', ['cooldown_seconds', 'per_number_daily', 'per_ip_hourly', 'per_app_daily', 'email_cooldown_seconds',
     'per_email_daily', 'verification_per_ip_hourly']],
-  ['abuse', ['allowed_regions', 'require_captcha', 'validate_token_ttl_seconds', 'enumeration_protection',
-    'login_max_failures', 'login_lockout_minutes', 'code_only_per_ip_hourly', 'code_only_per_app_hourly']],
+  ['abuse', ['allowed_regions', 'require_captcha', 'validate_token_ttl_seconds', 'captcha_per_ip_hourly',
+    'enumeration_protection', 'login_max_failures', 'login_lockout_minutes', 'code_only_per_ip_hourly',
+    'code_only_per_app_hourly']],
   ['accounts', ['send_verification_on_signup', 'block_login_if_phone_unverified',
     'allow_reset_password_if_phone_unverified', 'allow_sms_login', 'session_ttl_days', 'password_min_length',
     'verified_fields', 'verified_rule', 'only_verified_users']],
@@ -16,6 +20,17 @@ export const GROUPS = [
     'verify_error_url']],
   ['cloudbase', ['access_token_ttl_seconds', 'refresh_token_ttl_days', 'verification_token_ttl_seconds']],
 ];
+
+export const TITLES = {
+  codes: ['Codes', '验证码'],
+  messages: ['Who messages come from', '短信签名与用途'],
+  limits: ['Limits', '频率限制'],
+  abuse: ['Abuse protection', '防滥用'],
+  accounts: ['Account policies', '账号策略'],
+  email: ['Email and links', '邮件与链接'],
+  cloudbase: ['CloudBase tokens', 'CloudBase 令牌'],
+  other: ['Other', '其他'],
+};
 
 export const HELP = {
   sms_enabled: ['Off refuses requestSmsCode and verifySmsCode (the user system keeps working).',
@@ -27,7 +42,14 @@ export const HELP = {
   max_attempts: ['Wrong guesses before a code is dead.', '验证码失效前允许的错误次数。'],
   default_region: ['Region of numbers written without +, as an ISO code (CN, US...).',
     '不带 + 的号码所属地区（ISO 代码，如 CN、US）。'],
-  signature: ['The 【signature】 of messages whose request gives no name.', '请求未提供 name 时使用的【签名】。'],
+  signature: ['The 【signature】 of messages whose request gives no name. Once set, a request may name only this one or one of signatures.',
+    '请求未提供 name 时使用的【签名】。设置后，请求只能使用此签名或 signatures 中的签名。'],
+  signatures: ['Further 【signatures】 a request\'s name / sign may pick. Once any signature is set (here or in signature), other names are refused (400), so a leaked app key cannot send "【DHL Express】…". Empty with no signature: any name (LeanCloud\'s behaviour).',
+    '请求的 name / sign 还可选用的【签名】。只要配置了任一签名（此处或 signature），其他签名一律拒绝（400），泄露的 App Key 便无法冒用「【顺丰速运】…」等签名发送。两者都为空时可用任意签名（LeanCloud 的行为）。'],
+  free_op: ['On: a request\'s op (the operation the message names) is free text, as on LeanCloud. Off: only the ops in allowed_ops.',
+    '开启：请求的 op（短信中说明的操作）可为任意文字，与 LeanCloud 相同。关闭：只接受 allowed_ops 中的操作。'],
+  allowed_ops: ['The ops a request may name while free_op is off (empty: no op accepted).',
+    'free_op 关闭时请求可使用的 op（为空则不接受任何 op）。'],
   sender_id: ['SNS sender id, where the destination country supports one.', 'SNS 发送方 ID（目的国家/地区支持时使用）。'],
   locale: ['Language of the built-in messages (en, zh-CN).', '内置短信的语言（en、zh-CN）。'],
   send_log_retention_days: ['How long the send log keeps entries (days).', '发送记录保留天数。'],
@@ -46,6 +68,8 @@ export const HELP = {
   require_captcha: ['Every code-sending route needs a validate_token from verifyCaptcha.',
     '所有发送验证码的接口都需要 verifyCaptcha 返回的 validate_token。'],
   validate_token_ttl_seconds: ['Lifetime of a validate_token (seconds).', 'validate_token 的有效期（秒）。'],
+  captcha_per_ip_hourly: ['CAPTCHAs created per client IP per UTC hour (requestCaptcha, captcha/data; 0 = off).',
+    '每个客户端 IP 每个 UTC 小时可创建的图形验证码数（requestCaptcha、captcha/data；0 为关闭）。'],
   enumeration_protection: ['Request routes answer alike whether or not a user has the number.',
     '无论号码是否属于某个用户，请求类接口都返回相同结果。'],
   login_max_failures: ['Failed logins per user per window before 219.', '每个时间窗内用户登录失败多少次后返回 219。'],

@@ -3,7 +3,7 @@
 // the field; Save sends the changed ones with PATCH /admin/v1/settings.
 import { api } from './api.js';
 import { lang, t } from './i18n.js';
-import { GROUPS, HELP } from './settings-meta.js';
+import { GROUPS, HELP, TITLES } from './settings-meta.js';
 import { clear, debounce, h, message } from './ui.js';
 
 function shown(value) {
@@ -79,9 +79,9 @@ export async function settingsPage(main) {
 
   const grouped = new Set(GROUPS.flatMap(([, names]) => names));
   const sections = GROUPS.map(([group, names]) => h('section', { className: 'group', id: `group-${group}` },
-    h('h2', {}, t(`group.${group}`)), names.filter((n) => byName[n]).map((n) => render(byName[n]))));
+    h('h2', {}, TITLES[group] ? TITLES[group][which] : group), names.filter((n) => byName[n]).map((n) => render(byName[n]))));
   const others = fields.filter((f) => !grouped.has(f.name));
-  if (others.length) sections.push(h('section', { className: 'group', id: 'group-other' }, h('h2', {}, t('group.other')), others.map(render)));
+  if (others.length) sections.push(h('section', { className: 'group', id: 'group-other' }, h('h2', {}, TITLES.other[which]), others.map(render)));
 
   const form = h('form', { id: 'settings-form' }, sections,
     h('div', { className: 'actions sticky' }, h('button', { type: 'submit', name: 'save' }, t('settings.save')), status));

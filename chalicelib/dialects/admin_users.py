@@ -68,7 +68,7 @@ def find_users(request, role):
 
 @bp.route("/admin/v1/users/{object_id}", methods=["GET"], **ROUTE)
 @lc_view(bp, "admin.getUser", master=True)
-def get_user(request, role, object_id):
+def admin_get_user(request, role, object_id):  # not get_user: the OpenAPI operationId comes from the name
     return ok(record(_found(user_admin().get, object_id)))
 
 
@@ -86,6 +86,6 @@ def lift_lockout(request, role, object_id):
 
 @bp.route("/admin/v1/users/{object_id}", methods=["DELETE"], **ROUTE)
 @lc_view(bp, "admin.deleteUser", master=True)
-def delete_user(request, role, object_id):
+def admin_delete_user(request, role, object_id):  # not delete_user (LeanCloud's DELETE /1.1/users/<id>)
     _found(user_admin().delete, object_id)
     return ok()

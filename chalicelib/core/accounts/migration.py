@@ -17,7 +17,7 @@ from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
 from .. import codes, emails, phone
-from ..errors import Conflict, InvalidEmail, InvalidPhoneNumber, InvalidRequest, SessionRequired
+from ..errors import InvalidEmail, InvalidPhoneNumber, InvalidRequest, SessionRequired
 from ..passwords import leancloud_hash
 from .model import CUSTOM_KEY, Session, Stale, User, _merge_custom, _plausible_id
 
@@ -417,14 +417,10 @@ class Migration:
 
     def delete_user(self, app_id: str, object_id: str, actor: Optional[User], master: bool = False) -> None:
         """Delete the user (the master key, or its own session): its claims are freed and its
-        sessions end with it, in one transaction."""
+        sessions end with it, in one transaction. The same deletion as the console's
+        (``DELETE /admin/v1/users/<id>``): one mechanism, ``UserAdmin.delete``."""
         if not master and (actor is None or actor.object_id != object_id):
             raise SessionRequired("The user cannot be deleted by a client without the session.")
-        user = self.get_user(app_id, object_id)
-        for _ in range(8):
-            try:
-                self.users.delete(user)
-                return
-            except Stale:
-                user = self.get_user(app_id, object_id)
-        raise Conflict("the user is being changed by other requests; try again")
+        from ..user_admin import UserAdmin
+
+        UserAdmin(users=self.users, limiter=self.limiter, config=self.config, clock=self.clock).delete(app_id, object_id)
