@@ -225,11 +225,18 @@ def test_test_numbers_add_change_remove(page, local_server):
     assert http(f"{local_server}/1.1/requestSmsCode", "POST", {"mobilePhoneNumber": "+8613000000000"})[0] == 200
     assert verify("246810") == 200
     assert outbox(local_server, "+8613000000000") == []  # a test number receives nothing
+    assert verify("246810") == 400       # the fixed code is single use, like any code
     page.fill("#tn-table input[name=new-code]", "135790")
     with page.expect_response(lambda r: "/admin/v1/test-numbers/" in r.url and r.request.method == "PUT"):
         page.click("#tn-table button[name=change]")
     expect(page.locator("#tn-status")).to_have_text("Saved.")
-    assert verify("135790") == 200 and verify("246810") == 400
+    # a test number is charged like any number: the next code after the cooldown
+    http(f"{local_server}/admin/v1/settings", "PATCH", {"cooldown_seconds": 0}, master=True)
+    try:
+        assert http(f"{local_server}/1.1/requestSmsCode", "POST", {"mobilePhoneNumber": "+8613000000000"})[0] == 200
+    finally:
+        http(f"{local_server}/admin/v1/settings", "PATCH", {"cooldown_seconds": 60}, master=True)
+    assert verify("246810") == 400 and verify("135790") == 200
     shot(page, "testnumbers")
     page.click("#tn-table button[name=remove]")
     page.wait_for_selector("#tn-list p.note")
@@ -273,9 +280,21 @@ def test_find_a_user_revoke_sessions_lift_lockout_delete(page, local_server):
 
 def test_send_log_filters_and_pages(page, local_server):
     number = "+8613800138009"
-    assert http(f"{local_server}/1.1/requestSmsCode", "POST", {"mobilePhoneNumber": number})[0] == 200
-    for _ in range(30):  # refused by the cooldown: logged, and charged to no other limit
-        assert http(f"{local_server}/1.1/requestSmsCode", "POST", {"mobilePhoneNumber": number})[0] == 429
+    # 32 sends (31 without a cooldown), then one refused by the cooldown (refusals are
+    # aggregated: one entry stands for the refusals of a limit in a minute)
+    http(f"{local_server}/admin/v1/settings", "PATCH", {"cooldown_seconds": 0, "per_number_daily": 100,
+                                                        "per_ip_hourly": 1000, "fraud_guard": "record"}, master=True)
+    try:
+        for _ in range(31):
+            answer = http(f"{local_server}/1.1/requestSmsCode", "POST", {"mobilePhoneNumber": number})
+            assert answer[0] == 200, answer
+        http(f"{local_server}/admin/v1/settings", "PATCH", {"cooldown_seconds": 60}, master=True)
+        assert http(f"{local_server}/1.1/requestSmsCode", "POST", {"mobilePhoneNumber": number})[0] == 200
+        answer = http(f"{local_server}/1.1/requestSmsCode", "POST", {"mobilePhoneNumber": number})
+        assert answer[0] == 429 and "cooldown" in answer[1]["error"], answer
+    finally:
+        http(f"{local_server}/admin/v1/settings", "PATCH", {"cooldown_seconds": 60, "per_number_daily": 10,
+                                                            "per_ip_hourly": 30, "fraud_guard": "block"}, master=True)
     sign_in(page, local_server)
     open_page(page, local_server, "log")
     page.fill("#log-filter input[name=to]", number)
@@ -287,14 +306,14 @@ def test_send_log_filters_and_pages(page, local_server):
     page.click("button[name=older]")
     page.wait_for_selector("text=Page 2")
     rows = page.locator("#log-table tbody tr")
-    assert rows.count() == 6
+    assert rows.count() == 8
     assert rows.last.locator("td:nth-child(6)").inner_text() == "sent"
     page.click("button[name=newer]")
     page.wait_for_selector("text=Page 1")
-    page.select_option("#log-filter select[name=outcome]", "sent")
+    page.select_option("#log-filter select[name=outcome]", "rate_limited")
     page.click("#log-filter button[type=submit]")
     expect(page.locator("#log-table tbody tr")).to_have_count(1)
-    assert page.inner_text("#log-table tbody td:nth-child(6)") == "sent"
+    assert page.inner_text("#log-table tbody td:nth-child(6)") == "rate_limited"
 
 
 def test_switch_language(page, local_server):

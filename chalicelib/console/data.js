@@ -53,7 +53,7 @@ export function aggregate(entries, group) {
     const key = keyOf(e);
     const row = rows.get(key) || { key, sent: 0, verified: null, blocked: 0, conversion: null };
     if (e.outcome === 'sent') row.sent += 1;
-    if (BLOCKED(e.outcome)) row.blocked += 1;
+    if (BLOCKED(e.outcome)) row.blocked += e.count || 1;  // refused sends are aggregated: count says how many
     rows.set(key, row);
   }
   return [...rows.values()].sort((a, b) => (group === 'day' ? a.key.localeCompare(b.key) : b.sent - a.sent));
