@@ -39,6 +39,12 @@ def settings_schema(partial: bool) -> dict:
     props = {}
     for f in dataclasses.fields(Settings):
         default, meta = f.default, f.metadata
+        if "check" in meta:  # checked in code (the fraud guard's objects and lists)
+            value = f.default_factory() if f.default_factory is not dataclasses.MISSING else default
+            s = {"type": "object"} if isinstance(value, dict) else {"type": "array", "items": {"type": "string"}}
+            s["default"] = list(value) if isinstance(value, tuple) else value
+            props[f.name] = s
+            continue
         if isinstance(default, bool):
             s = {"type": "boolean"}
         elif isinstance(default, int):
