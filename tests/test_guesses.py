@@ -60,8 +60,11 @@ def test_fifty_one_simultaneous_guesses_with_the_default_limit():
     for _ in range(3):
         svc.send(SendRequest(app_id="app", phone=PHONE))
         results = _storm(svc, _code(outbox), 51, random.randrange(51))
-        accepted += sum(r[0] == "ok" for r in results)
-        assert _attempts() == [5]
+        oks = sum(r[0] == "ok" for r in results)
+        [judged] = _attempts()
+        # at most five judged; fewer only when the right one came among them and spent it
+        assert judged == 5 if oks == 0 else 1 <= judged <= 5 and oks == 1
+        accepted += oks
     assert accepted <= 2, accepted
 
 
@@ -146,5 +149,6 @@ def test_test_numbers_need_a_send_and_their_limits_look_like_any_number(lc, sett
     test_refused = lc.request_code(phone="+8613000000000")
     real_refused = lc.request_code(phone="+8613800138000")
     assert test_refused[0] == real_refused[0] == 429
-    assert test_refused[1] == real_refused[1]
+    # the same answer (the seconds left may differ by one: the sends were not simultaneous)
+    assert re.sub(r"\d+ s", "N s", json.dumps(test_refused[1])) == re.sub(r"\d+ s", "N s", json.dumps(real_refused[1]))
     assert wiring.outbox().list("+8613000000000") == []             # still nothing sent
