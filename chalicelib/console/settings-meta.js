@@ -12,7 +12,8 @@ export const GROUPS = [
     'per_email_daily', 'verification_per_ip_hourly']],
   ['abuse', ['allowed_regions', 'require_captcha', 'validate_token_ttl_seconds', 'captcha_per_ip_hourly',
     'enumeration_protection', 'login_max_failures', 'login_lockout_minutes', 'code_only_per_ip_hourly',
-    'code_only_per_app_hourly']],
+    'code_only_per_app_hourly',
+    'fraud_guard', 'fraud_guard_by', 'fraud_thresholds', 'fraud_country_overrides', 'fraud_safe_list']],
   ['accounts', ['send_verification_on_signup', 'block_login_if_phone_unverified',
     'allow_reset_password_if_phone_unverified', 'allow_sms_login', 'session_ttl_days', 'password_min_length',
     'verified_fields', 'verified_rule', 'only_verified_users']],
@@ -33,6 +34,15 @@ export const TITLES = {
 };
 
 export const HELP = {
+  fraud_guard: ['SMS-pumping guard: block refuses sends with too many unverified codes; record only counts them; off.',
+    '短信轰炸防护：block 拒绝未验证过多的发送；record 只计数；off 关闭。'],
+  fraud_guard_by: ['What the guard counts by: country, number prefix (number without its last 3 digits), client IP.',
+    '防护的统计维度：国家、号段（去掉最后 3 位的号码）、客户端 IP。'],
+  fraud_thresholds: ['Floors and ratios per dimension, e.g. {"prefix": {"floor_hour": 2}} (see README, Fraud guard).',
+    '各维度的下限与比例，如 {"prefix": {"floor_hour": 2}}（见 README 的 Fraud guard）。'],
+  fraud_country_overrides: ['Country thresholds of single countries, e.g. {"GB": {"floor_day": 200}}.',
+    '单个国家的阈值，如 {"GB": {"floor_day": 200}}。'],
+  fraud_safe_list: ['Numbers or prefixes (+4479460) the guard never refuses.', '防护永不拒绝的号码或号段（如 +4479460）。'],
   sms_enabled: ['Off refuses requestSmsCode and verifySmsCode (the user system keeps working).',
     '关闭后拒绝 requestSmsCode 和 verifySmsCode（用户系统不受影响）。'],
   code_length: ['Digits per code.', '验证码位数。'],
