@@ -373,8 +373,9 @@ def test_import_is_ready_where_the_route_is_served_and_says_when_it_is_not(page,
 
 def test_import_sends_batches_and_adds_up_their_reports(page, local_server, tmp_path):
     """Against the import route's contract (POST /admin/v1/import/leancloud-users, issue 10),
-    answered here at the network level since this server has no such route yet: the file
-    goes in batches of 500 lines, dry run first, and failed lines keep their numbers."""
+    answered here at the network level (the batching is the page's, whatever the server
+    answers): the file goes in batches of 500 lines, dry run first, and failed lines keep
+    their numbers."""
     seen = []
 
     def answer(route):
