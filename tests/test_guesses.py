@@ -60,8 +60,11 @@ def test_fifty_one_simultaneous_guesses_with_the_default_limit():
     for _ in range(3):
         svc.send(SendRequest(app_id="app", phone=PHONE))
         results = _storm(svc, _code(outbox), 51, random.randrange(51))
-        accepted += sum(r[0] == "ok" for r in results)
-        assert _attempts() == [5]
+        oks = sum(r[0] == "ok" for r in results)
+        accepted += oks
+        # five judged, or fewer when the right guess was among them (it spends the code, and
+        # no guess after it is charged): ~1 round in 12, which made this test flaky
+        assert oks <= 1 and (_attempts() == [5] if not oks else 1 <= _attempts()[0] <= 5), (oks, _attempts())
     assert accepted <= 2, accepted
 
 
