@@ -73,6 +73,11 @@ def send_log():
     return service().log
 
 
+def stats():
+    """The fraud guard's counters and the admin stats."""
+    return service().stats
+
+
 def _build():
     from . import aws
     from .channels.sns import SnsSms
@@ -83,6 +88,8 @@ def _build():
     from .store.codes import DynamoCodeStore
     from .store.config import DynamoConfig
     from .store.sendlog import DynamoSendLog
+    from .store.stats import DynamoStats
+    from . import metrics
 
     from .channels.ses import SesEmail
 
@@ -102,7 +109,7 @@ def _build():
         channels = {"sms": sms, "voice": voice, "email": email}
     store, clock, secret = DynamoCodeStore(), SystemClock(), runtime.secrets().code_secret
     return OTPService(store=store, channels=channels, config=DynamoConfig(), secret=secret,
-                      clock=clock, log=DynamoSendLog(),
+                      clock=clock, log=DynamoSendLog(), stats=DynamoStats(), metrics=metrics.emit,
                       captcha=CaptchaService(store=store, secret=secret, clock=clock))
 
 

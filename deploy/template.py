@@ -40,7 +40,54 @@ def build(stage: str, project_dir: Path = ROOT) -> dict:
                for s in specs}
     from .gateway import cloudformation_resources
     resources.update(cloudformation_resources())
+    resources.update(alarm_resources(stage))
+    outputs["AlarmTopicArn"] = {"Description": "SNS topic of verikit's alarms: subscribe to it",
+                                "Value": {"Ref": "AlarmTopic"}}
     return {"Resources": resources, "Outputs": outputs}
+
+
+# CloudWatch alarms on the metrics chalicelib/metrics.py emits (EMF, namespace verikit,
+# dimension set {service: verikit}); README "Fraud guard" explains them
+BLOCKED_PER_5_MIN = 20
+CONVERSION_FLOOR = 0.5
+CONVERSION_MIN_SENDS = 30
+
+
+def _metric(name: str, period: int) -> dict:
+    return {"Metric": {"Namespace": "verikit", "MetricName": name,
+                       "Dimensions": [{"Name": "service", "Value": "verikit"}]},
+            "Period": period, "Stat": "Sum"}
+
+
+def alarm_resources(stage: str) -> dict:
+    """An SNS topic and two alarms: sends blocked by the fraud guard, and a drop of the
+    hourly conversion (verified / sent) of an app that sends."""
+    topic = {"Ref": "AlarmTopic"}
+    return {
+        "AlarmTopic": {"Type": "AWS::SNS::Topic", "Properties": {"TopicName": f"verikit-{stage}-alarms"}},
+        "FraudBlockedAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "AlarmName": f"verikit-{stage}-fraud-blocked",
+            "AlarmDescription": f"More than {BLOCKED_PER_5_MIN} sends refused by the fraud guard in 5 minutes: "
+                                "likely SMS pumping. GET /admin/v1/stats?group=prefix shows where.",
+            "Namespace": "verikit", "MetricName": "Blocked",
+            "Dimensions": [{"Name": "service", "Value": "verikit"}],
+            "Statistic": "Sum", "Period": 300, "EvaluationPeriods": 1, "Threshold": BLOCKED_PER_5_MIN,
+            "ComparisonOperator": "GreaterThanThreshold", "TreatMissingData": "notBreaching",
+            "AlarmActions": [topic], "OKActions": [topic]}},
+        "ConversionDropAlarm": {"Type": "AWS::CloudWatch::Alarm", "Properties": {
+            "AlarmName": f"verikit-{stage}-conversion-drop",
+            "AlarmDescription": f"Under {int(CONVERSION_FLOOR * 100)}% of codes sent in the last hour were "
+                                f"verified (with at least {CONVERSION_MIN_SENDS} sends): pumping the guard "
+                                "records but does not block, or a delivery problem.",
+            "Metrics": [
+                {"Id": "sent", "MetricStat": _metric("Sent", 3600), "ReturnData": False},
+                {"Id": "verified", "MetricStat": _metric("Verified", 3600), "ReturnData": False},
+                {"Id": "conversion", "Label": "verified / sent",
+                 "Expression": f"IF(sent >= {CONVERSION_MIN_SENDS}, verified / sent, 1)", "ReturnData": True},
+            ],
+            "EvaluationPeriods": 1, "Threshold": CONVERSION_FLOOR, "ComparisonOperator": "LessThanThreshold",
+            "TreatMissingData": "notBreaching", "AlarmActions": [topic], "OKActions": [topic]}},
+    }
 
 
 def write(stage: str, out: Path, project_dir: Path = ROOT) -> Path:

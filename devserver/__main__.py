@@ -47,6 +47,7 @@ def main() -> int:
     keys = dev_keys()
     os.environ.update(keys)
     os.environ.setdefault("VERIKIT_STAGE", "local")
+    guard = local_guard_mode()
     try:
         probe_port(host, port)
     except OSError as e:
@@ -82,6 +83,8 @@ For the README's curl examples, in another shell:
 
 Local data (users, codes, settings) lives in memory and is gone when this stops; the keys
 are kept in .local/dev-keys.json. {limits_line(settings)}
+The fraud guard runs in "{guard}" mode here (codes you never verify would soon block your own
+number range): VERIKIT_SETTINGS='{{"fraud_guard": "block"}}' make run tries it as deployed.
 Logs: one JSON line per request, below.
 """, flush=True)
     try:
@@ -91,6 +94,21 @@ Logs: one JSON line per request, below.
     finally:
         moto.stop()
     return 0
+
+
+def local_guard_mode() -> str:
+    """Locally the fraud guard records instead of blocking unless VERIKIT_SETTINGS says."""
+    import json
+
+    raw = os.environ.get("VERIKIT_SETTINGS", "").strip()
+    try:
+        settings = json.loads(raw) if raw else {}
+    except ValueError:
+        return "block"  # verikit reports the bad JSON itself
+    if isinstance(settings, dict) and "fraud_guard" not in settings:
+        settings["fraud_guard"] = "record"
+        os.environ["VERIKIT_SETTINGS"] = json.dumps(settings)
+    return settings.get("fraud_guard", "block") if isinstance(settings, dict) else "block"
 
 
 if __name__ == "__main__":

@@ -36,11 +36,16 @@ create_tables()
 from chalicelib import runtime, wiring  # noqa: E402
 
 
+# the fraud guard records instead of blocking in tests that are not about it (it still reads
+# and counts every send); tests/test_fraud_guard.py asks for "block"
+GUARD = {"fraud_guard": "record"}
+
+
 @pytest.fixture(autouse=True)
 def fresh_state():
     urllib.request.urlopen(urllib.request.Request(f"{MOTO.url}/moto-api/reset", method="POST")).read()
     create_tables()
-    os.environ.pop("VERIKIT_SETTINGS", None)
+    os.environ["VERIKIT_SETTINGS"] = json.dumps(GUARD)
     runtime.reset()
     wiring.reset()
     yield
@@ -53,7 +58,7 @@ def settings():
     """settings(cooldown_seconds=0, ...) applies overrides to the service."""
 
     def apply(**overrides):
-        os.environ["VERIKIT_SETTINGS"] = json.dumps(overrides)
+        os.environ["VERIKIT_SETTINGS"] = json.dumps({**GUARD, **overrides})
         wiring.reset()
 
     return apply

@@ -61,10 +61,10 @@ def test_fifty_one_simultaneous_guesses_with_the_default_limit():
         svc.send(SendRequest(app_id="app", phone=PHONE))
         results = _storm(svc, _code(outbox), 51, random.randrange(51))
         oks = sum(r[0] == "ok" for r in results)
+        [judged] = _attempts()
+        # at most five judged; fewer only when the right one came among them and spent it
+        assert judged == 5 if oks == 0 else 1 <= judged <= 5 and oks == 1
         accepted += oks
-        # five judged, or fewer when the right guess was among them (it spends the code, and
-        # no guess after it is charged): ~1 round in 12, which made this test flaky
-        assert oks <= 1 and (_attempts() == [5] if not oks else 1 <= _attempts()[0] <= 5), (oks, _attempts())
     assert accepted <= 2, accepted
 
 
@@ -149,5 +149,6 @@ def test_test_numbers_need_a_send_and_their_limits_look_like_any_number(lc, sett
     test_refused = lc.request_code(phone="+8613000000000")
     real_refused = lc.request_code(phone="+8613800138000")
     assert test_refused[0] == real_refused[0] == 429
-    assert test_refused[1] == real_refused[1]
+    # the same answer (the seconds left may differ by one: the sends were not simultaneous)
+    assert re.sub(r"\d+ s", "N s", json.dumps(test_refused[1])) == re.sub(r"\d+ s", "N s", json.dumps(real_refused[1]))
     assert wiring.outbox().list("+8613000000000") == []             # still nothing sent

@@ -1,7 +1,6 @@
 """Moving a LeanCloud app: `_User` import, old passwords and session tokens, master-key
 queries and deletion (through the LeanCloud REST dialect, on moto)."""
 import json
-import time
 
 import pytest
 
@@ -95,21 +94,33 @@ def test_wrong_legacy_passwords_count_toward_the_lockout(lc, settings):
 
 
 def test_a_legacy_check_costs_what_an_argon2id_check_costs():
-    """No timing oracle: a wrong password for an imported user takes as long as for a native one."""
+    """No timing oracle: checking an imported hash (SHA-512 x513, ~0.3 ms) also spends one
+    argon2id verification, as a native user's check does, right or wrong. (Counted rather than
+    timed: the figures are in `make bench`'s latency, timings flake on a loaded machine.)"""
     hasher = Argon2Hasher()
     native, imported = hasher.hash("native-password"), leancloud_hash(SALT, HASHED)
-    hasher.verify(native, "warm-up")
+    argon2 = hasher._h()
+    counted = []
 
-    def best(stored_hash):
-        times = []
-        for _ in range(5):
-            t = time.perf_counter()
-            assert not hasher.verify(stored_hash, "wrong-password")
-            times.append(time.perf_counter() - t)
-        return min(times)
+    class Counting:  # argon2-cffi's PasswordHasher, counting its verifications
+        def hash(self, password):
+            return argon2.hash(password)
 
-    # SHA-512 x513 alone is ~0.3 ms; argon2id is tens of ms: the legacy path must pay it too
-    assert best(imported) > 0.7 * best(native)
+        def verify(self, stored_hash, password):
+            counted.append(stored_hash)
+            return argon2.verify(stored_hash, password)
+
+        def __getattr__(self, name):  # its parameters (time_cost, ...) are the real hasher's
+            return getattr(argon2, name)
+
+    hasher._hasher = Counting()
+    for stored_hash, password in ((native, "wrong"), (native, "native-password"), (imported, "wrong"),
+                                  (imported, "password")):
+        counted.clear()
+        ok = hasher.verify(stored_hash, password)
+        assert ok == (password in ("native-password", "password"))
+        assert len(counted) == 1, (stored_hash, counted)
+        assert counted[0].startswith("$argon2id$")
 
 
 def test_concurrent_first_logins_all_succeed_and_rehash_once(lc):

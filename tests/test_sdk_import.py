@@ -217,3 +217,25 @@ def test_js_sdk_master_queries_and_delete(js_sdk):
     assert js_sdk["query_as_client"]["code"] == 119
     assert js_sdk["delete"]["ok"] == 0
     assert js_sdk["become_deleted"]["code"] == 211
+
+
+def test_a_move_across_batches_succeeds_on_the_retry_pass(local_server, tmp_path):
+    """Record 1 takes the phone record 2 gives up, each in its own batch (and request): the
+    first try of record 1 fails, the tool tries it once more at the end, and it lands."""
+    from deploy.import_leancloud import Client, run
+    import io
+    client = Client(local_server, KEYS["VERIKIT_APP_ID"], KEYS["VERIKIT_MASTER_KEY"], False)
+    first = tmp_path / "full.jsonl"
+    first.write_text("\n".join(json.dumps({"objectId": oid, "username": name, "mobilePhoneNumber": phone,
+                                           "updatedAt": "2025-01-01T00:00:00Z"})
+                               for oid, name, phone in (("a1" * 12, "retry_a", "+8613900139101"),
+                                                        ("b2" * 12, "retry_b", "+8613900139102"))))
+    assert run(str(first), client, out=io.StringIO(), err=io.StringIO()) == 0
+    delta = tmp_path / "delta.jsonl"
+    delta.write_text("\n".join(json.dumps({"objectId": oid, "username": name, "mobilePhoneNumber": phone,
+                                           "updatedAt": "2025-02-01T00:00:00Z"})
+                               for oid, name, phone in (("a1" * 12, "retry_a", "+8613900139102"),
+                                                        ("b2" * 12, "retry_b", "+8613900139103"))))
+    out = io.StringIO()
+    assert run(str(delta), client, batch=1, parallel=1, out=out, err=io.StringIO()) == 0, out.getvalue()
+    assert "0 created, 2 updated, 0 unchanged, 0 failed" in out.getvalue()

@@ -23,9 +23,26 @@ class Charge:
     limit: int         # counters: most sends in the window; cooldowns: 1
     window_end: int    # epoch seconds when the window (or the cooldown) ends
     cooldown: bool = False
+    # a counter every send of an app writes (the app budget, the code-only guess cap) is
+    # split over ``shards`` items, each holding its share of ``limit`` (see ``share``)
+    shards: int = 1
 
     def retry_after(self, now: int) -> int:
         return max(1, self.window_end - now)
+
+
+# counters shared by every send of an app are split over this many items: no item takes
+# more than ~2% of a busy app's writes (DynamoDB allows ~1000 writes/s per item). The same
+# number as the fraud guard's country shards, so that one send's "lane" is one shard of each.
+SHARDS = 48
+
+
+def share(limit: int, shards: int, i: int) -> int:
+    """Shard ``i``'s part of ``limit``: the parts differ by at most one and add up to
+    ``limit`` exactly, so the shards together never allow more than the limit. A part
+    never shrinks when the limit grows, so writers that computed different limits at
+    once still stay within the largest of them."""
+    return max(0, (limit - i + shards - 1) // shards)
 
 
 # the charges given back when a send's message did not go out (the provider refused it)
@@ -67,7 +84,7 @@ def plan_send(app_id: str, target: str, client_ip: Optional[str], s: Settings, n
         plan.append(Charge("verification_ip_hourly", f"vh#{app_id}#{client_ip}#{_hour(now)}",
                            s.verification_per_ip_hourly, hour_end))
     if s.per_app_daily:
-        plan.append(Charge("app_daily", f"ad#{app_id}#{_day(now)}", s.per_app_daily, day_end))
+        plan.append(Charge("app_daily", f"ad#{app_id}#{_day(now)}", s.per_app_daily, day_end, shards=SHARDS))
     return plan
 
 
@@ -84,7 +101,8 @@ def code_only_attempts(app_id: str, client_ip: Optional[str], s: Settings, now: 
     """Attempts to verify a code by the code alone: per client IP and hour, and per app and
     hour (many IPs cannot multiply the guesses beyond the app's cap; it fails closed)."""
     hour_end = now - now % HOUR + HOUR
-    plan = [Charge("code_only_app_hourly", f"ca#{app_id}#{_hour(now)}", s.code_only_per_app_hourly, hour_end)]
+    plan = [Charge("code_only_app_hourly", f"ca#{app_id}#{_hour(now)}", s.code_only_per_app_hourly, hour_end,
+                   shards=SHARDS)]
     if client_ip:
         plan.insert(0, Charge("code_only_ip_hourly", f"co#{app_id}#{client_ip}#{_hour(now)}",
                               s.code_only_per_ip_hourly, hour_end))

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Protocol
 
-from . import brand, codes, emails, limits, messages, phone, purposes
+from . import brand, codes, emails, guard, limits, messages, phone, purposes
 from .clock import SystemClock
 from .codes import CodeRecord, StoredCode
 from .config import ConfigProvider
@@ -165,6 +165,8 @@ class OTPService:
     clock: object = field(default_factory=SystemClock)
     log: SendLog = field(default_factory=NoLog)
     captcha: object = None  # core.captcha.CaptchaService, when CAPTCHA is in use
+    stats: object = None    # store.stats.DynamoStats: the fraud guard's counters and the stats
+    metrics: object = None  # metrics.emit(name, channel, country): CloudWatch EMF, when wired
     _pace: "Pace" = field(default_factory=lambda: Pace(), repr=False)
     # refused sends are counted, not written one by one (core/refusals.py)
     _refusals: object = field(default_factory=lambda: RefusalLog(), repr=False)
@@ -198,9 +200,11 @@ class OTPService:
         if req.channel == "email":
             target = emails.normalise(req.email if req.email is not None else req.phone)
             masked, limit_key = emails.mask(target), emails.key(target)
+            region = ""
         else:
             to = phone.normalise(req.phone, s.default_region, s.allowed_regions)
             target, masked, limit_key = to.e164, to.masked(), to.e164
+            region = to.region
         if s.require_captcha:
             if self.captcha is None:
                 raise FeatureDisabled("CAPTCHA is required but not configured")
@@ -228,7 +232,9 @@ class OTPService:
         charges = limits.plan_send(req.app_id, rate_key, req.client_ip, s, now, email=req.channel == "email",
                                    purpose=purpose.name)
         if not req.deliver:
-            # enumeration protection: charge the limits as a real send would, send nothing
+            # enumeration protection: charge the limits as a real send would, send nothing;
+            # the fraud guard answers as it would for a real send (counts nothing as sent)
+            self._guard(req, s, purpose.name, target, region, now)
             try:
                 self.store.issue(None, charges, now)
             except RateLimited as e:
@@ -239,6 +245,10 @@ class OTPService:
             self.log.record(LogEntry(**entry, outcome="suppressed", at=self.clock.now()))
             self._pace.wait_like_a_send(req.channel)
             return SendResult(to=target, expires_at=None, message_id="")
+        # the fraud guard: may refuse (counted, not logged); its counters join the charges
+        plan = self._guard(req, s, purpose.name, target, region, now, test_number=fixed is not None)
+        if plan is not None:
+            charges = charges + plan.charges
         # codes live under the target's canonical form (an email's lower-cased address)
         key = codes.code_key(req.app_id, purpose.name, limit_key, req.subject)
         record = None
@@ -257,6 +267,9 @@ class OTPService:
             except codes.Collision:
                 code = draw()
                 message = self._message(req, template, code, ttl, locale, s, target, purpose)
+            except guard.FraudBlocked:  # racing sends took the dimension's last room
+                self._blocked(plan, now)
+                raise
             except RateLimited as e:
                 self._refusals.record(self.log, LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
                 raise
@@ -284,6 +297,7 @@ class OTPService:
                                      at=self.clock.now()))
             raise
         self.log.record(LogEntry(**entry, outcome="sent", provider_id=message_id, at=self.clock.now()))
+        self._metric("Sent", plan)
         return SendResult(to=target, expires_at=record.expires_at if record else None, message_id=message_id,
                           ttl_seconds=ttl * 60 if record else 0)
 
@@ -363,6 +377,8 @@ class OTPService:
             presented = (self.test_code_hash(app_id, target, code) if test_number
                          else self._hash(app_id, p.name, target, code, subject))
             if self._attempt(key, presented, now) == "ok":
+                if not test_number:  # test numbers bypass the fraud guard and its counts
+                    self._verified(app_id, s, key, p.name, target, now)
                 return target
         raise InvalidCode("invalid verification code")
 
@@ -400,6 +416,7 @@ class OTPService:
             key, target = found
             if self._attempt(key, self._hash(app_id, p.name, target, code), now) != "ok":
                 raise InvalidCode("invalid verification code")
+            self._verified(app_id, s, key, p.name, target, now)
             return p.name, target
         raise InvalidCode("invalid verification code")
 
@@ -410,6 +427,51 @@ class OTPService:
         if state is None:
             return "ok"
         return "missing" if state is MISSING else "refused"
+
+    # -- the fraud guard (core/guard.py; counters in store/stats.py) --
+    def _guard(self, req: SendRequest, s: Settings, purpose: str, target: str, region: str, now: int,
+               test_number: bool = False):
+        """Read the send's guard counters and decide: a ``block`` refusal is counted (one
+        write, no send-log item, no provider call) and raised as ``FraudBlocked``;
+        ``record`` lets it through, counted as would-block. A test number bypasses the
+        guard (never refused, never counted) after the same read, so it takes as long."""
+        if self.stats is None:
+            return None
+        getattr(self.metrics, "warm", lambda: None)()  # the metrics library loads meanwhile
+        e164 = None if req.channel == "email" else target
+        plan = self.stats.plan(req.app_id, s, req.channel, purpose, e164, region, req.client_ip, now)
+        if test_number:
+            return None
+        v = plan.refusal
+        if v is not None and plan.mode == "block":
+            self._blocked(plan, now)
+            raise guard.FraudBlocked(v.dim.name, v.window, 3600 - now % 3600)
+        if v is not None:
+            self._metric("WouldBlock", plan)
+        return plan
+
+    def _blocked(self, plan, now: int) -> None:
+        self.stats.count_blocked(plan, now)
+        self._metric("Blocked", plan)
+
+    def _metric(self, name: str, plan, country: str = "") -> None:
+        if self.metrics is not None:
+            labels = plan.labels if plan is not None else {"channel": "none", "country": country or "none"}
+            self.metrics(name, labels["channel"], labels["country"])
+
+    def _verified(self, app_id: str, s: Settings, key: str, purpose: str, target: str, now: int) -> None:
+        """Count a verification for the guard and the stats (the code is spent whatever
+        happens here: a failure to count is not the caller's failure)."""
+        if self.stats is None:
+            return
+        try:
+            channel, country = self.stats.credit(app_id, s, key, purpose, target, now)
+        except Exception as e:  # noqa: BLE001
+            import logging
+            logging.getLogger("verikit").warning("could not count a verification: %s", type(e).__name__)
+            return
+        if self.metrics is not None:
+            self.metrics("Verified", channel, country or "none")
 
     def test_code_hash(self, app_id: str, e164: str, code: str) -> str:
         return codes.keyed_hash(self.secret, "test", app_id, e164, code)

@@ -15,6 +15,7 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
+from . import guard
 from .errors import InvalidRequest
 
 
@@ -97,6 +98,16 @@ class Settings:
     # verify_error_page (defaults built in), or a redirect to these URLs with ?result=
     verify_success_url: str = field(default="", metadata={"maxlen": 500})
     verify_error_url: str = field(default="", metadata={"maxlen": 500})
+    # the SMS-pumping guard (core/guard.py): "block" refuses sends whose country, number
+    # prefix or client IP has too many unverified codes, "record" only counts them
+    fraud_guard: str = field(default="block", metadata={"choices": guard.MODES})
+    fraud_guard_by: tuple = field(default=guard.DIMENSIONS, metadata={"items": guard.DIMENSIONS})
+    # {"country": {"floor_day": 20, "floor_hour": 3, "ratio_day": 0.3, "ratio_hour": 0.2}, ...}
+    # over guard.DEFAULTS; per-country thresholds in fraud_country_overrides {"NG": {...}}
+    fraud_thresholds: dict = field(default_factory=dict, metadata={"check": guard.check_thresholds})
+    fraud_country_overrides: dict = field(default_factory=dict, metadata={"check": guard.check_overrides})
+    # numbers and prefixes ("+4479460") the guard never blocks
+    fraud_safe_list: tuple = field(default=(), metadata={"check": guard.check_safe_list})
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "Settings | None" = None) -> "Settings":
@@ -117,11 +128,15 @@ class Settings:
         d["allowed_regions"] = list(self.allowed_regions)
         d["verified_fields"] = list(self.verified_fields)
         d["signatures"], d["allowed_ops"] = list(self.signatures), list(self.allowed_ops)
+        d["fraud_guard_by"] = list(self.fraud_guard_by)
+        d["fraud_safe_list"] = list(self.fraud_safe_list)
         return d
 
 
 def _coerce(f: dataclasses.Field, base: Settings, value: Any) -> Any:
     name, default = f.name, getattr(base, f.name)
+    if "check" in f.metadata:
+        return f.metadata["check"](name, value)
     if isinstance(default, bool):
         if not isinstance(value, bool):
             raise InvalidRequest(f"setting {name} must be true or false")

@@ -19,6 +19,8 @@ from .settings import Settings
 
 def _annotation(f: dataclasses.Field):
     default, md = f.default, f.metadata
+    if "check" in md:  # checked by Settings.from_mapping (e.g. the fraud guard's objects)
+        return Any
     if isinstance(default, bool):
         return StrictBool
     if isinstance(default, int):

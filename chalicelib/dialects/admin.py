@@ -6,7 +6,7 @@ gets 403 with LeanCloud's 119. Errors use the LeanCloud format.
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import datetime, timezone
 from urllib.parse import unquote
 
 from chalice import Blueprint
@@ -161,3 +161,39 @@ def delete_test_number(request, role, number):
     if not wiring.config().delete(_app(), TEST_NUMBER + e164):
         raise _not_found(f"test number {e164}")
     return ok()
+
+
+# ---- stats (the fraud guard's counters: no scans of the send log) -----------------------
+
+def _day(value, default: str) -> str:
+    if value in (None, ""):
+        return default
+    v = value.strip()
+    try:
+        return datetime.strptime(v[:10], "%Y-%m-%d").strftime("%Y%m%d") if len(v) >= 10 else \
+            datetime.strptime(v, "%Y%m%d").strftime("%Y%m%d")
+    except ValueError:
+        raise InvalidRequest(f"bad date {value!r}: use YYYY-MM-DD") from None
+
+
+@bp.route("/admin/v1/stats", methods=["GET"], **ROUTE)
+@lc_view(bp, "admin.stats", master=True)
+def stats(request, role):
+    """Sent / verified / blocked and conversion per country, prefix, channel, purpose or
+    day, from ``since`` to ``until`` (UTC dates, inclusive; the last 7 days by default)."""
+    from ..store.stats import GROUPS, day_of
+
+    q = request.query_params or {}
+    group = q.get("group", "country")
+    if group not in GROUPS:
+        raise InvalidRequest(f"group must be one of {', '.join(GROUPS)}")
+    now = time.time()
+    until = _day(q.get("until"), day_of(now))
+    since = _day(q.get("since"), day_of(datetime.strptime(until, "%Y%m%d").replace(tzinfo=timezone.utc).timestamp()
+                                        - 6 * 86400))
+    first, last = (datetime.strptime(d, "%Y%m%d") for d in (since, until))
+    if first > last:
+        raise InvalidRequest("since must not be after until")
+    if (last - first).days > 366:
+        raise InvalidRequest("at most 367 days at a time")
+    return ok(wiring.stats().rows(_app(), group, since, until))

@@ -17,6 +17,7 @@ from chalice import Blueprint, CORSConfig, Response
 from .. import log, wiring
 from ..core import errors as E
 from ..core.captcha import CaptchaInvalid, CaptchaRequired, image_params, render_png
+from ..core.guard import FraudBlocked
 from .http import BadBody, client_ip, json_object, logged
 from .leancloud.common import retry_after
 
@@ -43,6 +44,7 @@ _KINDS = [
     (E.PhoneNotFound, (404, "user_not_found", 4004)),
     (CaptchaRequired, (403, "captcha_required", 4028)),
     (CaptchaInvalid, (400, "captcha_invalid", 4027)),
+    (FraudBlocked, (429, "resource_exhausted", 8)),   # the fraud guard (README "Fraud guard")
     (E.RateLimited, (429, "rate_limit_exceeded", 4029)),
     (E.LockedOut, (429, "rate_limit_exceeded", 4029)),
     (E.InvalidCode, (400, "invalid_argument", 3)),

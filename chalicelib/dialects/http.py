@@ -10,6 +10,7 @@ from chalice.app import CaseInsensitiveMapping
 
 from .. import deadline, log
 from ..core.errors import Unavailable
+from ..core.guard import CLIENT_IP
 
 # Every body passes through API Gateway as base64 both ways (binaryMediaTypes "*/*"),
 # which chalice decodes and encodes for us. That is what lets the CAPTCHA PNG load from
@@ -117,6 +118,7 @@ def logged(route_name: str, get_request, translate):
             start = time.perf_counter()
             outcome = "ok"
             deadline.start()
+            CLIENT_IP.set(client_ip(get_request()))  # a verification counts for the IP it comes from
             try:
                 response = view(*args, **kwargs)
             except Exception as exc:  # every failure becomes a dialect error, never a trace

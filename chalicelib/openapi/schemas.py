@@ -38,14 +38,17 @@ def settings_schema(partial: bool) -> dict:
 
     props = {}
     for f in dataclasses.fields(Settings):
-        default, meta = f.default, f.metadata
+        meta = f.metadata
+        default = f.default_factory() if f.default_factory is not dataclasses.MISSING else f.default
         if isinstance(default, bool):
             s = {"type": "boolean"}
         elif isinstance(default, int):
             s = {"type": "integer"}
             if "min" in meta:
                 s.update(minimum=meta["min"], maximum=meta["max"])
-        elif isinstance(default, tuple) or f.default_factory is not dataclasses.MISSING:
+        elif isinstance(default, dict):
+            s = {"type": "object"}  # checked by the setting's own rule (meta["check"])
+        elif isinstance(default, (tuple, list)):
             items = {"enum": list(meta["items"])} if "items" in meta else {"type": "string"}
             s = {"type": "array", "items": items}
             if "items" in meta:
@@ -56,7 +59,7 @@ def settings_schema(partial: bool) -> dict:
                 s["enum"] = list(meta["choices"])
             if "maxlen" in meta:
                 s["maxLength"] = meta["maxlen"]
-        default_value = list(default) if isinstance(default, tuple) else default
+        default_value = list(default) if isinstance(default, (tuple, list)) else default
         s["default"] = default_value
         props[f.name] = s
     out = {"type": "object", "properties": props, "additionalProperties": False}

@@ -10,6 +10,7 @@ def all_models():
     from .config import ConfigModel
     from .counters import CounterModel
     from .sendlog import SendLogModel
+    from .stats import StatsModel
     from .users import UserModel
 
-    return [CodeModel, CounterModel, ConfigModel, SendLogModel, UserModel]
+    return [CodeModel, CounterModel, ConfigModel, SendLogModel, StatsModel, UserModel]

@@ -1,6 +1,7 @@
 """The counters table: rate-limit counters and cooldowns, each expiring by TTL."""
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from datetime import datetime, timezone
@@ -8,7 +9,7 @@ from datetime import datetime, timezone
 from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from .base import BaseMeta, Cancelled, SharedConnection, table_name, transact, update_kwargs
+from .base import BaseMeta, Cancelled, SharedConnection, connection, table_name, transact, update_kwargs
 
 # counters outlive their window a little so that a late read still sees them
 TTL_SLACK = 3600
@@ -53,29 +54,144 @@ def charge_update(charge, now: int):
 
 def charge_ops(charges: list, now: int) -> list:
     """Transaction operations charging each counter, tagged by its index in ``charges``;
-    a refused one reports the item as it was (when its cooldown ends)."""
-    return [(i, "Update", update_kwargs(CounterModel(c.key), *charge_update(c, now), return_old=True))
-            for i, c in enumerate(charges)]
+    a refused one reports the item as it was (when its cooldown ends). A sharded counter
+    is charged on one of its shards (see ``Sharded``)."""
+    ops, lane = [], next_lane()
+    for i, c in enumerate(charges):
+        a = sharded(c)
+        ops.append((i, "Update", a.op(a.pick(lane), now)))
+    return ops
 
 
 def commit(ops: list, charges: list, now: int, retries: int = 4) -> None:
     """Run ``ops`` (which include ``charge_ops(charges)``) as one write. A refused charge
     raises RateLimited; another failed condition re-raises ``Cancelled`` for the caller;
-    a transaction conflict is retried with a little backoff."""
+    a transaction conflict is retried with a little backoff. A refused shard of a sharded
+    counter is not a refusal yet: the send reads every shard once and moves to one with
+    room, and is refused only when none has any (so the limit holds exactly, and nobody is
+    refused while the counter as a whole has room, unless racing sends take it first)."""
     from ..core.errors import Conflict
 
-    for attempt in range(retries):
+    attempt = rounds = 0
+    while True:
         try:
             transact(ops)
+            STATS["commits"] += 1
             return
         except Cancelled as e:
             hit = sorted(t for t in e.failed if isinstance(t, int))
             if hit:
-                raise refused(charges[hit[0]], now, e.items.get(hit[0])) from None
+                i = hit[0]
+                a = sharded(charges[i])
+                if a.shards > 1 and rounds < SHARD_ROUNDS:
+                    rounds += 1
+                    STATS["shard_moves"] += 1
+                    shard = reroute(a)
+                    if shard is not None:
+                        pos = next(n for n, op in enumerate(ops) if op[0] == i)
+                        ops[pos] = (i, "Update", a.op(shard, now))
+                        continue
+                raise a.refused(now, e.items.get(i)) from None
             if e.failed:
                 raise
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-    raise Conflict("too many concurrent requests; try again")
+            STATS["conflicts"] += 1
+            attempt += 1
+            if attempt >= retries:
+                raise Conflict("too many concurrent requests; try again")
+            time.sleep(random.uniform(0.01, 0.05) * attempt)
+
+
+# process-wide tallies the benchmark reads (transactions, conflict retries, shard moves)
+STATS = {"commits": 0, "conflicts": 0, "shard_moves": 0}
+# how many times one write may move to another shard before it is refused
+SHARD_ROUNDS = 3
+
+
+class Sharded:
+    """A charge as written to DynamoDB: on its one item, or on one of ``shards`` items
+    that each hold a share of the limit. Guard charges (``store.stats``) implement the
+    same methods."""
+
+    table = None  # the pynamodb model whose table holds the items
+
+    def __init__(self, charge):
+        from ..core.limits import share
+
+        self.charge, self.shards = charge, max(1, charge.shards)
+        self.limits = [share(charge.limit, self.shards, i) for i in range(self.shards)] if self.shards > 1 \
+            else [charge.limit]
+        self.live = [i for i, n in enumerate(self.limits) if n > 0] or [0]
+        self.table = CounterModel
+
+    def key(self, shard: int) -> dict:
+        pk = self.charge.key if self.shards == 1 else f"{self.charge.key}#{shard}"
+        return {"pk": {"S": pk}}
+
+    def pick(self, lane: int | None = None) -> int:
+        return self.live[0] if len(self.live) == 1 else pick(self.live, lane)
+
+    def op(self, shard: int, now: int) -> dict:
+        c = dataclasses.replace(self.charge, key=self.key(shard)["pk"]["S"], limit=self.limits[shard], shards=1)
+        return update_kwargs(CounterModel(c.key), *charge_update(c, now), return_old=True)
+
+    def has_room(self, shard: int, item: dict | None) -> bool:
+        n = int(item["n"]["N"]) if item and "n" in item else 0
+        return n < self.limits[shard]
+
+    def refused(self, now: int, old_item: dict | None):
+        return refused(self.charge, now, old_item)
+
+
+def sharded(charge):
+    return charge if hasattr(charge, "has_room") else Sharded(charge)
+
+
+_turn = [random.randrange(1 << 30)]
+
+
+def next_lane() -> int:
+    """The next lane in turn: every sharded item one write touches takes the shard of its
+    lane, so two writes share a sharded item only when they share a lane (~1 in 50), not
+    once per sharded counter. Each process starts at a random place, so thousands of
+    instances together spread their writes evenly (a cache of where we are, not a rule)."""
+    _turn[0] += 1
+    return _turn[0]
+
+
+def pick(shards: list, lane: int | None = None) -> int:
+    """The shard of ``lane`` among ``shards`` (those with room), the next lane if none."""
+    lane = next_lane() if lane is None else lane
+    return shards[lane % len(shards)]
+
+
+def read_items(table: str, keys: list, consistent: bool = True) -> list:
+    """Reads of ``keys`` (raw DynamoDB keys) in as few ``BatchGetItem`` calls as fit (100
+    keys each); items in the order of ``keys`` (None where absent)."""
+    client = connection().client
+    found: dict = {}
+    todo = [k for k in keys]
+    for start in range(0, len(todo), 100):
+        request = {table: {"Keys": todo[start:start + 100], "ConsistentRead": consistent}}
+        for _ in range(5):
+            resp = client.batch_get_item(RequestItems=request)
+            for item in resp.get("Responses", {}).get(table, []):
+                found[_key_id(item)] = item
+            request = resp.get("UnprocessedKeys") or {}
+            if not request:
+                break
+    return [found.get(_key_id(k)) for k in keys]
+
+
+def _key_id(item: dict) -> tuple:
+    return (item["pk"]["S"], item.get("sk", {}).get("S", ""))
+
+
+def reroute(a) -> int | None:
+    """A shard of ``a`` that has room now (one consistent read of every shard), if any."""
+    keys = [a.key(i) for i in a.live]
+    items = read_items(a.table.Meta.table_name, keys)
+    room = [i for i, item in zip(a.live, items) if a.has_room(i, item)]
+    return random.choice(room) if room else None
 
 
 class DynamoLimiter:

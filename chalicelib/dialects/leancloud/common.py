@@ -11,6 +11,7 @@ from chalice import CORSConfig, Response
 from ... import log, runtime
 from ...core import errors as E
 from ...core.captcha import CaptchaInvalid, CaptchaRequired
+from ...core.guard import FraudBlocked
 from ...core.numbers import is_ascii_digits, parse_int
 from ..http import BadBody, logged
 
@@ -33,6 +34,8 @@ class LCError(Exception):
 
 
 UNAUTHORIZED = (401, 401, "Unauthorized.")
+# a send refused by the SMS-pumping guard (README "Fraud guard")
+FRAUD_BLOCKED = 609
 
 # domain error kind -> (HTTP status, LeanCloud code)
 _KINDS = {
@@ -74,6 +77,9 @@ def error_response(exc: Exception) -> Response:
         return _resp(400, _MISSING.get(exc.field, 1), exc.message)
     if isinstance(exc, E.Taken):
         return _resp(400, _TAKEN.get(exc.field, 1), exc.message)
+    if isinstance(exc, FraudBlocked):  # before RateLimited, whose subclass it is
+        return _resp(429, FRAUD_BLOCKED, f"{exc.message}; retry in {exc.retry_after} s.",
+                     {"Retry-After": str(exc.retry_after)})
     for cls, (status, code) in _KINDS.items():
         if isinstance(exc, cls):
             headers = {}

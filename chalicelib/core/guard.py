@@ -1,0 +1,227 @@
+"""The SMS-pumping guard: refuse sends by verification conversion (pure; no boto3).
+
+Pumping bots request codes to number ranges whose operator shares the revenue and never
+verify them. Per dimension in force (the destination **country**, the number **prefix**
+= the number without its last 3 digits, Twilio's "1k prefix", and the client **ip**) the
+store keeps sent / verified counts in day items with hourly attributes. A send counts as
+unverified until its code verifies. For a sliding 1-hour and 24-hour window the guard
+refuses a send when the unverified sends would exceed
+
+    threshold = max(floor, ratio x verified)          (per window)
+
+and, for the hour, at least a sixth of the day's threshold (as Authgear does, so one busy
+hour of a normal day is not cut off). Windows are summed at hour resolution: the 24-hour
+window is today so far plus yesterday's later hours (the current hour of yesterday
+weighted by the part still inside the window); the 1-hour window is the current hour
+plus the previous one weighted the same way.
+
+Every number here is exact under concurrency because the store turns the verdict into
+conditions on the items it writes (``cap_day`` / ``cap_hour``, split over shards with
+``limits.share``): racing sends cannot push a dimension past its threshold.
+"""
+from __future__ import annotations
+
+import contextvars
+import math
+from dataclasses import dataclass, field
+from typing import Mapping, Optional
+
+from .errors import InvalidRequest, RateLimited
+
+DIMENSIONS = ("country", "prefix", "ip")
+MODES = ("block", "record", "off")
+FIELDS = ("floor_day", "floor_hour", "ratio_day", "ratio_hour")
+# the country buckets are written by every send to that country: split over this many
+# items (2x48 items + a few others fit in one BatchGetItem of 100)
+COUNTRY_SHARDS = 48
+
+# per dimension: floors (unverified sends always allowed per window) and ratios
+# (unverified allowed per verified in the window)
+DEFAULTS: Mapping[str, Mapping[str, float]] = {
+    "country": {"floor_day": 20, "floor_hour": 3, "ratio_day": 0.3, "ratio_hour": 0.2},
+    "prefix": {"floor_day": 5, "floor_hour": 3, "ratio_day": 0.3, "ratio_hour": 0.2},
+    "ip": {"floor_day": 10, "floor_hour": 5, "ratio_day": 0.2, "ratio_hour": 0.2},
+}
+
+# the client IP of the request being served, for crediting a verification to the IP it
+# came from (set by the HTTP layer; None outside a request)
+CLIENT_IP: contextvars.ContextVar = contextvars.ContextVar("verikit_client_ip", default=None)
+
+
+class FraudBlocked(RateLimited):
+    """A send refused by the SMS-pumping guard: nothing sent, no code, counted as blocked."""
+
+    kind = "fraud_blocked"
+
+    def __init__(self, dimension: str, window: str, retry_after: int = 3600):
+        super().__init__(f"blocked by fraud protection: too many unverified codes for this {_WHAT[dimension]} "
+                         f"in the last {'hour' if window == 'hour' else '24 hours'}", "fraud_guard", retry_after)
+        self.dimension, self.window = dimension, window
+
+
+_WHAT = {"country": "country", "prefix": "number range", "ip": "address"}
+
+
+@dataclass(frozen=True)
+class Thresholds:
+    floor_day: float
+    floor_hour: float
+    ratio_day: float
+    ratio_hour: float
+
+
+@dataclass(frozen=True)
+class Dim:
+    name: str         # country | prefix | ip
+    value: str        # GB | +4479460001 | 203.0.113.7
+    limits: Thresholds
+    shards: int = 1
+
+
+def prefix_of(e164: str) -> str:
+    """Twilio's "1k prefix": the number without its last 3 digits."""
+    return e164[:-3]
+
+
+def thresholds(s, name: str, country: str = "") -> Thresholds:
+    """The thresholds of dimension ``name``: defaults, the app's ``fraud_thresholds``, and
+    for the country dimension the app's ``fraud_country_overrides`` of that country."""
+    t = dict(DEFAULTS[name])
+    t.update((s.fraud_thresholds or {}).get(name, {}))
+    if name == "country":
+        t.update((s.fraud_country_overrides or {}).get(country, {}))
+    return Thresholds(**{k: t[k] for k in FIELDS})
+
+
+def safe(s, e164: str) -> bool:
+    """True when the number or one of its prefixes is on the app's safe list."""
+    return any(e164.startswith(p) for p in (s.fraud_safe_list or ()))
+
+
+def dimensions(s, e164: str, country: str, client_ip: Optional[str]) -> list:
+    """The guard's dimensions of a send (empty when the guard is off or the number safe)."""
+    if s.fraud_guard == "off" or safe(s, e164):
+        return []
+    dims = []
+    for name in s.fraud_guard_by:
+        if name == "country" and country:
+            dims.append(Dim("country", country, thresholds(s, "country", country), COUNTRY_SHARDS))
+        elif name == "prefix":
+            dims.append(Dim("prefix", prefix_of(e164), thresholds(s, "prefix")))
+        elif name == "ip" and client_ip:
+            dims.append(Dim("ip", client_ip, thresholds(s, "ip")))
+    return dims
+
+
+@dataclass
+class Reading:
+    """One dimension's counters as read: per hour of today and of yesterday (summed over
+    shards), and today's unverified count per day shard and per current-hour shard."""
+
+    today_u: list = field(default_factory=lambda: [0] * 24)
+    today_v: list = field(default_factory=lambda: [0] * 24)
+    yest_u: list = field(default_factory=lambda: [0] * 24)
+    yest_v: list = field(default_factory=lambda: [0] * 24)
+    day_shards: list = field(default_factory=lambda: [0])
+    hour_shards: list = field(default_factory=lambda: [0])
+
+
+@dataclass(frozen=True)
+class Verdict:
+    dim: Dim
+    allowed: bool
+    window: str            # "" | "day" | "hour": the window that refused
+    cap_day: int           # most unverified sends today's items may hold
+    cap_hour: int          # most unverified sends the current hour may hold
+    day_room: tuple        # day shards with room
+    hour_room: tuple       # hour shards with room
+    unverified_day: float
+    verified_day: float
+    unverified_hour: float
+    verified_hour: float
+
+
+def evaluate(dim: Dim, r: Reading, hour: int, frac: float) -> Verdict:
+    """Would one more unverified send stay within ``dim``'s thresholds? ``hour`` is the
+    UTC hour of now, ``frac`` how far into it (0..1)."""
+    from .limits import share
+
+    rest = 1.0 - frac
+    today_u, today_v = sum(r.today_u[:hour + 1]), sum(r.today_v[:hour + 1])
+    tail_u = sum(r.yest_u[hour + 1:]) + rest * r.yest_u[hour]
+    tail_v = sum(r.yest_v[hour + 1:]) + rest * r.yest_v[hour]
+    u24, v24 = today_u + tail_u, today_v + tail_v
+    prev_u = r.today_u[hour - 1] if hour else r.yest_u[23]
+    prev_v = r.today_v[hour - 1] if hour else r.yest_v[23]
+    u1, v1 = r.today_u[hour] + rest * prev_u, r.today_v[hour] + rest * prev_v
+    t = dim.limits
+    t24 = max(t.floor_day, t.ratio_day * v24)
+    t1 = max(t.floor_hour, t.ratio_hour * v1, t24 / 6)
+    # today's items may hold what the window allows minus what yesterday still adds
+    cap_day = math.floor(t24 - tail_u + 1e-9)
+    cap_hour = math.floor(t1 - rest * prev_u + 1e-9)
+    n_day, n_hour = len(r.day_shards), len(r.hour_shards)
+    day_room = tuple(i for i, u in enumerate(r.day_shards) if u < share(cap_day, n_day, i))
+    hour_room = tuple(i for i, u in enumerate(r.hour_shards) if u < share(cap_hour, n_hour, i))
+    window = "" if day_room and hour_room else ("day" if not day_room else "hour")
+    return Verdict(dim, not window, window, cap_day, cap_hour, day_room, hour_room, u24, v24, u1, v1)
+
+
+# ---- settings validation (called by core.settings for the fraud_* settings) ------------
+
+def _number(name: str, key: str, v) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
+        raise InvalidRequest(f"setting {name}: {key} must be a number")
+    if key.startswith("floor") and not (isinstance(v, int) or float(v).is_integer()) or not 0 <= v <= 1_000_000:
+        raise InvalidRequest(f"setting {name}: {key} must be a whole number from 0 to 1000000"
+                             if key.startswith("floor") else f"setting {name}: {key} must be from 0 to 1000000")
+    return int(v) if key.startswith("floor") else float(v)
+
+
+def _limits(name: str, value) -> dict:
+    if not isinstance(value, dict):
+        raise InvalidRequest(f"setting {name} must be an object of {', '.join(FIELDS)}")
+    unknown = sorted(set(value) - set(FIELDS))
+    if unknown:
+        raise InvalidRequest(f"setting {name}: unknown field(s) {', '.join(map(str, unknown))}; "
+                             f"use {', '.join(FIELDS)}")
+    return {k: _number(name, k, v) for k, v in value.items()}
+
+
+def check_thresholds(name: str, value) -> dict:
+    """``{"country": {"floor_day": 50, ...}, "prefix": {...}, "ip": {...}}`` (partial)."""
+    if not isinstance(value, dict):
+        raise InvalidRequest(f"setting {name} must be an object keyed by {', '.join(DIMENSIONS)}")
+    bad = sorted(set(value) - set(DIMENSIONS))
+    if bad:
+        raise InvalidRequest(f"setting {name}: unknown dimension(s) {', '.join(map(str, bad))}")
+    return {d: _limits(f"{name}.{d}", v) for d, v in value.items()}
+
+
+def check_overrides(name: str, value) -> dict:
+    """``{"NG": {"floor_day": 5, "ratio_day": 0.1}, ...}``: the country thresholds of
+    single countries."""
+    from .settings import _known_region
+
+    if not isinstance(value, dict) or len(value) > 300:
+        raise InvalidRequest(f"setting {name} must be an object keyed by region codes")
+    out = {}
+    for region, limits_ in value.items():
+        code = region.strip().upper() if isinstance(region, str) else ""
+        if not _known_region(code):
+            raise InvalidRequest(f"setting {name}: {region!r} is not an ISO 3166 alpha-2 region code")
+        out[code] = _limits(f"{name}.{code}", limits_)
+    return out
+
+
+def check_safe_list(name: str, value) -> tuple:
+    """E.164 numbers or number prefixes ("+44", "+4479460") that bypass the guard."""
+    if not isinstance(value, (list, tuple)) or len(value) > 1000:
+        raise InvalidRequest(f"setting {name} must be a list of up to 1000 numbers or prefixes")
+    out = []
+    for v in value:
+        if not isinstance(v, str) or not (v.startswith("+") and v[1:].isascii() and v[1:].isdigit()
+                                          and 1 <= len(v) - 1 <= 15):
+            raise InvalidRequest(f"setting {name}: {v!r} is not a number or prefix in E.164 form (+ and 1-15 digits)")
+        out.append(v)
+    return tuple(dict.fromkeys(out))

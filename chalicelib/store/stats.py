@@ -1,0 +1,341 @@
+"""The stats table: sent / verified / blocked counters per day, for the fraud guard and for
+``GET /admin/v1/stats``, written with atomic ``ADD`` (never read first) and kept by TTL.
+
+Items live under ``pk = <app>#<YYYYMMDD>``; the sort key says what they count:
+
+- ``c#<country>#<shard>``  a destination country (48 shards: every send to it writes one)
+- ``h#<country>#<HH>#<shard>`` the country's unverified sends in hour HH (the guard's hour cap)
+- ``p#<prefix>``           a number prefix (the number without its last 3 digits)
+- ``i#<ip>``               a client IP (only while the guard uses it)
+- ``n#<channel>#<shard>``, ``o#<purpose>#<shard>`` stats rows every send writes (sharded)
+
+Attributes: ``s`` sent, ``v`` verified, ``u`` unverified (sent minus verified; a
+verification counts in the window it happens in), ``b`` blocked by the guard, ``w`` would
+have been blocked (``record`` mode), and per hour ``uHH`` / ``vHH``. The admin stats read
+one partition per day with a ``Query`` (no scans); the guard reads the items of a send's
+dimensions with one ``BatchGetItem`` and charges them in the send's own transaction,
+under conditions that keep every dimension within its threshold.
+"""
+from __future__ import annotations
+
+import random
+import time
+from datetime import datetime, timezone
+from typing import Optional
+
+from pynamodb.attributes import TTLAttribute, UnicodeAttribute
+from pynamodb.models import Model
+
+from ..core import guard, limits
+from .base import BaseMeta, SharedConnection, connection, table_name, transact
+from .counters import pick, read_items
+
+DAY = 86400
+STATS_KEEP_DAYS = 400   # day rows (country, prefix, channel, purpose): a year of stats
+GUARD_KEEP_DAYS = 3     # hour shards and IP rows: only the guard's windows need them
+SHARDS = guard.COUNTRY_SHARDS
+GROUPS = {"country": "c#", "prefix": "p#", "channel": "c#", "purpose": "c#", "day": "c#"}
+EMAIL = "@"  # the pseudo-country of email sends in the country rows
+
+
+class StatsModel(SharedConnection, Model):
+    class Meta(BaseMeta):
+        table_name = table_name("stats")
+
+    pk = UnicodeAttribute(hash_key=True)   # <app>#<YYYYMMDD>
+    sk = UnicodeAttribute(range_key=True)  # what is counted (see the module doc)
+    ttl = TTLAttribute(null=True)
+
+
+def _table() -> str:
+    return StatsModel.Meta.table_name
+
+
+def day_of(now: float) -> str:
+    return time.strftime("%Y%m%d", time.gmtime(now))
+
+
+def _n(item: Optional[dict], attr: str) -> int:
+    return int(item[attr]["N"]) if item and attr in item else 0
+
+
+class StatCharge:
+    """One counter item written by a send, as the counters store's ``commit`` expects a
+    charge: ``ADD`` of ``adds`` on one of ``shards`` items, under caps when the guard
+    blocks (``caps``: attribute -> the cap of the whole counter, split over the shards)."""
+
+    name = "fraud_guard"
+
+    def __init__(self, pk: str, sk: str, adds: dict, keep_until: int, shards: int = 1,
+                 caps: Optional[dict] = None, room: Optional[tuple] = None, dim: str = "", window: str = ""):
+        self.pk, self.sk, self.adds, self.keep_until = pk, sk, adds, keep_until
+        self.shards, self.caps = shards, caps or {}
+        self.limits = {a: [limits.share(c, shards, i) for i in range(shards)] for a, c in self.caps.items()}
+        self.live = list(room) if room else list(range(shards))
+        self.dim, self.window = dim, window
+        self.table = StatsModel
+
+    def key(self, shard: int) -> dict:
+        sk = self.sk if self.shards == 1 else f"{self.sk}#{shard}"
+        return {"pk": {"S": self.pk}, "sk": {"S": sk}}
+
+    def pick(self, lane: Optional[int] = None) -> int:
+        return self.live[0] if len(self.live) == 1 else pick(self.live, lane)
+
+    def op(self, shard: int, now: int) -> dict:
+        names, values, adds = {"#t": "ttl"}, {":t": {"N": str(self.keep_until)}}, []
+        for n, (attr, by) in enumerate(sorted(self.adds.items())):
+            names[f"#a{n}"], values[f":a{n}"] = attr, {"N": str(by)}
+            adds.append(f"#a{n} :a{n}")
+        kw = {"TableName": _table(), "Key": self.key(shard),
+              "UpdateExpression": "ADD " + ", ".join(adds) + " SET #t = :t"}
+        conds = []
+        for n, attr in enumerate(sorted(self.caps)):
+            names[f"#c{n}"], values[f":c{n}"] = attr, {"N": str(self.limits[attr][shard])}
+            conds.append(f"(attribute_not_exists(#c{n}) OR #c{n} < :c{n})")
+        if conds:
+            kw["ConditionExpression"] = " AND ".join(conds)
+        kw["ExpressionAttributeNames"], kw["ExpressionAttributeValues"] = names, values
+        return kw
+
+    def has_room(self, shard: int, item: Optional[dict]) -> bool:
+        return all(_n(item, a) < lim[shard] for a, lim in self.limits.items())
+
+    def refused(self, now: int, old_item):
+        return guard.FraudBlocked(self.dim or "country", self.window or "day")
+
+
+class SendPlan:
+    """What the guard decided for one send, and the counters the send writes."""
+
+    def __init__(self, mode: str, verdicts: list, charges: list, blocked_ops: list, labels: dict):
+        self.mode, self.verdicts, self.charges, self.blocked_ops, self.labels = mode, verdicts, charges, blocked_ops, labels
+
+    @property
+    def refusal(self):
+        """The first verdict that refuses, if any."""
+        return next((v for v in self.verdicts if not v.allowed), None)
+
+    @property
+    def would_block(self) -> bool:
+        return self.refusal is not None
+
+
+# yesterday's items no longer change once the day is a few minutes old: keep them
+_yesterday: dict = {}
+YESTERDAY_SETTLED = 300
+
+
+class DynamoStats:
+    """The guard's counters and the admin stats over the stats table."""
+
+    # -- sends --
+    def plan(self, app_id: str, s, channel: str, purpose: str, e164: Optional[str], country: str,
+             client_ip: Optional[str], now: int) -> SendPlan:
+        """Read the send's dimensions (one ``BatchGetItem``), decide, and return the
+        charges that count the send (with the guard's conditions in ``block`` mode)."""
+        day, yday = day_of(now), day_of(now - DAY)
+        pk, ypk = f"{app_id}#{day}", f"{app_id}#{yday}"
+        hour, frac = int(now % DAY) // 3600, (now % 3600) / 3600
+        hh = f"{hour:02d}"
+        keep_stats, keep_guard = now - now % DAY + STATS_KEEP_DAYS * DAY, now - now % DAY + GUARD_KEEP_DAYS * DAY
+        dims = guard.dimensions(s, e164, country, client_ip) if e164 else []
+        mode = s.fraud_guard if dims else "off"
+        verdicts = self._evaluate(dims, pk, ypk, hh, hour, frac, now) if dims else []
+        block = mode == "block"
+        would = any(not v.allowed for v in verdicts)
+        by = {v.dim.name: v for v in verdicts}
+        sent = {"s": 1, "u": 1, "u" + hh: 1}
+        if would and mode == "record":
+            sent["w"] = 1
+        # the country row also carries the channel and purpose counts (one item less per
+        # send); emails count under the pseudo-country "@"
+        place = (country or "ZZ") if e164 else EMAIL
+        row = {**sent, f"s_ch_{channel}": 1, f"s_pu_{purpose}": 1}
+        v = by.get("country")
+        charges = [StatCharge(pk, f"c#{place}", row, keep_stats, SHARDS, {"u": v.cap_day} if (v and block) else None,
+                              v.day_room if (v and block) else None, "country", "day")]
+        blocked = [StatCharge(pk, f"c#{place}", {"b": 1, f"b_ch_{channel}": 1, f"b_pu_{purpose}": 1}, keep_stats,
+                              SHARDS)]
+        if v:
+            charges.append(StatCharge(pk, f"h#{place}#{hh}", {"u": 1}, keep_guard, SHARDS,
+                                      {"u": v.cap_hour} if block else None, v.hour_room if block else None,
+                                      "country", "hour"))
+        if e164:
+            v = by.get("prefix")
+            cond = {"u": v.cap_day, "u" + hh: v.cap_hour} if (v and block) else None
+            charges.append(StatCharge(pk, f"p#{guard.prefix_of(e164)}", sent, keep_stats, 1, cond, None, "prefix",
+                                      v.window if v else ""))
+            blocked.append(StatCharge(pk, f"p#{guard.prefix_of(e164)}", {"b": 1}, keep_stats))
+            v = by.get("ip")
+            if v:
+                cond = {"u": v.cap_day, "u" + hh: v.cap_hour} if block else None
+                charges.append(StatCharge(pk, f"i#{client_ip}", sent, keep_guard, 1, cond, None, "ip", v.window))
+        return SendPlan(mode, verdicts, charges, blocked, {"channel": channel, "country": country or "none"})
+
+    def _evaluate(self, dims: list, pk: str, ypk: str, hh: str, hour: int, frac: float, now: int) -> list:
+        keys, where = [], []   # where: (dim index, what, shard)
+        settled = now % DAY >= YESTERDAY_SETTLED
+        cached: dict = {}
+        for d, dim in enumerate(dims):
+            short = {"country": "c", "prefix": "p", "ip": "i"}[dim.name]
+            base = f"{short}#{dim.value}"
+            for i in range(dim.shards):
+                sk = base if dim.shards == 1 else f"{base}#{i}"
+                keys.append({"pk": {"S": pk}, "sk": {"S": sk}})
+                where.append((d, "today", i))
+                ykey = (ypk, sk)
+                if settled and ykey in _yesterday:
+                    cached[(d, "yest", i)] = _yesterday[ykey]
+                else:
+                    keys.append({"pk": {"S": ypk}, "sk": {"S": sk}})
+                    where.append((d, "yest", i))
+                if dim.shards > 1:
+                    keys.append({"pk": {"S": pk}, "sk": {"S": f"h#{dim.value}#{hh}#{i}"}})
+                    where.append((d, "hour", i))
+        items = read_items(_table(), keys, consistent=False)
+        got = dict(cached)
+        for (d, what, i), key, item in zip(where, keys, items):
+            got[(d, what, i)] = item
+            if what == "yest" and settled:
+                if len(_yesterday) > 20000:
+                    _yesterday.clear()
+                _yesterday[(key["pk"]["S"], key["sk"]["S"])] = _slim(item)
+        verdicts = []
+        for d, dim in enumerate(dims):
+            r = guard.Reading(day_shards=[0] * dim.shards, hour_shards=[0] * dim.shards)
+            for i in range(dim.shards):
+                today, yest = got.get((d, "today", i)), got.get((d, "yest", i))
+                r.day_shards[i] = _n(today, "u")
+                for h in range(24):
+                    k = f"{h:02d}"
+                    r.today_u[h] += _n(today, "u" + k)
+                    r.today_v[h] += _n(today, "v" + k)
+                    r.yest_u[h] += _n(yest, "u" + k)
+                    r.yest_v[h] += _n(yest, "v" + k)
+                r.hour_shards[i] = _n(got.get((d, "hour", i)), "u") if dim.shards > 1 else _n(today, "u" + hh)
+            verdicts.append(guard.evaluate(dim, r, hour, frac))
+        return verdicts
+
+    def count_blocked(self, plan: SendPlan, now: int) -> None:
+        """One write: the blocked send counted on its country (channel, purpose) and prefix."""
+        _write(plan.blocked_ops, now)
+
+    # -- verifications --
+    def credit(self, app_id: str, s, code_key: str, purpose: str, target: str, now: int) -> tuple:
+        """Count a verified code: on its country, prefix and the verifying client IP (its
+        unverified count drops), with the channel it was sent on and its purpose."""
+        from .codes import CodeModel
+
+        channel = "email" if "@" in target else "sms"
+        try:  # the channel the code went out on (one small read; the code is spent already)
+            item = connection().client.get_item(TableName=CodeModel.Meta.table_name, Key={"pk": {"S": code_key}},
+                                                ProjectionExpression="channel")
+            channel = item.get("Item", {}).get("channel", {}).get("S", channel)
+        except Exception:  # noqa: BLE001 - the stats row falls back to the target's kind
+            pass
+        pk = f"{app_id}#{day_of(now)}"
+        hh = f"{int(now % DAY) // 3600:02d}"
+        keep_stats, keep_guard = now - now % DAY + STATS_KEEP_DAYS * DAY, now - now % DAY + GUARD_KEEP_DAYS * DAY
+        done = {"v": 1, "u": -1, "v" + hh: 1, "u" + hh: -1}
+        phone_ = channel != "email" and target.startswith("+")
+        country = _region(target) if phone_ else ""
+        place = (country or "ZZ") if phone_ else EMAIL
+        in_force = set(s.fraud_guard_by) if s.fraud_guard != "off" else set()
+        charges = [StatCharge(pk, f"c#{place}", {**done, f"v_ch_{channel}": 1, f"v_pu_{purpose}": 1}, keep_stats,
+                              SHARDS)]
+        if phone_:
+            if "country" in in_force:
+                charges.append(StatCharge(pk, f"h#{place}#{hh}", {"u": -1}, keep_guard, SHARDS))
+            charges.append(StatCharge(pk, f"p#{guard.prefix_of(target)}", done, keep_stats))
+            ip = guard.CLIENT_IP.get()
+            if ip and "ip" in in_force:
+                charges.append(StatCharge(pk, f"i#{ip}", done, keep_guard))
+        _write(charges, now)
+        return channel, country
+
+    # -- the admin stats --
+    def rows(self, app_id: str, group: str, since: str, until: str) -> dict:
+        """Sent / verified / blocked per key of ``group`` over the days ``since`` to
+        ``until`` (``YYYYMMDD``, inclusive): one ``Query`` per day."""
+        prefix = GROUPS[group]
+        client = connection().client
+        acc: dict = {}
+        would = 0
+        day = datetime.strptime(since, "%Y%m%d").replace(tzinfo=timezone.utc).timestamp()
+        last = datetime.strptime(until, "%Y%m%d").replace(tzinfo=timezone.utc).timestamp()
+        split = {"channel": "_ch_", "purpose": "_pu_"}.get(group)
+
+        def add(key, s_, v, b):
+            row = acc.setdefault(key, [0, 0, 0])
+            row[0] += s_
+            row[1] += v
+            row[2] += b
+
+        while day <= last:
+            d = day_of(day)
+            kw = {"TableName": _table(), "KeyConditionExpression": "pk = :pk AND begins_with(sk, :g)",
+                  "ExpressionAttributeValues": {":pk": {"S": f"{app_id}#{d}"}, ":g": {"S": prefix}}}
+            while True:
+                resp = client.query(**kw)
+                for item in resp.get("Items", []):
+                    sk = item["sk"]["S"][len(prefix):]
+                    would += _n(item, "w")
+                    if split:
+                        for attr, val in item.items():
+                            kind, _, key = attr.partition(split)
+                            if key and kind in ("s", "v", "b"):
+                                n = int(val["N"])
+                                add(key, n if kind == "s" else 0, n if kind == "v" else 0, n if kind == "b" else 0)
+                        continue
+                    if group == "day":
+                        key = f"{d[:4]}-{d[4:6]}-{d[6:]}"
+                    elif group == "prefix":
+                        key = sk
+                    else:
+                        key = sk.rsplit("#", 1)[0]
+                        if key == EMAIL:
+                            continue
+                    add(key, _n(item, "s"), _n(item, "v"), _n(item, "b"))
+                if "LastEvaluatedKey" not in resp:
+                    break
+                kw["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
+            day += DAY
+        out = [{"key": k, "sent": s_, "verified": v, "blocked": b,
+                "conversion": round(min(1.0, v / s_), 4) if s_ else 0.0}
+               for k, (s_, v, b) in acc.items()]
+        out.sort(key=lambda r: (r["key"]) if group == "day" else (-r["sent"], -r["blocked"], r["key"]))
+        return {"rows": out, "would_block": would}
+
+
+def _write(charges: list, now: int, tries: int = 4) -> None:
+    """Unconditional counts in one transaction, retried (on another lane) when another
+    transaction holds one of the items."""
+    from .base import Cancelled
+    from .counters import STATS
+
+    for attempt in range(tries):
+        lane = random.randrange(1 << 30)  # sends take the lanes in turn; these any
+        try:
+            transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(charges)])
+            return
+        except Cancelled as e:
+            if not e.conflict or attempt == tries - 1:
+                raise
+            STATS["conflicts"] += 1
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+
+
+def _slim(item: Optional[dict]) -> Optional[dict]:
+    """What the guard needs of yesterday's item (the hourly u and v), to keep the cache small."""
+    if not item:
+        return item
+    return {k: v for k, v in item.items() if len(k) == 3 and k[0] in "uv" and k[1:].isdigit()}
+
+
+def _region(e164: str) -> str:
+    from ..core import phone
+    try:
+        return phone.normalise(e164, "US", ("*",)).region
+    except Exception:  # noqa: BLE001 - an odd stored target: no country row
+        return ""
