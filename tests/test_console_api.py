@@ -211,6 +211,8 @@ def test_settings_schema_has_every_setting_with_default_and_bounds(lc):
     assert fields["code_format"]["choices"] == ["numeric", "complex"]
     assert fields["verified_fields"]["items"] == ["phone", "email"]
     assert fields["require_captcha"] == {"name": "require_captcha", "type": "boolean", "default": False}
+    # an object setting is an object (the console edits it as JSON), not a string
+    assert fields["fraud_thresholds"] == {"name": "fraud_thresholds", "type": "object", "default": {}}
 
 
 def test_settings_validate_reports_each_field_like_patch(lc):

@@ -17,6 +17,8 @@ def _type(default: Any) -> str:
         return "integer"
     if isinstance(default, tuple):
         return "list"
+    if isinstance(default, dict):
+        return "object"  # a JSON object (the fraud guard's thresholds and overrides)
     return "string"
 
 

@@ -200,8 +200,8 @@ OPERATIONS = {
     ("GET", "/admin/v1/settings/schema"): Op(
         "Every setting's type, default and bounds (for the console's forms)",
         ok={200: obj(("fields",), fields={"type": "array", "items": obj(
-            ("name", "type", "default"), name=STR, type={"enum": ["boolean", "integer", "list", "string"]},
-            default={"type": ["boolean", "integer", "string", "array"]}, min=INT, max=INT, maxlen=INT,
+            ("name", "type", "default"), name=STR, type={"enum": ["boolean", "integer", "list", "string", "object"]},
+            default={"type": ["boolean", "integer", "string", "array", "object"]}, min=INT, max=INT, maxlen=INT,
             choices={"type": "array", "items": STR}, items={"type": "array", "items": STR})})}),
     ("POST", "/admin/v1/settings/validate"): Op(
         "Check a partial settings update field by field; nothing is stored",
@@ -253,6 +253,17 @@ OPERATIONS = {
         ok={200: RESULTS(obj(("to", "channel", "purpose", "outcome", "sent_at"), to=STR, channel=STR,
                              purpose=STR, template=STR, outcome=STR, provider_message_id=STR, error=STR,
                              sent_at=STR))}),
+    ("GET", "/admin/v1/stats"): Op(
+        "Sent, verified, blocked and conversion per country, prefix, channel, purpose or day (the fraud "
+        "guard's counters)",
+        query={"group": {"enum": ["country", "prefix", "channel", "purpose", "day"], "default": "country"},
+               "since": {"type": "string", "description": "UTC date YYYY-MM-DD (or YYYYMMDD), inclusive; "
+                                                          "default: 6 days before until"},
+               "until": {"type": "string", "description": "UTC date YYYY-MM-DD (or YYYYMMDD), inclusive; "
+                                                          "default: today; at most 367 days from since"}},
+        ok={200: obj(("rows", "would_block"), would_block=INT, rows={"type": "array", "items": obj(
+            ("key", "sent", "verified", "blocked", "conversion"), key=STR, sent=INT, verified=INT, blocked=INT,
+            conversion={"type": "number", "minimum": 0, "maximum": 1})})}),
     ("GET", "/admin/v1/test-numbers"): Op(
         "Test numbers", ok={200: RESULTS(obj(("number", "version", "updated_at"), number=STR, version=INT,
                                              updated_at=STR))}),
