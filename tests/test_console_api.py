@@ -95,6 +95,12 @@ def test_bad_user_queries_are_400(lc, query):
     assert status == 400 and body["code"] == 1 and body["error"]
 
 
+def test_a_too_long_user_query_says_so(lc):
+    for query in ("phone=" + "9" * 300, "username=" + "a" * 257):
+        status, body, _ = call(lc, "GET", f"/admin/v1/users?{query}")
+        assert (status, body["code"]) == (400, 1) and "at most 256 characters" in body["error"], body
+
+
 def test_user_routes_need_the_master_key(lc):
     user = signup(lc)
     uid = user["objectId"]
@@ -261,6 +267,8 @@ def test_settings_schema_has_every_setting_with_default_and_bounds(lc):
     assert fields["code_format"]["choices"] == ["numeric", "complex"]
     assert fields["verified_fields"]["items"] == ["phone", "email"]
     assert fields["require_captcha"] == {"name": "require_captcha", "type": "boolean", "default": False}
+    # an object setting is an object (the console edits it as JSON), not a string
+    assert fields["fraud_thresholds"] == {"name": "fraud_thresholds", "type": "object", "default": {}}
 
 
 def test_settings_validate_reports_each_field_like_patch(lc):

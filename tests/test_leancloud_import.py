@@ -434,3 +434,16 @@ def test_odd_values_fail_their_record_and_never_break_reads(lc):
     assert stored("d" * 24).phone == "+8613800138000"
     status, got = query(lc, where={"objectId": "d" * 24})
     assert status == 200 and got["results"][0]["createdAt"] == "2025-07-02T07:58:45.609Z"
+
+
+def test_non_ascii_digits_in_numeric_query_parameters_are_a_400_not_a_500(lc):
+    """``"²".isdigit()`` is true but ``int("²")`` raises: limit, skip and line_offset take
+    ASCII digits only (found by the schema fuzz)."""
+    for params in ({"limit": "²"}, {"skip": "³"}, {"limit": "١"}, {"limit": "9" * 40}):
+        status, err = query(lc, where={"username": "a"}, **params)
+        assert (status, err["code"]) == (400, 1) and "integer" in err["error"], params
+    assert query(lc, where={"username": "a"}, limit="5", skip="0")[0] == 200
+    for offset in ("²", "١", "-1", "1e3"):
+        status, err = lc.post(ROUTE + "?line_offset=" + offset, headers=MASTER, raw=jsonl(rec()))
+        assert (status, err["code"]) == (400, 1) and "line_offset" in err["error"], offset
+    assert stored() is None

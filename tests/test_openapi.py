@@ -117,14 +117,14 @@ def test_the_failure_message_says_what_to_add(app):
     extra = Chalice(app_name="probe")
     extra.routes.update(app.routes)
 
-    @extra.route("/admin/v1/probe", methods=["GET"])
+    @extra.route("/admin/v1/undocumented-probe", methods=["GET"])
     def stats():
         return {}
 
     gaps = missing(extra.routes)
-    assert gaps == [("GET", "/admin/v1/probe")]
-    text = HOW_TO_ADD.format(n=1, rows="  GET /admin/v1/probe", examples=_example(*gaps[0]))
-    assert "chalicelib/openapi/operations.py" in text and '("GET", "/admin/v1/probe"): Op(' in text
+    assert gaps == [("GET", "/admin/v1/undocumented-probe")]
+    text = HOW_TO_ADD.format(n=1, rows="  GET /admin/v1/undocumented-probe", examples=_example(*gaps[0]))
+    assert "chalicelib/openapi/operations.py" in text and '("GET", "/admin/v1/undocumented-probe"): Op(' in text
     # the example is valid Python that builds an Op
     from chalicelib.openapi import build, schemas
     entry = eval("{" + _example("POST", "/1.1/x") + "}", {**vars(schemas), "Op": build.Op})  # noqa: S307

@@ -7,6 +7,7 @@ import { GROUPS, HELP, TITLES } from './settings-meta.js';
 import { clear, debounce, h, message } from './ui.js';
 
 function shown(value) {
+  if (value !== null && typeof value === 'object' && !Array.isArray(value)) return JSON.stringify(value);
   if (Array.isArray(value)) return value.join(', ') || '""';
   if (value === '') return '""';
   return String(value);
@@ -22,6 +23,7 @@ function control(f, value) {
       h('input', { type: 'checkbox', value: item, checked: value.includes(item) }), item)));
   }
   if (f.type === 'list') return h('input', { ...attrs, type: 'text', value: value.join(', ') });
+  if (f.type === 'object') return h('input', { ...attrs, type: 'text', value: JSON.stringify(value), spellcheck: false });
   return h('input', { ...attrs, type: 'text', value, maxlength: f.maxlen });
 }
 
@@ -35,6 +37,10 @@ function read(f, el) {
   }
   if (f.items) return [...el.querySelectorAll('input:checked')].map((i) => i.value);
   if (f.type === 'list') return el.value.split(',').map((x) => x.trim()).filter(Boolean);
+  if (f.type === 'object') {
+    // JSON as typed; what is not JSON goes as text, and the server's error says why
+    try { return JSON.parse(el.value.trim() || '{}'); } catch (e) { return el.value; }
+  }
   return el.value;
 }
 

@@ -18,7 +18,7 @@ def _type(default: Any) -> str:
     if isinstance(default, tuple):
         return "list"
     if isinstance(default, dict):
-        return "object"
+        return "object"  # a JSON object (the fraud guard's thresholds and overrides)
     return "string"
 
 

@@ -36,7 +36,7 @@ class UserAdmin:
         if by not in FIELDS:
             raise InvalidRequest(f"find users by one of {', '.join(FIELDS)}")
         if not isinstance(value, str) or not value.strip() or len(value) > 256:
-            raise InvalidRequest(f"{by} must be a non-empty string")
+            raise InvalidRequest(f"{by} must be a non-empty string of at most 256 characters")
         s = self.config.get(app_id).settings
         if by == "objectId":
             value = value.strip()

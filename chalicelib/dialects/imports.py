@@ -13,6 +13,7 @@ from chalice import Blueprint
 
 from .. import wiring
 from ..core.errors import InvalidRequest
+from ..core.numbers import is_ascii_digits
 from .http import BadBody
 from .leancloud.common import ROUTE, lc_view, ok
 
@@ -77,7 +78,7 @@ def import_leancloud_users(request, role):
     q = request.query_params or {}
     dry_run = _flag(q.get("dry_run"))
     offset = q.get("line_offset", "0")
-    if not offset.isdigit() or len(offset) > 12:
+    if not is_ascii_digits(offset, 12):  # not str.isdigit(): "²".isdigit(), and int("²") fails
         raise InvalidRequest("line_offset must be a non-negative integer")
     offset = int(offset)
     raw = request.raw_body or b""

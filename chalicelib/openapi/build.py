@@ -34,6 +34,7 @@ class Op:
     query: dict = field(default_factory=dict)   # name -> schema (all optional)
     ok: dict = field(default_factory=lambda: {200: S.EMPTY})  # status -> JSON schema
     media: Optional[dict] = None            # status -> {content type: schema}, for non-JSON answers
+    body_media: Optional[dict] = None       # {content type: schema} of a request body that is not only JSON
     session: str = ""                       # LeanCloud X-LC-Session: "", "required" or "optional"
     bearer: bool = False                    # CloudBase Authorization: Bearer <access_token>
     description: str = ""
@@ -120,9 +121,10 @@ def operation_for(method: str, path: str, entry, op: Optional[Op]) -> dict:
         out["x-verikit-key"] = role  # "master": the master key (X-LC-Key: <master key>,master)
     if params:
         out["parameters"] = params
-    if op.body is not None:
-        out["requestBody"] = {"required": op.body_required,
-                              "content": {"application/json": {"schema": op.body}}}
+    if op.body is not None or op.body_media:
+        content = {"application/json": {"schema": op.body}} if op.body is not None else {}
+        content.update({t: {"schema": s} for t, s in (op.body_media or {}).items()})
+        out["requestBody"] = {"required": op.body_required, "content": content}
     responses = {}
     for status, schema in op.ok.items():
         responses[str(status)] = {"description": "success",
@@ -153,10 +155,14 @@ def document(routes: dict, server_url: str = "") -> dict:
     from .operations import OPERATIONS
 
     paths: dict = {}
+    ids: set = set()
     for path in sorted(routes):
         for method, entry in sorted(routes[path].items()):
-            paths.setdefault(path, {})[method.lower()] = operation_for(
-                method, path, entry, OPERATIONS.get((method, path)))
+            op = operation_for(method, path, entry, OPERATIONS.get((method, path)))
+            if op["operationId"] in ids:  # two views of one name in different dialects
+                op["operationId"] += "_" + "_".join(re.findall(r"[A-Za-z0-9]+", path))
+            ids.add(op["operationId"])
+            paths.setdefault(path, {})[method.lower()] = op
     doc = {
         "openapi": "3.1.0",
         "info": {"title": "verikit", "version": VERSION,

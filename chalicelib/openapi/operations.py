@@ -21,6 +21,38 @@ RESULTS = lambda item: obj(("results",), results={"type": "array", "items": item
 LINK_PAGE = {"text/html": STR}
 CB_PHONE = {"type": "string", "description": "`+86 13800000000` (space optional)"}
 
+# GET /1.1/users (master key): key lookups only, never a scan (dialects/leancloud/users_admin.py)
+USER_QUERY = {
+    "where": {"type": "string", "description": "a JSON object of equalities on objectId, username, email or "
+                                                "mobilePhoneNumber (string values, no operators); required in "
+                                                "effect: a query without one would need a table scan and is refused"},
+    "limit": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 100},
+    "skip": {"type": "integer", "minimum": 0, "maximum": 10_000_000, "default": 0},
+    "order": {"type": "string", "description": "comma-separated createdAt, updatedAt, objectId or username; "
+                                               "`-` before a field for descending"},
+    "count": {"type": "string", "description": "`1` or `true`: the answer also has `count`, the number of "
+                                               "matches; anything else: no count"},
+}
+USER_PAGE = obj(("results",), results={"type": "array", "items": USER}, count=INT)
+# the admin API's user (dialects/admin_users.py): never a password hash or a token
+ADMIN_USER = obj(
+    ("objectId", "username", "mobilePhoneNumber", "mobilePhoneVerified", "email", "emailVerified", "is_verified",
+     "hasPassword", "createdAt", "updatedAt", "custom", "lockout"),
+    objectId=STR, username=STR, mobilePhoneNumber=nullable(STR), mobilePhoneVerified=BOOL, email=nullable(STR),
+    emailVerified=BOOL, is_verified=BOOL, hasPassword=BOOL, createdAt=STR, updatedAt=STR, custom=ANY_OBJECT,
+    lockout=obj(("failures", "max_failures", "locked", "retry_after"), failures=INT, max_failures=INT, locked=BOOL,
+                retry_after={"type": "integer", "minimum": 0, "description": "seconds until the lockout ends"}))
+CHANNEL = {"enum": ["sms", "voice", "email", "page"]}
+TEMPLATE_BODY = obj(("body",), channel=CHANNEL, body=STR, locales={"type": "object", "additionalProperties": STR},
+                    subject=STR, html=STR, name=STR)
+# a LeanCloud _User export (dialects/imports.py): a JSON array or {"results": [...]}, or JSONL
+EXPORT_RECORDS = {"type": "array", "maxItems": 1000, "items": ANY_OBJECT}
+IMPORT_REPORT = obj(
+    ("created", "updated", "unchanged", "failed"), created=INT, updated=INT, unchanged=INT,
+    failed={"type": "array", "items": obj(("line", "objectId", "error"), line=INT, objectId=nullable(STR),
+                                          error=STR)})
+CONSOLE_FILE = {"text/html": STR, "text/javascript": STR, "text/css": STR, "image/svg+xml": STR}
+
 OPERATIONS = {
     # ---- meta ----------------------------------------------------------------------------
     ("GET", "/openapi.json"): Op("This document (OpenAPI 3.1), no key needed", ok={200: ANY_OBJECT}),
@@ -66,6 +98,19 @@ OPERATIONS = {
     ("PUT", "/1.1/users/{object_id}"): Op(
         "Change a user's fields (own session or master key)", session="optional", body=ANY_OBJECT,
         ok={200: obj(("objectId", "updatedAt"), objectId=STR, updatedAt=STR)}),
+    ("GET", "/1.1/users"): Op(
+        "Query users by objectId, username, email or phone (master key; key lookups only)", query=USER_QUERY,
+        ok={200: USER_PAGE},
+        description="LeanCloud's user query, for apps' own servers. `where` must hold an equality on objectId, "
+                    "username, email or mobilePhoneNumber: anything that would need a table scan is refused "
+                    "(400, code 1), never scanned."),
+    ("GET", "/1.1/classes/_User"): Op(
+        "Query users (as GET /1.1/users)", query=USER_QUERY, ok={200: USER_PAGE}),
+    ("DELETE", "/1.1/users/{object_id}"): Op(
+        "Delete a user (master key, or the user's own session): frees its username, phone and email and "
+        "ends its sessions", session="optional", ok={200: EMPTY}),
+    ("DELETE", "/1.1/classes/_User/{object_id}"): Op(
+        "Delete a user (as DELETE /1.1/users/{object_id})", session="optional", ok={200: EMPTY}),
     ("PUT", "/1.1/classes/_User/{object_id}"): Op(
         "Change a user's fields", session="optional", body=ANY_OBJECT,
         ok={200: obj(("objectId", "updatedAt"), objectId=STR, updatedAt=STR)}),
@@ -152,6 +197,49 @@ OPERATIONS = {
     ("GET", "/admin/v1/settings"): Op("Every setting", ok={200: ref("Settings")}),
     ("PATCH", "/admin/v1/settings"): Op("Change settings (validated; unknown keys refused)",
                                         body_required=True, body=ref("SettingsPatch"), ok={200: ref("Settings")}),
+    ("GET", "/admin/v1/settings/schema"): Op(
+        "Every setting's type, default and bounds (for the console's forms)",
+        ok={200: obj(("fields",), fields={"type": "array", "items": obj(
+            ("name", "type", "default"), name=STR, type={"enum": ["boolean", "integer", "list", "string", "object"]},
+            default={"type": ["boolean", "integer", "string", "array", "object"]}, min=INT, max=INT, maxlen=INT,
+            choices={"type": "array", "items": STR}, items={"type": "array", "items": STR})})}),
+    ("POST", "/admin/v1/settings/validate"): Op(
+        "Check a partial settings update field by field; nothing is stored",
+        body=ANY_OBJECT, ok={200: obj(("errors",), errors={"type": "object", "additionalProperties": STR})},
+        description="The body is what PATCH /admin/v1/settings would take, any value of any key: each key the "
+                    "PATCH would refuse (unknown, wrong type, out of bounds) is in `errors` with the reason. "
+                    "An empty body checks nothing."),
+    ("POST", "/admin/v1/template-preview"): Op(
+        "Render a template (saved or not) exactly as a send would, with a sample code", body_required=True,
+        body=obj(("template",), name={"type": "string", "maxLength": 100,
+                                      "description": "a purpose's name renders as that purpose (default `preview`)"},
+                 template=TEMPLATE_BODY,
+                 values=nullable({"type": "object", "maxProperties": 20,
+                                  "additionalProperties": {"type": ["string", "number"]}}),
+                 sign={"type": "string", "maxLength": 40}, locale={"type": "string", "maxLength": 10}),
+        ok={200: obj(("channel", "body"), channel=CHANNEL, body=STR, issues_code=BOOL, subject=STR, html=STR)},
+        description="The template is validated as PUT /admin/v1/templates/{name} does; nothing is sent or stored."),
+    ("POST", "/admin/v1/import/leancloud-users"): Op(
+        "Import a LeanCloud _User export (created, updated or unchanged per record)", body_required=True,
+        query={"dry_run": {"enum": ["true", "false", "1", "0"], "description": "check everything, write nothing"},
+               "line_offset": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999,
+                               "description": "added to the line numbers reported (batches of one file)"}},
+        body={"anyOf": [EXPORT_RECORDS, obj(("results",), results=EXPORT_RECORDS)]},
+        body_media={"application/x-ndjson": {"type": "string", "description": "JSONL: one record a line"}},
+        ok={200: IMPORT_REPORT},
+        description="The body is read as JSONL (one record a line), a JSON array or `{\"results\": [...]}` "
+                    "whatever its Content-Type; at most 1000 records and 10 MB a request. A record that cannot "
+                    "be imported is in `failed` with its line; the others are imported."),
+    ("GET", "/admin/v1/users"): Op(
+        "Find a user by exactly one of phone, email, username or objectId",
+        query={"phone": STR, "email": STR, "username": STR, "objectId": STR},
+        ok={200: obj(("results",), results={"type": "array", "maxItems": 1, "items": ADMIN_USER})}),
+    ("GET", "/admin/v1/users/{object_id}"): Op("A user, with its lockout state (no secrets)", ok={200: ADMIN_USER}),
+    ("POST", "/admin/v1/users/{object_id}/revokeSessions"): Op(
+        "End every session and token of a user", ok={200: ADMIN_USER}),
+    ("DELETE", "/admin/v1/users/{object_id}/lockout"): Op("Lift a user's login lockout", ok={200: ADMIN_USER}),
+    ("DELETE", "/admin/v1/users/{object_id}"): Op(
+        "Delete a user: frees its username, phone and email, ends its sessions", ok={200: EMPTY}),
     ("GET", "/admin/v1/templates"): Op("Every template", ok={200: RESULTS(ref("Template"))}),
     ("GET", "/admin/v1/templates/{name}"): Op("One template", ok={200: ref("Template")}),
     ("PUT", "/admin/v1/templates/{name}"): Op(
@@ -165,6 +253,17 @@ OPERATIONS = {
         ok={200: RESULTS(obj(("to", "channel", "purpose", "outcome", "sent_at"), to=STR, channel=STR,
                              purpose=STR, template=STR, outcome=STR, provider_message_id=STR, error=STR,
                              sent_at=STR))}),
+    ("GET", "/admin/v1/stats"): Op(
+        "Sent, verified, blocked and conversion per country, prefix, channel, purpose or day (the fraud "
+        "guard's counters)",
+        query={"group": {"enum": ["country", "prefix", "channel", "purpose", "day"], "default": "country"},
+               "since": {"type": "string", "description": "UTC date YYYY-MM-DD (or YYYYMMDD), inclusive; "
+                                                          "default: 6 days before until"},
+               "until": {"type": "string", "description": "UTC date YYYY-MM-DD (or YYYYMMDD), inclusive; "
+                                                          "default: today; at most 367 days from since"}},
+        ok={200: obj(("rows", "would_block"), would_block=INT, rows={"type": "array", "items": obj(
+            ("key", "sent", "verified", "blocked", "conversion"), key=STR, sent=INT, verified=INT, blocked=INT,
+            conversion={"type": "number", "minimum": 0, "maximum": 1})})}),
     ("GET", "/admin/v1/test-numbers"): Op(
         "Test numbers", ok={200: RESULTS(obj(("number", "version", "updated_at"), number=STR, version=INT,
                                              updated_at=STR))}),
@@ -181,6 +280,15 @@ OPERATIONS = {
         ok={200: obj(("rows", "would_block"), would_block=INT, rows={"type": "array", "items": obj(
             ("key", "sent", "verified", "blocked", "conversion"), key=STR, sent=INT, verified=INT, blocked=INT,
             conversion={"type": "number", "minimum": 0, "maximum": 1})})}),
+
+    # ---- operator console (static files; the page calls /admin/v1 with the master key) -------
+    ("GET", "/console"): Op(
+        "The operator console's page (no key: the operator types the master key in it)", ok={},
+        media={200: {"text/html": STR}, 304: {}}),
+    ("GET", "/console/{name}"): Op(
+        "A script, style sheet or icon of the console", ok={},
+        media={200: CONSOLE_FILE, 304: {}, 404: {"text/plain": STR}},
+        description="304 when If-None-Match holds the file's ETag."),
 
     # ---- local mode only (make run) -----------------------------------------------------------
     ("GET", "/dev/outbox"): Op(

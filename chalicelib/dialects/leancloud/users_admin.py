@@ -11,6 +11,7 @@ from chalice import Blueprint
 
 from ... import wiring
 from ...core import errors as E
+from ...core.numbers import is_ascii_digits
 from ..http import BadBody
 from .common import LCError, ROUTE, lc_view, ok
 from .users import current, user_json
@@ -24,7 +25,7 @@ def _int(q: dict, name: str, default: int, low: int, high: int) -> int:
     raw = q.get(name)
     if raw in (None, ""):
         return default
-    if not raw.strip().isdigit() or not low <= int(raw) <= high:
+    if not is_ascii_digits(raw.strip(), 12) or not low <= int(raw) <= high:  # "²".isdigit(), int("²") fails
         raise E.InvalidRequest(f"{name} must be an integer from {low} to {high}")
     return int(raw)
 
