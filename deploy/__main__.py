@@ -44,8 +44,18 @@ def chalice_command() -> str:
     return os.environ.get("CHALICE") or (str(local) if local.exists() else "chalice")
 
 
+def prune_bytecode(project_dir: Path) -> None:
+    """chalice zips chalicelib/ as it finds it, ``__pycache__`` included (230 KB of stale
+    bytecode after a test run): the package carries the sources only."""
+    import shutil
+
+    for cache in (Path(project_dir) / "chalicelib").rglob("__pycache__"):
+        shutil.rmtree(cache, ignore_errors=True)
+
+
 def run_chalice(args: list, project_dir: Path) -> tuple:
     """Run chalice with its output passed through; (exit code, output)."""
+    prune_bytecode(project_dir)
     env = dict(os.environ)
     env["AWS_DEFAULT_REGION"] = prov.region()  # the region the tables were provisioned in
     cmd = [chalice_command(), "--project-dir", str(project_dir), *args]

@@ -271,15 +271,6 @@ OPERATIONS = {
         "Set a test number's fixed code", body_required=True, body=obj(("code",), code=STR),
         ok={200: obj(("number",), number=STR)}),
     ("DELETE", "/admin/v1/test-numbers/{number}"): Op("Remove a test number"),
-    ("GET", "/admin/v1/stats"): Op(
-        "Sent / verified / blocked codes and conversion per country, prefix, channel, purpose or day "
-        "(from the fraud guard's counters)",
-        query={"group": {"enum": ["country", "prefix", "channel", "purpose", "day"]},
-               "since": {"type": "string", "description": "YYYY-MM-DD (UTC), default 6 days before until"},
-               "until": {"type": "string", "description": "YYYY-MM-DD (UTC), default today"}},
-        ok={200: obj(("rows", "would_block"), would_block=INT, rows={"type": "array", "items": obj(
-            ("key", "sent", "verified", "blocked", "conversion"), key=STR, sent=INT, verified=INT, blocked=INT,
-            conversion={"type": "number", "minimum": 0, "maximum": 1})})}),
 
     # ---- operator console (static files; the page calls /admin/v1 with the master key) -------
     ("GET", "/console"): Op(
