@@ -8,6 +8,7 @@ import { clear, debounce, h, message } from './ui.js';
 
 function shown(value) {
   if (Array.isArray(value)) return value.join(', ') || '""';
+  if (value && typeof value === 'object') return JSON.stringify(value);
   if (value === '') return '""';
   return String(value);
 }
@@ -22,6 +23,7 @@ function control(f, value) {
       h('input', { type: 'checkbox', value: item, checked: value.includes(item) }), item)));
   }
   if (f.type === 'list') return h('input', { ...attrs, type: 'text', value: value.join(', ') });
+  if (f.type === 'object') return h('input', { ...attrs, type: 'text', value: JSON.stringify(value) });
   return h('input', { ...attrs, type: 'text', value, maxlength: f.maxlen });
 }
 
@@ -35,6 +37,9 @@ function read(f, el) {
   }
   if (f.items) return [...el.querySelectorAll('input:checked')].map((i) => i.value);
   if (f.type === 'list') return el.value.split(',').map((x) => x.trim()).filter(Boolean);
+  if (f.type === 'object') {  // JSON (e.g. the fraud guard's thresholds); the API reports what is wrong
+    try { return JSON.parse(el.value.trim() || '{}'); } catch (err) { return el.value; }
+  }
   return el.value;
 }
 
