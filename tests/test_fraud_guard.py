@@ -421,3 +421,19 @@ def test_a_blocked_range_answers_alike_for_unknown_numbers(lc, settings):
     status, body = lc.post("/1.1/requestLoginSmsCode", {"mobilePhoneNumber": "+447559000002"})
     assert status == 429 and body["code"] == 609
     assert lc.post("/1.1/requestLoginSmsCode", {"mobilePhoneNumber": "+447560000002"})[0] == 200
+
+
+def test_a_counted_verify_is_two_round_trips_and_keeps_its_channel(svc, lc):
+    """The spending UpdateItem answers with the code's channel, so counting the verification
+    is the only other write: no read of the code item after it."""
+    from chalicelib.store.base import connection
+
+    s = svc(fraud_guard_by=["prefix"])
+    assert send(s, "+447400100011", channel="voice")
+    calls = []
+    connection().client.meta.events.register("before-call.dynamodb", lambda model, **kw: calls.append(model.name))
+    assert verify(s, "+447400100011") == "+447400100011"
+    assert "GetItem" not in calls and len(calls) == 2, calls
+    r = lc.client.http.get("/admin/v1/stats?group=channel", headers={**lc.headers, **MASTER})
+    rows = {row["key"]: row for row in json.loads(r.body)["rows"]}
+    assert rows["voice"]["verified"] == 1 and "sms" not in rows

@@ -28,7 +28,7 @@ class CodeStore(Protocol):
         """Charge every counter and write the code (if any) atomically, or raise
         RateLimited naming the limit that refused."""
 
-    def guess(self, key: str, presented: str, now: int) -> Optional[StoredCode]:
+    def guess(self, key: str, presented: str, now: int, spent: Optional[dict] = None) -> Optional[StoredCode]:
         """Charge one attempt against the code under ``key`` and judge ``presented`` in one
         conditional write (live, under its attempt limit, unspent); the code is spent
         exactly when the guess is right.
@@ -376,9 +376,10 @@ class OTPService:
             key = codes.code_key(app_id, p.name, target, subject)
             presented = (self.test_code_hash(app_id, target, code) if test_number
                          else self._hash(app_id, p.name, target, code, subject))
-            if self._attempt(key, presented, now) == "ok":
+            spent: dict = {}
+            if self._attempt(key, presented, now, spent) == "ok":
                 if not test_number:  # test numbers bypass the fraud guard and its counts
-                    self._verified(app_id, s, key, p.name, target, now)
+                    self._verified(app_id, s, key, p.name, target, now, spent.get("channel"))
                 return target
         raise InvalidCode("invalid verification code")
 
@@ -414,16 +415,17 @@ class OTPService:
             if found is None:
                 continue
             key, target = found
-            if self._attempt(key, self._hash(app_id, p.name, target, code), now) != "ok":
+            spent: dict = {}
+            if self._attempt(key, self._hash(app_id, p.name, target, code), now, spent) != "ok":
                 raise InvalidCode("invalid verification code")
-            self._verified(app_id, s, key, p.name, target, now)
+            self._verified(app_id, s, key, p.name, target, now, spent.get("channel"))
             return p.name, target
         raise InvalidCode("invalid verification code")
 
-    def _attempt(self, key: str, presented: str, now: int) -> str:
+    def _attempt(self, key: str, presented: str, now: int, spent: Optional[dict] = None) -> str:
         """Guess the code under ``key`` (one write, charged and judged together): "ok",
         "missing", or "refused" (wrong, used, expired or out of attempts)."""
-        state = self.store.guess(key, presented, now)
+        state = self.store.guess(key, presented, now, spent)
         if state is None:
             return "ok"
         return "missing" if state is MISSING else "refused"
@@ -459,13 +461,14 @@ class OTPService:
             labels = plan.labels if plan is not None else {"channel": "none", "country": country or "none"}
             self.metrics(name, labels["channel"], labels["country"])
 
-    def _verified(self, app_id: str, s: Settings, key: str, purpose: str, target: str, now: int) -> None:
+    def _verified(self, app_id: str, s: Settings, key: str, purpose: str, target: str, now: int,
+                  channel: Optional[str] = None) -> None:
         """Count a verification for the guard and the stats (the code is spent whatever
         happens here: a failure to count is not the caller's failure)."""
         if self.stats is None:
             return
         try:
-            channel, country = self.stats.credit(app_id, s, key, purpose, target, now)
+            channel, country = self.stats.credit(app_id, s, key, purpose, target, now, channel)
         except Exception as e:  # noqa: BLE001
             import logging
             logging.getLogger("verikit").warning("could not count a verification: %s", type(e).__name__)

@@ -116,7 +116,7 @@ class DynamoCodeStore:
         except CodeModel.DoesNotExist:
             return MISSING
 
-    def guess(self, key: str, presented: str, now: int) -> Optional[StoredCode]:
+    def guess(self, key: str, presented: str, now: int, spent: Optional[dict] = None) -> Optional[StoredCode]:
         """Charge one attempt and judge ``presented``, in ONE conditional ``UpdateItem``.
 
         The update adds 1 to ``attempts`` and records the guess, under the condition that
@@ -126,8 +126,9 @@ class DynamoCodeStore:
         through the condition. Guesses that arrive together are serialised by DynamoDB on
         the item: at most ``max_attempts`` of them are ever judged.
 
-        Returns None when this guess spent the code; otherwise the code's state (after a
-        wrong guess: as written; refused: as it was; ``MISSING`` when there is none)."""
+        Returns None when this guess spent the code (and fills ``spent`` with the channel it
+        went out on, from the write's own answer: no read); otherwise the code's state (after
+        a wrong guess: as written; refused: as it was; ``MISSING`` when there is none)."""
         conn = CodeModel._get_connection()
         unspent = CodeModel.guess.does_not_exist() | (CodeModel.guess != CodeModel.code_hash)
         condition = ((CodeModel.expires_at > now) & (CodeModel.attempts < CodeModel.max_attempts)
@@ -141,7 +142,11 @@ class DynamoCodeStore:
         except client.exceptions.ConditionalCheckFailedException as e:
             return _state(e.response.get("Item"))
         state = _state(item)
-        return None if same(state.code_hash, presented) else state
+        if not same(state.code_hash, presented):
+            return state
+        if spent is not None and "channel" in item:
+            spent["channel"] = item["channel"]["S"]
+        return None
 
     def discard(self, key: str, code_hash: str) -> None:
         try:

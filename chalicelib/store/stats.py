@@ -222,18 +222,20 @@ class DynamoStats:
         _write(plan.blocked_ops, now)
 
     # -- verifications --
-    def credit(self, app_id: str, s, code_key: str, purpose: str, target: str, now: int) -> tuple:
+    def credit(self, app_id: str, s, code_key: str, purpose: str, target: str, now: int,
+               channel: Optional[str] = None) -> tuple:
         """Count a verified code: on its country, prefix and the verifying client IP (its
         unverified count drops), with the channel it was sent on and its purpose."""
-        from .codes import CodeModel
+        if channel is None:  # the spending write returns it; else one small read
+            from .codes import CodeModel
 
-        channel = "email" if "@" in target else "sms"
-        try:  # the channel the code went out on (one small read; the code is spent already)
-            item = connection().client.get_item(TableName=CodeModel.Meta.table_name, Key={"pk": {"S": code_key}},
-                                                ProjectionExpression="channel")
-            channel = item.get("Item", {}).get("channel", {}).get("S", channel)
-        except Exception:  # noqa: BLE001 - the stats row falls back to the target's kind
-            pass
+            channel = "email" if "@" in target else "sms"
+            try:
+                item = connection().client.get_item(TableName=CodeModel.Meta.table_name, Key={"pk": {"S": code_key}},
+                                                    ProjectionExpression="channel")
+                channel = item.get("Item", {}).get("channel", {}).get("S", channel)
+            except Exception:  # noqa: BLE001 - the stats row falls back to the target's kind
+                pass
         pk = f"{app_id}#{day_of(now)}"
         hh = f"{int(now % DAY) // 3600:02d}"
         keep_stats, keep_guard = now - now % DAY + STATS_KEEP_DAYS * DAY, now - now % DAY + GUARD_KEEP_DAYS * DAY
