@@ -70,7 +70,7 @@ vendor/.installed: requirements-vendor.txt | $(VENV)/.installed
 	rm -rf vendor && mv vendor.tmp vendor && touch $@
 
 package: vendor
-	find chalicelib -name '__pycache__' -prune -exec rm -rf {} +
+	$(VENV)/bin/python -c 'from deploy.__main__ import fresh_bytecode; fresh_bytecode(".")'
 	rm -rf build/package-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) build/package-$(STAGE)
 
 clean:
@@ -90,7 +90,7 @@ destroy: $(VENV)/.installed
 
 template: vendor
 	$(VENV)/bin/python -m deploy template --stage $(STAGE) -o build/verikit-$(STAGE).json
-	find chalicelib -name '__pycache__' -prune -exec rm -rf {} +
+	$(VENV)/bin/python -c 'from deploy.__main__ import fresh_bytecode; fresh_bytecode(".")'
 	rm -rf build/sam-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) --merge-template build/verikit-$(STAGE).json build/sam-$(STAGE)
 	$(VENV)/bin/cfn-lint -- build/sam-$(STAGE)/sam.json && echo "build/sam-$(STAGE)/sam.json: cfn-lint clean"
 
