@@ -447,3 +447,39 @@ def test_non_ascii_digits_in_numeric_query_parameters_are_a_400_not_a_500(lc):
         status, err = lc.post(ROUTE + "?line_offset=" + offset, headers=MASTER, raw=jsonl(rec()))
         assert (status, err["code"]) == (400, 1) and "line_offset" in err["error"], offset
     assert stored() is None
+
+
+# ---- review findings (lone surrogates, a password changed on LeanCloud) --------------------------
+
+def test_a_password_changed_on_leancloud_ends_the_sessions_opened_here(lc):
+    do_import(lc, jsonl(rec(sessionToken="tokAAAAAAAAAA1", **legacy("oldpass1", "s1"))))
+    status, here = login(lc, username="testuser", password="oldpass1")
+    assert status == 200
+    do_import(lc, jsonl(rec(updated="2031-01-01T00:00:00Z", sessionToken="tokBBBBBBBBBB2", **legacy("newpass2", "s2"))))
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": here["sessionToken"]})[0] == 401
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": "tokAAAAAAAAAA1"})[0] == 401
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": "tokBBBBBBBBBB2"})[0] == 200  # the export's own
+    assert login(lc, username="testuser", password="oldpass1")[1]["code"] == 210
+    assert login(lc, username="testuser", password="newpass2")[0] == 200
+
+
+def test_a_password_changed_on_leancloud_with_the_same_token_keeps_that_token(lc):
+    do_import(lc, jsonl(rec(sessionToken="tokAAAAAAAAAA1", **legacy("oldpass1", "s1"))))
+    do_import(lc, jsonl(rec(updated="2031-01-01T00:00:00Z", sessionToken="tokAAAAAAAAAA1", **legacy("newpass2", "s2"))))
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": "tokAAAAAAAAAA1"})[0] == 200
+
+
+def test_a_lone_surrogate_password_is_a_wrong_password_not_a_500(lc):
+    do_import(lc, jsonl(rec(**legacy("pw-123456"))))
+    body = '{"username": "testuser", "password": "ab\\ud800cd"}'
+    for username in ("testuser", "nobody-here"):
+        status, out = lc.post("/1.1/login", raw=body.replace("testuser", username))
+        assert (status, out["code"]) == (400, 210), out
+    status, out = lc.post("/1.1/users", raw='{"username": "new1", "password": "ab\\ud800cdefgh"}')
+    assert status == 400 and "surrogate" in out["error"]
+
+
+def test_a_lone_surrogate_salt_fails_its_record_only(lc):
+    bad = rec("5" * 24, "s5", password=HASHED, salt="\ud800")
+    out = do_import(lc, json.dumps([bad, rec()]), status=200)
+    assert out["created"] == 1 and [f["line"] for f in out["failed"]] == [1]

@@ -18,6 +18,16 @@ DUMMY_HASH = "$argon2id$v=19$m=65536,t=3,p=4$qc0W0EgrHTTTNWzPnwBiKw$QcxJ3idRpk1T
 LEANCLOUD_PREFIX = "lc-sha512x512$"
 
 
+def encodable(text: str) -> bool:
+    """True for text UTF-8 can carry: JSON's "\\ud800" decodes to a lone surrogate that
+    Python's str accepts and every hash refuses to encode."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def leancloud_digest(salt: str, password: str) -> str:
     import base64
     import hashlib
@@ -52,9 +62,13 @@ class Argon2Hasher:
         return self._h().hash(password)
 
     def verify(self, stored: str | None, password: str) -> bool:
-        """Constant-time check; a user without a password never matches."""
+        """Constant-time check; a user without a password never matches, nor does a password
+        that is not text (a lone surrogate from JSON's \\ud800 cannot be UTF-8 encoded)."""
         from argon2.exceptions import InvalidHashError, VerificationError
 
+        if not encodable(password):
+            self._burn("not-utf-8")  # the same work as a wrong password
+            return False
         if not stored:
             # spend the time of a real check, so a missing password is not visible in latency
             self._burn(password)

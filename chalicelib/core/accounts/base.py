@@ -9,7 +9,7 @@ import secrets
 import time
 from typing import Any, Callable, Optional
 
-from .. import codes, emails, limits, phone
+from .. import codes, emails, limits, passwords, phone
 from ..errors import (BadCredentials, Conflict, InvalidRequest, InvalidSession, LockedOut, RateLimited,
                       UserNotFound)
 from ..passwords import MAX_LENGTH as PASSWORD_MAX
@@ -149,6 +149,8 @@ class AccountBase:
             raise InvalidRequest("password must be a string")
         if not s.password_min_length <= len(value) <= PASSWORD_MAX:
             raise InvalidRequest(f"password must be {s.password_min_length}-{PASSWORD_MAX} characters")
+        if not passwords.encodable(value):
+            raise InvalidRequest("password must be text (it holds a lone UTF-16 surrogate)")
         return value
 
     @staticmethod

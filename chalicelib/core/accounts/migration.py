@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any, Iterable, Optional
 
-from .. import codes, emails, phone
+from .. import codes, emails, passwords, phone
 from ..errors import InvalidEmail, InvalidPhoneNumber, InvalidRequest, SessionRequired
 from ..passwords import leancloud_hash
 from .model import CUSTOM_KEY, Session, Stale, User, _merge_custom, _plausible_id
@@ -282,7 +282,7 @@ class Migration:
         password_hash = mark = None
         if password not in (None, ""):
             if not isinstance(password, str) or not isinstance(salt, str) or not 1 <= len(salt) <= 200 or "$" in salt \
-                    or not re.fullmatch(r"[A-Za-z0-9+/]{86}==", password):
+                    or not passwords.encodable(salt) or not re.fullmatch(r"[A-Za-z0-9+/]{86}==", password):
                 raise InvalidRequest("password must be LeanCloud's base64 SHA-512 hash with its salt")
             password_hash = leancloud_hash(salt, password)
             mark = codes.keyed_hash(self.secret, "lc-password", app_id, oid, password_hash)[:32]
@@ -331,14 +331,17 @@ class Migration:
             before, username=user.username, phone=user.phone, phone_verified=user.phone_verified, email=user.email,
             email_verified=user.email_verified, custom=user.custom, kept=user.kept, created_at=user.created_at,
             updated_at=user.updated_at, version=before.version + 1)
-        if user.import_password and user.import_password != before.import_password:
+        new_password = bool(user.import_password and user.import_password != before.import_password)
+        if new_password:
             # the password changed on LeanCloud since the last import (an unchanged one leaves
-            # the argon2id hash of a user who has logged in here alone)
-            after = dataclasses.replace(after, password_hash=user.password_hash, import_password=user.import_password)
+            # the argon2id hash of a user who has logged in here alone); as a password change
+            # here, it ends every session (a new epoch), those opened on verikit included
+            after = dataclasses.replace(after, password_hash=user.password_hash, import_password=user.import_password,
+                                        session_epoch=before.session_epoch + 1)
         sessions, revoke = (), ()
-        if token_hash and token_hash != before.import_session:
-            sessions = session(before.session_epoch)
-            revoke = (before.import_session,) if before.import_session else ()
+        if token_hash and (token_hash != before.import_session or new_password):
+            sessions = session(after.session_epoch)  # the export's token lives on in the new epoch
+            revoke = (before.import_session,) if before.import_session and before.import_session != token_hash else ()
             after = dataclasses.replace(after, import_session=token_hash)
         return Unit(line, before, after, sessions, revoke)
 
