@@ -325,27 +325,14 @@ def export_jsonl(n: int, start: int = 0) -> str:
 def import_rate(n: int = 5000) -> dict:
     """Users/s through `make import-leancloud`'s client against the local server (moto behind
     it, DynamoDB requests serialised): a full import, then the same file again (unchanged)."""
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**{k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "VERIKIT_LOCAL")},
-           **KEYS, "PORT": str(port), "VERIKIT_SETTINGS": FAST}
-    proc = subprocess.Popen([PY, "-m", "devserver"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    from load import start_server
+    url, proc = start_server(json.loads(FAST), keys=KEYS)
     path = Path(tempfile.mkdtemp()) / "_User.jsonl"
     path.write_text(export_jsonl(n) + "\n")
     import io
     from deploy.import_leancloud import Client, run
     out = {"users": n}
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(url + "/dev/outbox", timeout=1).read()
-                break
-            except Exception:
-                time.sleep(0.2)
         client = Client(url, KEYS["VERIKIT_APP_ID"], KEYS["VERIKIT_MASTER_KEY"], False)
         for label in ("import", "reimport"):
             sink = io.StringIO()
@@ -439,22 +426,9 @@ def package_size() -> dict:
 
 
 def latency(n: int = 300) -> dict:
-    import socket
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    env = {**{k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "VERIKIT_LOCAL")},
-           **KEYS, "PORT": str(port), "VERIKIT_SETTINGS": FAST}
-    proc = subprocess.Popen([PY, "-m", "devserver"], cwd=ROOT, env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
+    from load import start_server
+    url, proc = start_server(json.loads(FAST), keys=KEYS)
     try:
-        for _ in range(150):
-            try:
-                urllib.request.urlopen(url + "/dev/outbox", timeout=1).read()
-                break
-            except Exception:
-                time.sleep(0.2)
         h = {"X-LC-Id": KEYS["VERIKIT_APP_ID"], "X-LC-Key": KEYS["VERIKIT_APP_KEY"],
              "Content-Type": "application/json"}
 

@@ -39,12 +39,14 @@ THREADS = int(os.environ.get("LOAD_THREADS", "16"))
 ROUNDS = int(os.environ.get("LOAD_ROUNDS", "8"))
 
 
-def start_server(settings: dict, delay_ms: int = 0):
+def start_server(settings: dict, delay_ms: int = 0, keys: dict = KEYS):
+    """``python -m devserver`` on a free port of 127.0.0.1 with these keys and settings, once
+    it answers: (url, process)."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     env = {**{k: v for k, v in os.environ.items() if k not in ("AWS_ENDPOINT_URL", "VERIKIT_LOCAL")},
-           **KEYS, "PORT": str(port), "VERIKIT_SETTINGS": json.dumps(settings),
+           **keys, "PORT": str(port), "VERIKIT_SETTINGS": json.dumps(settings),
            "VERIKIT_DEV_PROVIDER_DELAY_MS": str(delay_ms)}
     proc = subprocess.Popen([PY, "-m", "devserver"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
