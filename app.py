@@ -2,12 +2,14 @@
 from chalice import Chalice
 
 from chalicelib import runtime
-from chalicelib.dialects import admin, admin_tools, admin_users, cloudbase, console, imports, links, meta
+from chalicelib.dialects import (admin, admin_tools, admin_users, admin_webhooks, cloudbase, console, imports, links,
+                                 meta)
 from chalicelib.dialects.http import BINARY_TYPES, accept_anything, method_not_allowed, readable_json
 from chalicelib.dialects.leancloud import captcha as leancloud_captcha
 from chalicelib.dialects.leancloud import sms as leancloud_sms
 from chalicelib.dialects.leancloud import users as leancloud_users
 from chalicelib.dialects.leancloud import users_admin as leancloud_users_admin
+from chalicelib.hooks.queue import queue_name
 
 runtime.check_settings()  # a bad VERIKIT_SETTINGS stops the cold start with a clear message
 
@@ -28,8 +30,18 @@ app.register_blueprint(links.bp)
 app.register_blueprint(cloudbase.bp)
 app.register_blueprint(admin_users.bp)
 app.register_blueprint(admin_tools.bp)
+app.register_blueprint(admin_webhooks.bp)
 app.register_blueprint(console.bp)
 app.register_blueprint(meta.bp)
+
+
+
+@app.on_sqs_message(queue=queue_name(), batch_size=1, name="deliver_events")
+def deliver_events(event):
+    """Webhook and LeanEngine after-hook deliveries (chalicelib/hooks/queue.py)."""
+    from chalicelib.hooks.lambda_entry import handle
+    handle(event)
+
 
 if runtime.local_mode():
     from chalicelib.dialects import dev

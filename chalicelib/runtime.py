@@ -4,6 +4,8 @@ Secrets never live in the repo. In AWS they are SSM SecureString parameters unde
 ``VERIKIT_SSM_PREFIX`` (``app-id``, ``app-key``, ``master-key``, ``code-secret``);
 ``VERIKIT_APP_ID``, ``VERIKIT_APP_KEY``, ``VERIKIT_MASTER_KEY`` and
 ``VERIKIT_CODE_SECRET`` in the environment take precedence (``make run`` sets them).
+The LeanEngine hook key (``hook-key`` / ``VERIKIT_HOOK_KEY``) is optional: a stage
+provisioned before hooks existed runs without it (hooks stay off until it is created).
 """
 from __future__ import annotations
 
@@ -14,6 +16,9 @@ SSM_NAMES = {"app_id": "app-id", "app_key": "app-key", "master_key": "master-key
              "code_secret": "code-secret"}
 ENV_NAMES = {"app_id": "VERIKIT_APP_ID", "app_key": "VERIKIT_APP_KEY",
              "master_key": "VERIKIT_MASTER_KEY", "code_secret": "VERIKIT_CODE_SECRET"}
+# optional secrets: read with the others, empty when missing
+OPTIONAL_SSM_NAMES = {"hook_key": "hook-key"}
+OPTIONAL_ENV_NAMES = {"hook_key": "VERIKIT_HOOK_KEY"}
 
 
 def check_settings() -> None:
@@ -50,6 +55,7 @@ class Secrets:
     app_key: str
     master_key: str
     code_secret: bytes
+    hook_key: str = ""  # LeanEngine's X-LC-Hook-Key (optional)
 
     def __repr__(self) -> str:  # never print secrets by accident
         return f"Secrets(app_id={self.app_id!r}, ...)"
@@ -67,20 +73,23 @@ def secrets() -> Secrets:
 
 def _load() -> Secrets:
     values = {k: os.environ.get(v, "") for k, v in ENV_NAMES.items()}
+    optional = {k: os.environ.get(v, "") for k, v in OPTIONAL_ENV_NAMES.items()}
     missing = [k for k, v in values.items() if not v]
     prefix = os.environ.get("VERIKIT_SSM_PREFIX", "")
     if missing and prefix:
         from . import aws
         names = {prefix + SSM_NAMES[k]: k for k in missing}
+        names.update({prefix + OPTIONAL_SSM_NAMES[k]: k for k, v in optional.items() if not v})
         resp = aws.client("ssm").get_parameters(Names=list(names), WithDecryption=True)
         for p in resp.get("Parameters", []):
-            values[names[p["Name"]]] = p["Value"]
+            key = names[p["Name"]]
+            (values if key in values else optional)[key] = p["Value"]
         missing = [k for k, v in values.items() if not v]
     if missing:
         raise RuntimeError("verikit is missing secrets: " + ", ".join(
             f"{ENV_NAMES[k]} (or SSM {prefix or '<VERIKIT_SSM_PREFIX>'}{SSM_NAMES[k]})" for k in missing))
     return Secrets(values["app_id"], values["app_key"], values["master_key"],
-                   values["code_secret"].encode("utf-8"))
+                   values["code_secret"].encode("utf-8"), optional["hook_key"])
 
 
 def reset() -> None:

@@ -113,12 +113,66 @@ def _build():
                       captcha=CaptchaService(store=store, secret=secret, clock=clock))
 
 
+# ---- hooks and events (chalicelib/hooks) ------------------------------------------------------
+_hooks: dict = {}
+_hooks_lock = threading.RLock()  # parts are built from parts
+
+
+def _hook_part(name: str, build):
+    part = _hooks.get(name)
+    if part is None:
+        with _hooks_lock:
+            part = _hooks.get(name)
+            if part is None:
+                part = _hooks[name] = build()
+    return part
+
+
+def webhooks():
+    """The webhook endpoints' store."""
+    from .store.webhooks import DynamoWebhooks
+    return _hook_part("webhooks", DynamoWebhooks)
+
+
+def deliveries():
+    from .store.deliveries import DynamoDeliveries
+    return _hook_part("deliveries", DynamoDeliveries)
+
+
+def event_queue():
+    from .hooks.queue import SqsQueue
+    return _hook_part("queue", SqsQueue)
+
+
+def endpoint_cache():
+    from .hooks.webhooks import EndpointCache
+    return _hook_part("endpoints", lambda: EndpointCache(webhooks()))
+
+
+def events():
+    """The core's events port: LeanEngine hooks and webhooks (``core/events.py``)."""
+    def build():
+        from .hooks.dispatch import Dispatcher
+        return Dispatcher(app_id(), config(), event_queue(), endpoint_cache(), runtime.secrets, service().clock)
+    return _hook_part("events", build)
+
+
+def worker(clock=None, max_sqs_delay=None):
+    """The delivery worker (``app.py``'s ``on_sqs_message`` function, the local thread, tests)."""
+    from .hooks.dispatch import Targets
+    from .hooks.queue import SQS_MAX_DELAY, Worker
+    clock = clock or service().clock
+    return Worker(event_queue(), deliveries(), Targets(webhooks(), config(), runtime.secrets, clock), clock,
+                  SQS_MAX_DELAY if max_sqs_delay is None else max_sqs_delay)
+
+
 def reset() -> None:
     """Drop the built service (tests that change the environment)."""
     global _service, _accounts, _outbox
     _service = None
     _accounts = None
     _outbox = None
+    _hooks.clear()
 
 
 def app_id() -> str:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import os
 import sys
 
-from .local import create_tables, dev_keys, probe_port, serve_app, start_moto
+from .local import create_tables, dev_keys, probe_port, serve_app, start_moto, start_worker
 
 
 def check_settings() -> "object | None":
@@ -56,6 +56,7 @@ def main() -> int:
         return 1
     moto = start_moto()
     create_tables()
+    worker = start_worker()
     try:
         server = serve_app(host, port)
     except OSError as e:
@@ -72,7 +73,9 @@ verikit is running locally (moto at {moto.url}; nothing leaves this machine)
   App ID      {keys['VERIKIT_APP_ID']}
   App Key     {keys['VERIKIT_APP_KEY']}
   Master Key  {keys['VERIKIT_MASTER_KEY']}
+  Hook Key    {keys['VERIKIT_HOOK_KEY']}  (LEANCLOUD_APP_HOOK_KEY of your LeanEngine app)
   Dev outbox  {url}/dev/outbox?to=%2B8613800138000
+  Webhooks    {url}/dev/webhooks (what the event webhooks and LeanEngine after-hooks were sent)
 
   Python SDK: LEANCLOUD_API_SERVER={url}  then leancloud.init(app_id, app_key)
   JS SDK:     AV.init({{appId, appKey, serverURL: '{url}'}})
@@ -92,6 +95,7 @@ Logs: one JSON line per request, below.
     except KeyboardInterrupt:
         pass
     finally:
+        worker.stop()
         moto.stop()
     return 0
 

@@ -19,7 +19,7 @@ def dev_keys(path: Path = KEYS_FILE) -> dict:
         keys = json.loads(path.read_text())
     changed = False
     for env, length in (("VERIKIT_APP_ID", 12), ("VERIKIT_APP_KEY", 24),
-                        ("VERIKIT_MASTER_KEY", 24), ("VERIKIT_CODE_SECRET", 32)):
+                        ("VERIKIT_MASTER_KEY", 24), ("VERIKIT_CODE_SECRET", 32), ("VERIKIT_HOOK_KEY", 24)):
         if os.environ.get(env):
             keys[env] = os.environ[env]
         elif not keys.get(env):
@@ -56,6 +56,33 @@ def create_tables() -> None:
         if not model.exists():
             model.create_table(wait=True)
     verify_email_identity()
+    create_queues()
+
+
+def create_queues() -> None:
+    """The events queue and its dead-letter queue (webhooks, LeanEngine after-hooks), as the
+    deploy template makes them."""
+    import json as _json
+
+    from chalicelib import aws
+    from chalicelib.hooks.queue import MAX_RECEIVES, VISIBILITY_SECONDS, queue_name
+
+    sqs = aws.client("sqs")
+    dlq = sqs.create_queue(QueueName=queue_name(dead=True))["QueueUrl"]
+    arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    sqs.create_queue(QueueName=queue_name(), Attributes={
+        "VisibilityTimeout": str(VISIBILITY_SECONDS),
+        "RedrivePolicy": _json.dumps({"deadLetterTargetArn": arn, "maxReceiveCount": MAX_RECEIVES})})
+
+
+def start_worker():
+    """The in-process delivery worker of ``make run`` (Lambda's SQS trigger in AWS)."""
+    from chalicelib import wiring
+    from chalicelib.hooks.queue import LocalWorker
+
+    worker = LocalWorker(wiring.worker)
+    worker.start()
+    return worker
 
 
 def verify_email_identity() -> None:

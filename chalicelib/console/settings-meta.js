@@ -20,6 +20,7 @@ export const GROUPS = [
   ['email', ['send_verification_on_email_change', 'code_format', 'link_expiry_hours', 'verify_success_url',
     'verify_error_url']],
   ['cloudbase', ['access_token_ttl_seconds', 'refresh_token_ttl_days', 'verification_token_ttl_seconds']],
+  ['hooks', ['leanengine_url', 'hook_timeout_seconds']],
 ];
 
 export const TITLES = {
@@ -30,6 +31,7 @@ export const TITLES = {
   accounts: ['Account policies', '账号策略'],
   email: ['Email and links', '邮件与链接'],
   cloudbase: ['CloudBase tokens', 'CloudBase 令牌'],
+  hooks: ['LeanEngine hooks', '云引擎 Hook'],
   other: ['Other', '其他'],
 };
 
@@ -108,6 +110,10 @@ export const HELP = {
   link_expiry_hours: ['How long verification links live (hours).', '验证链接的有效期（小时）。'],
   verify_success_url: ['Where a used verification link redirects (empty: a page).', '验证链接成功后跳转的地址（空则显示页面）。'],
   verify_error_url: ['Where a failed verification link redirects (empty: a page).', '验证链接失败后跳转的地址（空则显示页面）。'],
+  leanengine_url: ['Base URL of your LeanEngine app (the SDK engine on your server): onLogin, onVerified and _User hooks go there. Empty: no hooks.',
+    '你的云引擎应用（在自己服务器上运行的 SDK 引擎）的地址：onLogin、onVerified 与 _User 的 Hook 发往这里。空则不调用。'],
+  hook_timeout_seconds: ['How long a before-hook may take; no answer refuses the request (seconds).',
+    'before Hook 的最长等待时间，超时则拒绝请求（秒）。'],
   access_token_ttl_seconds: ['CloudBase access token lifetime (seconds).', 'CloudBase access token 有效期（秒）。'],
   refresh_token_ttl_days: ['CloudBase refresh token lifetime (days).', 'CloudBase refresh token 有效期（天）。'],
   verification_token_ttl_seconds: ['CloudBase verification token lifetime (seconds).',

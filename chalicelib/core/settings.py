@@ -108,6 +108,11 @@ class Settings:
     fraud_country_overrides: dict = field(default_factory=dict, metadata={"check": guard.check_overrides})
     # numbers and prefixes ("+4479460") the guard never blocks
     fraud_safe_list: tuple = field(default=(), metadata={"check": guard.check_safe_list})
+    # LeanEngine hooks (README "Hooks and events"): the base URL of the app's engine, which
+    # gets onLogin, onVerified, onAuthData and the _User hooks (empty: no hooks); and how long
+    # a before-hook may take before the request is refused (fail closed)
+    leanengine_url: str = field(default="", metadata={"maxlen": 500})
+    hook_timeout_seconds: int = field(default=5, metadata=_rng(1, 30))
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "Settings | None" = None) -> "Settings":
@@ -176,7 +181,7 @@ def _coerce(f: dataclasses.Field, base: Settings, value: Any) -> Any:
             raise InvalidRequest("setting default_region must be an ISO 3166 alpha-2 region code with phone numbers")
     if "choices" in f.metadata and value not in f.metadata["choices"]:
         raise InvalidRequest(f"setting {name} must be one of {', '.join(f.metadata['choices'])}")
-    if name in ("verify_success_url", "verify_error_url") and value and not value.startswith(("https://", "http://")):
+    if name in ("verify_success_url", "verify_error_url", "leanengine_url") and value and not value.startswith(("https://", "http://")):
         raise InvalidRequest(f"setting {name} must be an http(s) URL")
     maxlen = f.metadata.get("maxlen")
     if maxlen is not None and len(value) > maxlen:

@@ -68,3 +68,16 @@ def captcha_answer(token):
     if not runtime.local_mode():
         return Response({"code": 404, "error": "Not found"}, status_code=404)
     return {"answer": wiring.captcha().answer(wiring.app_id(), token)}
+
+
+@bp.route("/dev/webhooks", methods=["GET"], cors=True)
+@dev_view("webhooks")
+def webhook_deliveries():
+    """What was delivered (or tried) to each webhook endpoint and to LeanEngine (local mode only)."""
+    if not runtime.local_mode():
+        return Response({"code": 404, "error": "Not found"}, status_code=404)
+    endpoints = wiring.webhooks().list(wiring.app_id())
+    out = [{**e.to_public(), "deliveries": wiring.deliveries().list(e.id)} for e in endpoints]
+    out.append({"id": "leanengine", "url": wiring.config().get(wiring.app_id()).settings.leanengine_url,
+                "deliveries": wiring.deliveries().list("leanengine")})
+    return {"results": out}

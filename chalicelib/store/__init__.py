@@ -9,8 +9,10 @@ def all_models():
     from .codes import CodeModel
     from .config import ConfigModel
     from .counters import CounterModel
+    from .deliveries import DeliveryModel
     from .sendlog import SendLogModel
     from .stats import StatsModel
     from .users import UserModel
+    from .webhooks import WebhookModel
 
-    return [CodeModel, CounterModel, ConfigModel, SendLogModel, StatsModel, UserModel]
+    return [CodeModel, CounterModel, ConfigModel, SendLogModel, StatsModel, UserModel, WebhookModel, DeliveryModel]
