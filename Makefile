@@ -71,7 +71,7 @@ vendor/.installed: requirements-vendor.txt | $(VENV)/.installed
 
 package: vendor
 	$(VENV)/bin/python -c 'from deploy.__main__ import fresh_bytecode; fresh_bytecode(".")'
-	rm -rf build/package-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) build/package-$(STAGE)
+	rm -rf build/package-$(STAGE) && VERIKIT_STAGE=$(STAGE) AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) build/package-$(STAGE)
 
 clean:
 	rm -rf $(VENV) $(SDK) $(JS)/node_modules $(CB)/node_modules vendor vendor.tmp build .local
@@ -91,7 +91,7 @@ destroy: $(VENV)/.installed
 template: vendor
 	$(VENV)/bin/python -m deploy template --stage $(STAGE) -o build/verikit-$(STAGE).json
 	$(VENV)/bin/python -c 'from deploy.__main__ import fresh_bytecode; fresh_bytecode(".")'
-	rm -rf build/sam-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) --merge-template build/verikit-$(STAGE).json build/sam-$(STAGE)
+	rm -rf build/sam-$(STAGE) && VERIKIT_STAGE=$(STAGE) AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) --merge-template build/verikit-$(STAGE).json build/sam-$(STAGE)
 	$(VENV)/bin/cfn-lint -- build/sam-$(STAGE)/sam.json && echo "build/sam-$(STAGE)/sam.json: cfn-lint clean"
 
 # A LeanCloud _User export into a running verikit (README "Moving from LeanCloud"):

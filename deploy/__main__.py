@@ -65,6 +65,8 @@ def run_chalice(args: list, project_dir: Path) -> tuple:
     """Run chalice with its output passed through; (exit code, output)."""
     fresh_bytecode(project_dir)
     env = dict(os.environ)
+    if "--stage" in args:  # app.py names the stage's events queue for the delivery function
+        env["VERIKIT_STAGE"] = args[args.index("--stage") + 1]
     env["AWS_DEFAULT_REGION"] = prov.region()  # the region the tables were provisioned in
     cmd = [chalice_command(), "--project-dir", str(project_dir), *args]
     print("$ chalice " + " ".join(args), flush=True)
@@ -112,17 +114,22 @@ def api_stage(stage: str, project_dir: Path) -> str:
 
 def leancloud_keys(a) -> dict | None:
     """With ``--leancloud-keys``: the LeanCloud app id, app key and master key from
-    LEANCLOUD_APP_ID / LEANCLOUD_APP_KEY / LEANCLOUD_MASTER_KEY, or asked for (not echoed)."""
+    LEANCLOUD_APP_ID / LEANCLOUD_APP_KEY / LEANCLOUD_MASTER_KEY (and, if the app has
+    LeanEngine hooks, LEANCLOUD_HOOK_KEY), or asked for (not echoed)."""
     if not getattr(a, "leancloud_keys", False):
         return None
     import getpass
 
     out = {}
     for short, env in (("app-id", "LEANCLOUD_APP_ID"), ("app-key", "LEANCLOUD_APP_KEY"),
-                       ("master-key", "LEANCLOUD_MASTER_KEY")):
+                       ("master-key", "LEANCLOUD_MASTER_KEY"), ("hook-key", "LEANCLOUD_HOOK_KEY")):
+        optional = short == "hook-key"  # only apps with LeanEngine hooks have one to keep
         value = os.environ.get(env, "").strip()
         if not value and sys.stdin.isatty():
-            value = getpass.getpass(f"LeanCloud {short.replace('-', ' ')}: ").strip()
+            value = getpass.getpass(f"LeanCloud {short.replace('-', ' ')}"
+                                    + (" (empty: a new one)" if optional else "") + ": ").strip()
+        if not value and optional:
+            continue
         if not value:
             raise DeployError(f"--leancloud-keys: set {env} (or run in a terminal to be asked)")
         if len(value) > 200 or not value.isprintable() or " " in value:
@@ -177,7 +184,8 @@ def cmd_deploy(a) -> int:
     print(f"verikit {a.stage} is deployed")
     print(f"  API URL:  {url or '(see chalice output above)'}")
     print(f"  app id:   {prov.read_parameter(a.stage, 'app-id', project_dir=a.project_dir)}")
-    print(f"  keys:     SSM SecureStrings {prefix}app-key and {prefix}master-key; read one with")
+    print(f"  keys:     SSM SecureStrings {prefix}app-key and {prefix}master-key ({prefix}hook-key: "
+          "LeanEngine's hook key); read one with")
     print(f"            aws ssm get-parameter --with-decryption --name {prefix}app-key "
           "--query Parameter.Value --output text")
     from . import domain

@@ -37,6 +37,7 @@ GENERATORS = {
     "app-key": _alnum(32),                                          # ~190 bits
     "master-key": _alnum(40),                                       # ~238 bits
     "code-secret": lambda: secrets.token_hex(32),                   # 256 bits, HMAC key
+    "hook-key": _alnum(40),                                         # LeanEngine's X-LC-Hook-Key
 }
 
 
@@ -44,9 +45,10 @@ def parameters() -> dict:
     """short name -> generator, for every secret the runtime reads (a new one gets 40
     random alphanumerics unless ``GENERATORS`` says otherwise)."""
     _import_path()
-    from chalicelib.runtime import SSM_NAMES
+    from chalicelib.runtime import OPTIONAL_SSM_NAMES, SSM_NAMES
 
-    return {short: GENERATORS.get(short, _alnum(40)) for short in SSM_NAMES.values()}
+    return {short: GENERATORS.get(short, _alnum(40))
+            for short in [*SSM_NAMES.values(), *OPTIONAL_SSM_NAMES.values()]}
 
 
 def _import_path() -> None:
@@ -64,7 +66,7 @@ class ProvisionError(RuntimeError):
 
 @dataclass(frozen=True)
 class Change:
-    kind: str        # table | index | ttl | pitr | billing | parameter
+    kind: str        # table | index | ttl | pitr | billing | queue | parameter
     name: str
     action: str      # created | updated | unchanged | deleted
     detail: str = ""
@@ -266,7 +268,45 @@ def read_parameter(stage: str, short: str, ssm=None, project_dir: Path = ROOT) -
         return None
 
 
+# ---- the events queue (webhooks, LeanEngine after-hooks) ------------------------------------------
+
+def provision_queues(stage: str, sqs=None) -> list:
+    """The events queue and its dead-letter queue, as the template makes them (``chalice
+    deploy`` wires the delivery function to the queue, which must exist first)."""
+    import json as _json
+
+    from .template import queue_resources
+    sqs = sqs or client("sqs")
+    res = queue_resources(stage)
+    changes = []
+    for logical in ("EventsDeadLetterQueue", "EventsQueue"):
+        props = res[logical]["Properties"]
+        name = props["QueueName"]
+        attrs = {"MessageRetentionPeriod": str(props["MessageRetentionPeriod"]), "SqsManagedSseEnabled": "true"}
+        if "VisibilityTimeout" in props:
+            attrs["VisibilityTimeout"] = str(props["VisibilityTimeout"])
+        if "RedrivePolicy" in props:
+            dlq = sqs.get_queue_url(QueueName=f"verikit-{stage}-events-dlq")["QueueUrl"]
+            arn = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+            attrs["RedrivePolicy"] = _json.dumps({"deadLetterTargetArn": arn,
+                                                  "maxReceiveCount": props["RedrivePolicy"]["maxReceiveCount"]})
+        try:
+            url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+        except sqs.exceptions.QueueDoesNotExist:
+            sqs.create_queue(QueueName=name, Attributes=attrs)
+            changes.append(Change("queue", name, "created", "SQS"))
+            continue
+        have = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=list(attrs))["Attributes"]
+        differ = {k: v for k, v in attrs.items() if str(have.get(k, "")).replace(" ", "") != v.replace(" ", "")}
+        if differ:
+            sqs.set_queue_attributes(QueueUrl=url, Attributes=differ)
+            changes.append(Change("queue", name, "updated", ", ".join(sorted(differ))))
+        else:
+            changes.append(Change("queue", name, "unchanged", "SQS"))
+    return changes
+
+
 def provision(stage: str, params_only: bool = False, kms_key_id: str | None = None,
               project_dir: Path = ROOT, values: dict | None = None) -> list:
-    changes = [] if params_only else provision_tables(stage, project_dir=project_dir)
+    changes = [] if params_only else provision_tables(stage, project_dir=project_dir) + provision_queues(stage)
     return changes + provision_parameters(stage, kms_key_id=kms_key_id, project_dir=project_dir, values=values)

@@ -41,6 +41,11 @@ def build(stage: str, project_dir: Path = ROOT) -> dict:
     from .gateway import cloudformation_resources
     resources.update(cloudformation_resources())
     resources.update(alarm_resources(stage))
+    resources.update(queue_resources(stage))
+    outputs["EventsQueueUrl"] = {"Description": "the events queue (webhooks, LeanEngine after-hooks)",
+                                 "Value": {"Ref": "EventsQueue"}}
+    outputs["EventsDeadLetterQueueUrl"] = {"Description": "events whose delivery gave up after a day",
+                                           "Value": {"Ref": "EventsDeadLetterQueue"}}
     outputs["AlarmTopicArn"] = {"Description": "SNS topic of verikit's alarms: subscribe to it",
                                 "Value": {"Ref": "AlarmTopic"}}
     return {"Resources": resources, "Outputs": outputs}
@@ -87,6 +92,31 @@ def alarm_resources(stage: str) -> dict:
             ],
             "EvaluationPeriods": 1, "Threshold": CONVERSION_FLOOR, "ComparisonOperator": "LessThanThreshold",
             "TreatMissingData": "notBreaching", "AlarmActions": [topic], "OKActions": [topic]}},
+    }
+
+
+# the delivery function chalice makes of app.py's on_sqs_message (README "Hooks and events")
+DELIVERY_FUNCTION = "DeliverEvents"
+
+
+def queue_resources(stage: str) -> dict:
+    """The events queue and its dead-letter queue, with the names ``hooks.queue.queue_name``
+    gives the stage; the delivery function's trigger waits for the queue."""
+    import sys
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    from chalicelib.hooks.queue import MAX_RECEIVES, VISIBILITY_SECONDS
+
+    return {
+        "EventsDeadLetterQueue": {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": f"verikit-{stage}-events-dlq", "MessageRetentionPeriod": 14 * 86400,
+            "SqsManagedSseEnabled": True}},
+        "EventsQueue": {"Type": "AWS::SQS::Queue", "Properties": {
+            "QueueName": f"verikit-{stage}-events", "VisibilityTimeout": VISIBILITY_SECONDS,
+            "MessageRetentionPeriod": 4 * 86400, "SqsManagedSseEnabled": True,
+            "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]},
+                              "maxReceiveCount": MAX_RECEIVES}}},
+        DELIVERY_FUNCTION: {"DependsOn": ["EventsQueue"]},
     }
 
 

@@ -108,6 +108,11 @@ def _sms_voice_identity(region: str, identity: str) -> str:
     return f"arn:aws:sms-voice:{region}:{ACCOUNT}:{kind}/{identity}"
 
 
+# batch operations authorise as their single form
+_SQS_ACTIONS = {"SendMessageBatch": "SendMessage", "DeleteMessageBatch": "DeleteMessage",
+                "ChangeMessageVisibilityBatch": "ChangeMessageVisibility"}
+
+
 def iam_requests(signing_name: str, op: str, params: dict, region: str) -> tuple:
     if signing_name == "dynamodb":
         return _dynamodb(op, params, region)
@@ -115,6 +120,10 @@ def iam_requests(signing_name: str, op: str, params: dict, region: str) -> tuple
                                         "DeleteParameters"):
         names = params.get("Names") or [params.get("Name")]
         return tuple((f"ssm:{op}", f"arn:aws:ssm:{region}:{ACCOUNT}:parameter/{n.lstrip('/')}") for n in names)
+    if signing_name == "sqs":
+        # a queue is named by its URL (.../<account>/<name>) or, for GetQueueUrl, its name
+        name = params.get("QueueName") or (params.get("QueueUrl") or "").rstrip("/").rsplit("/", 1)[-1]
+        return ((f"sqs:{_SQS_ACTIONS.get(op, op)}", f"arn:aws:sqs:{region}:{ACCOUNT}:{name}" if name else "*"),)
     if signing_name == "sns" and op == "Publish":
         # to a phone number: no resource ARN, IAM evaluates "*"
         return (("sns:Publish", params.get("TopicArn") or params.get("TargetArn") or "*"),)

@@ -29,7 +29,7 @@ def test_no_wildcard_actions_and_only_known_services(stage):
         assert set(st) <= {"Sid", "Effect", "Action", "Resource"}, st
         for a in acts:
             assert "*" not in a and "?" not in a, f"{st['Sid']}: {a}"
-            assert a.split(":")[0] in {"dynamodb", "sns", "sms-voice", "ses", "ssm", "logs"}, a
+            assert a.split(":")[0] in {"dynamodb", "sns", "sms-voice", "ses", "ssm", "logs", "sqs"}, a
     allowed = {a for st, acts, _ in statements(stage) if st["Effect"] == "Allow" for a in acts}
     assert not allowed & {"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:CreateTable",
                           "dynamodb:DescribeTable", "ssm:PutParameter", "ssm:GetParameter"}
@@ -61,6 +61,15 @@ def test_other_resources_are_scoped(stage):
         "arn:aws:sms-voice:*:*:configuration-set/*"]))]
     assert by_action["ses:SendEmail"] == [("Allow", ["arn:aws:ses:*:*:configuration-set/*",
                                                      "arn:aws:ses:*:*:identity/*"])]
+    # the events queue: the API sends, the delivery function receives, re-sends and deletes;
+    # the dead-letter queue is only sent to
+    queue, dlq = f"arn:aws:sqs:*:*:verikit-{stage}-events", f"arn:aws:sqs:*:*:verikit-{stage}-events-dlq"
+    for a in ("sqs:GetQueueUrl", "sqs:SendMessage"):
+        assert sorted(by_action[a]) == [("Allow", [queue]), ("Allow", [dlq])]
+    for a in ("sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes"):
+        assert by_action[a] == [("Allow", [queue])]
+    assert not any(a.startswith("sqs:") and a.endswith(("Queue", "QueueAttributes", "Permission", "Tag"))
+                   and a != "sqs:GetQueueAttributes" for a in by_action)
     for a in ("logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"):
         assert by_action[a] == [("Allow", [f"arn:aws:logs:*:*:log-group:/aws/lambda/verikit-{stage}*"])]
 

@@ -37,6 +37,7 @@ PROVISIONING = {
     ("sesv2", "CreateEmailIdentity"), ("sesv2", "GetEmailIdentity"), ("sesv2", "DeleteEmailIdentity"),
     ("ses", "VerifyEmailIdentity"), ("ses", "VerifyDomainIdentity"), ("ses", "VerifyEmailAddress"),
     ("sns", "GetSMSAttributes"), ("sns", "SetSMSAttributes"),
+    ("sqs", "CreateQueue"), ("sqs", "SetQueueAttributes"), ("sqs", "GetQueueAttributes"), ("sqs", "DeleteQueue"), ("sqs", "ListQueues"),
 }
 PROVISIONING_SERVICES = {"iam", "lambda", "apigateway", "cloudformation", "sts"}  # chalice deploy checks
 
@@ -59,6 +60,7 @@ def deployed_stage_check(call) -> bool:
 
 def as_stage(resource: str, stage: str) -> str:
     return (resource.replace(f":table/verikit-{TEST_STAGE}-", f":table/verikit-{stage}-")
+            .replace(f":verikit-{TEST_STAGE}-events", f":verikit-{stage}-events")
             .replace(f":parameter/verikit/{TEST_STAGE}/", f":parameter/verikit/{stage}/"))
 
 

@@ -88,12 +88,6 @@ class SqsQueue:
     def delete(self, receipt: str) -> None:
         self.client.delete_message(QueueUrl=self.url(), ReceiptHandle=receipt)
 
-    def dead(self, limit: int = 10) -> list:
-        """Messages in the dead-letter queue (for tests and the dev page; not removed)."""
-        resp = self.client.receive_message(QueueUrl=self.url(dead=True), MaxNumberOfMessages=limit,
-                                           VisibilityTimeout=0)
-        return [json.loads(m["Body"]) for m in resp.get("Messages", [])]
-
 
 class Worker:
     """Delivers queued messages. ``deliver(message, now) -> http.Answer`` does one attempt
