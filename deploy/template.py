@@ -108,10 +108,12 @@ def queue_resources(stage: str) -> dict:
     from chalicelib.hooks.queue import MAX_RECEIVES, VISIBILITY_SECONDS
 
     return {
-        "EventsDeadLetterQueue": {"Type": "AWS::SQS::Queue", "Properties": {
+        "EventsDeadLetterQueue": {"Type": "AWS::SQS::Queue", "DeletionPolicy": "Delete",
+                                  "UpdateReplacePolicy": "Delete", "Properties": {
             "QueueName": f"verikit-{stage}-events-dlq", "MessageRetentionPeriod": 14 * 86400,
             "SqsManagedSseEnabled": True}},
-        "EventsQueue": {"Type": "AWS::SQS::Queue", "Properties": {
+        "EventsQueue": {"Type": "AWS::SQS::Queue", "DeletionPolicy": "Delete", "UpdateReplacePolicy": "Delete",
+                        "Properties": {
             "QueueName": f"verikit-{stage}-events", "VisibilityTimeout": VISIBILITY_SECONDS,
             "MessageRetentionPeriod": 4 * 86400, "SqsManagedSseEnabled": True,
             "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]},

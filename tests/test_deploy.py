@@ -117,10 +117,17 @@ def test_provision_creates_tables_ttl_pitr_and_parameters_then_changes_nothing(a
 
     params = parameter_versions(ssm, "dev")
     assert sorted(params) == ["/verikit/dev/app-id", "/verikit/dev/app-key", "/verikit/dev/code-secret",
-                              "/verikit/dev/master-key"]
+                              "/verikit/dev/hook-key", "/verikit/dev/master-key"]
     assert all(t == "SecureString" and v == 1 for _, v, t in params.values())
     values = [value for value, _, _ in params.values()]
-    assert len(set(values)) == 4 and all(len(v) >= 24 for v in values)
+    assert len(set(values)) == 5 and all(len(v) >= 24 for v in values)
+    # the events queue and its dead-letter queue (webhooks, LeanEngine after-hooks)
+    sqs = aws.client("sqs")
+    assert report[("queue", "verikit-dev-events")] == report[("queue", "verikit-dev-events-dlq")] == "created"
+    url = sqs.get_queue_url(QueueName="verikit-dev-events")["QueueUrl"]
+    redrive = json.loads(sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["RedrivePolicy"])
+                         ["Attributes"]["RedrivePolicy"])
+    assert redrive["deadLetterTargetArn"].endswith(":verikit-dev-events-dlq")
     assert not any(v in out for v in values), "provision never prints a secret"
     assert all(report[("parameter", n)] == "created" for n in params)
 
@@ -128,7 +135,7 @@ def test_provision_creates_tables_ttl_pitr_and_parameters_then_changes_nothing(a
     assert code == 0, again
     second = actions(again)
     assert second and set(second.values()) == {"unchanged"}, again
-    assert "0 created" not in again and "17 unchanged" in again
+    assert "0 created" not in again and "23 unchanged" in again
     assert parameter_versions(ssm, "dev") == params  # same values, still version 1
 
 
@@ -205,12 +212,17 @@ def test_deploy_on_moto_provisions_creates_role_and_lambda_then_stops_at_the_swa
     assert actions(out)[("parameter", "/verikit/dev/master-key")] == "created"
     # step 2, chalice deploy: the IAM role with exactly policy-dev.json, then the Lambda...
     iam, lam = aws.client("iam"), aws.client("lambda")
-    roles = [r["RoleName"] for r in iam.list_roles()["Roles"]]
-    assert roles == ["verikit-dev-api_handler"], out
-    inline = iam.list_role_policies(RoleName=roles[0])["PolicyNames"]
-    document = iam.get_role_policy(RoleName=roles[0], PolicyName=inline[0])["PolicyDocument"]
-    document = json.loads(document) if isinstance(document, str) else document
-    assert document == json.loads((ROOT / ".chalice" / "policy-dev.json").read_text())
+    roles = sorted(r["RoleName"] for r in iam.list_roles()["Roles"])
+    # the API function, and the one that delivers webhooks from the events queue
+    assert roles == ["verikit-dev-api_handler", "verikit-dev-deliver_events"], out
+    for role in roles:
+        inline = iam.list_role_policies(RoleName=role)["PolicyNames"]
+        document = iam.get_role_policy(RoleName=role, PolicyName=inline[0])["PolicyDocument"]
+        document = json.loads(document) if isinstance(document, str) else document
+        assert document == json.loads((ROOT / ".chalice" / "policy-dev.json").read_text())
+    deliver = lam.get_function(FunctionName="verikit-dev-deliver_events")["Configuration"]
+    assert deliver["Timeout"] == 60
+    # (its SQS trigger comes after the REST API in chalice's plan: not reached on moto)
     fn = lam.get_function(FunctionName="verikit-dev")["Configuration"]
     assert fn["Runtime"] == "python3.11" and fn["Handler"] == "app.app" and fn["Role"].endswith(roles[0])
     assert fn["Environment"]["Variables"]["VERIKIT_USERS_TABLE"] == "verikit-dev-users"
@@ -242,14 +254,14 @@ def test_deploy_on_moto_provisions_creates_role_and_lambda_then_stops_at_the_swa
     # destroy: tables only with the explicit flags
     code, out = aws.run("destroy", "--stage", "dev", "--delete-tables", "--project-dir", str(project))
     assert code == 1 and "add --yes" in out
-    assert len(aws.client("dynamodb").list_tables()["TableNames"]) == 6
+    assert len(aws.client("dynamodb").list_tables()["TableNames"]) == 8
     code, out = aws.run("destroy", "--stage", "dev", "--project-dir", str(project))
     assert code == 0 and "kept the tables and the SSM parameters" in out, out
     assert "no record of a deployment" in out  # the failed first deploy left role and Lambda behind
     code, out = aws.run("destroy", "--stage", "dev", "--delete-tables", "--yes", "--project-dir", str(project))
     assert code == 0, out
     assert aws.client("dynamodb").list_tables()["TableNames"] == []
-    assert len(parameter_versions(aws.client("ssm"), "dev")) == 4  # kept
+    assert len(parameter_versions(aws.client("ssm"), "dev")) == 5  # kept
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
@@ -259,7 +271,7 @@ def test_template_merges_into_chalice_package_and_passes_cfn_lint(stage, tmp_pat
     assert code == 0, out
     assert json.loads(template.read_text()) == build(stage)
     outdir = tmp_path / "out"
-    env = {**aws.env, "AWS_DEFAULT_REGION": "us-east-1"}
+    env = {**aws.env, "AWS_DEFAULT_REGION": "us-east-1", "VERIKIT_STAGE": stage}  # as make template sets it
     subprocess.run([str(CHALICE), "package", "--stage", stage, "--merge-template", str(template), str(outdir)],
                    cwd=project, env=env, check=True, capture_output=True, timeout=300)
     sam = json.loads((outdir / "sam.json").read_text())
@@ -277,6 +289,13 @@ def test_template_merges_into_chalice_package_and_passes_cfn_lint(stage, tmp_pat
         assert props.get("PointInTimeRecoverySpecification", {}).get("PointInTimeRecoveryEnabled", False) == spec.pitr
         assert tables[logical_id(spec)]["DeletionPolicy"] == ("Retain" if spec.pitr else "Delete")
 
+    # the delivery function reads the stage's events queue, which the template makes first
+    queues = {r["Properties"]["QueueName"] for r in sam["Resources"].values() if r["Type"] == "AWS::SQS::Queue"}
+    assert queues == {f"verikit-{stage}-events", f"verikit-{stage}-events-dlq"}
+    deliver = sam["Resources"]["DeliverEvents"]
+    assert deliver["DependsOn"] == ["EventsQueue"]
+    [trigger] = deliver["Properties"]["Events"].values()
+    assert trigger["Properties"]["Queue"]["Fn::Sub"].endswith(f":verikit-{stage}-events")
     lint = subprocess.run([str(CFN_LINT), "--include-checks", "I", "--", str(outdir / "sam.json")],
                           capture_output=True, text=True, timeout=120)
     assert lint.returncode == 0, lint.stdout + lint.stderr
@@ -296,7 +315,9 @@ def test_moto_cloudformation_creates_the_template_tables_but_not_the_serverless_
     from botocore.parsers import ResponseParserError
 
     cfn, ddb = aws.client("cloudformation"), aws.client("dynamodb")
-    cfn.create_stack(StackName="verikit-dev-tables", TemplateBody=json.dumps(build("dev")))
+    alone = build("dev")  # without the merge-only patch of chalice's delivery function (DependsOn)
+    alone["Resources"] = {k: r for k, r in alone["Resources"].items() if "Type" in r}
+    cfn.create_stack(StackName="verikit-dev-tables", TemplateBody=json.dumps(alone))
     assert cfn.describe_stacks(StackName="verikit-dev-tables")["Stacks"][0]["StackStatus"] == "CREATE_COMPLETE"
     for spec in table_specs("dev"):
         table = ddb.describe_table(TableName=spec.name)["Table"]
