@@ -23,7 +23,8 @@ from awscalls import pytest_collection_modifyitems, pytest_terminal_summary  # n
 awscalls.install()
 
 KEYS = {"VERIKIT_APP_ID": "testapp", "VERIKIT_APP_KEY": "test-app-key",
-        "VERIKIT_MASTER_KEY": "test-master-key", "VERIKIT_CODE_SECRET": "test-code-secret"}
+        "VERIKIT_MASTER_KEY": "test-master-key", "VERIKIT_CODE_SECRET": "test-code-secret",
+        "VERIKIT_HOOK_KEY": "test-hook-key"}
 os.environ.update(KEYS)
 os.environ["VERIKIT_STAGE"] = "test"
 os.environ.pop("VERIKIT_SETTINGS", None)

@@ -85,8 +85,8 @@ class Targets:
     def __call__(self, message: dict, now: float):
         if message.get("t") == "leanengine":
             engine = engine_for(message["app"], self.config, self.secrets, self.clock)
-            if engine is None:
-                return None
+            if engine is None or not engine.registered_path(message["target"]):
+                return None  # hooks switched off, or the engine has no such hook
             answer = self.post(engine.endpoint(message["target"]), message["body"], engine.headers(),
                                webhooks.DELIVERY_TIMEOUT)
             if answer.status == 406:  # no such hook registered (any more)

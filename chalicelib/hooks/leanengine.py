@@ -85,6 +85,11 @@ class LeanEngine:
         names = _metadata(self)
         return names is None or name in names
 
+    def registered_path(self, path: str) -> bool:
+        """Whether the hook at ``path`` (``_User/afterSave``) is one the engine has."""
+        names = {p: n for p, n in [*BEFORE.values(), *AFTER.values(), *VERIFIED.values()]}
+        return path not in names or self.registered(names[path])
+
     # -- before-hooks: synchronous, fail closed --
     def before(self, kind: str, user: dict, updated_keys=None) -> dict:
         path, name = BEFORE[kind]
