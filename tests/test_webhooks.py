@@ -190,3 +190,15 @@ def test_webhook_routes_need_the_master_key_and_know_their_ids(lc):
     assert r.status_code == 404
     status, listed = lc.get("/admin/v1/webhooks", headers=MASTER)
     assert status == 200 and listed == {"results": []}
+
+
+def test_the_openapi_document_describes_every_event(lc):
+    from chalicelib.core.events import AFTER_KINDS
+    r = lc.client.http.get("/openapi.json")
+    doc = json.loads(r.body)
+    assert sorted(doc["webhooks"]) == sorted(AFTER_KINDS)
+    post = doc["webhooks"]["user.updated"]["post"]
+    assert {p["name"] for p in post["parameters"]} == {"webhook-id", "webhook-timestamp", "webhook-signature"}
+    body = post["requestBody"]["content"]["application/json"]["schema"]
+    assert body["properties"]["type"] == {"const": "user.updated"} and "updatedKeys" in body["properties"]["data"][
+        "properties"]

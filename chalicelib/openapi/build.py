@@ -173,6 +173,8 @@ def document(routes: dict, server_url: str = "") -> dict:
     }
     if server_url:
         doc["servers"] = [{"url": server_url}]
+    from .events import webhooks
+    doc["webhooks"] = webhooks()  # what event webhook endpoints receive (README "Hooks and events")
     return doc
 
 

@@ -290,3 +290,8 @@ OPERATIONS = {
     ("DELETE", "/dev/outbox"): Op("Empty the outbox (local only)"),
     ("GET", "/dev/captchas/{token}"): Op("A CAPTCHA's answer (local only)", ok={200: obj(("answer",), answer=STR)}),
 }
+
+# the event webhooks' admin routes (and /dev/webhooks): chalicelib/openapi/events.py
+from .events import OPERATIONS as _WEBHOOK_OPERATIONS  # noqa: E402
+
+OPERATIONS.update(_WEBHOOK_OPERATIONS)
