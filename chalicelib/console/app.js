@@ -7,10 +7,12 @@ import { settingsPage } from './settings.js';
 import { templatesPage } from './templates.js';
 import { clear, field, h, message } from './ui.js';
 import { usersPage } from './users.js';
+import { webhooksPage } from './webhooks.js';
 
 const PAGES = [
   ['overview', overview], ['stats', statsPage], ['settings', settingsPage], ['templates', templatesPage],
   ['log', sendLog], ['testnumbers', testNumbers], ['users', usersPage], ['import', importPage],
+  ['webhooks', webhooksPage],
 ];
 const root = document.getElementById('root');
 
