@@ -33,7 +33,9 @@ def table_resource(spec: TableSpec) -> dict:
             "Properties": props}
 
 
-def build(stage: str, project_dir: Path = ROOT) -> dict:
+def build(stage: str, project_dir: Path = ROOT, for_merge: bool = False) -> dict:
+    """The stack's own resources; ``for_merge`` adds what patches chalice's resources in
+    ``chalice package --merge-template`` (the delivery function waits for its queue)."""
     specs = table_specs(stage, project_dir)
     resources = {logical_id(s): table_resource(s) for s in specs}
     outputs = {f"{logical_id(s)}Name": {"Description": f"the {s.kind} table", "Value": {"Ref": logical_id(s)}}
@@ -42,6 +44,8 @@ def build(stage: str, project_dir: Path = ROOT) -> dict:
     resources.update(cloudformation_resources())
     resources.update(alarm_resources(stage))
     resources.update(queue_resources(stage))
+    if for_merge:
+        resources[DELIVERY_FUNCTION] = {"DependsOn": ["EventsQueue"]}
     outputs["EventsQueueUrl"] = {"Description": "the events queue (webhooks, LeanEngine after-hooks)",
                                  "Value": {"Ref": "EventsQueue"}}
     outputs["EventsDeadLetterQueueUrl"] = {"Description": "events whose delivery gave up after a day",
@@ -101,7 +105,7 @@ DELIVERY_FUNCTION = "DeliverEvents"
 
 def queue_resources(stage: str) -> dict:
     """The events queue and its dead-letter queue, with the names ``hooks.queue.queue_name``
-    gives the stage; the delivery function's trigger waits for the queue."""
+    gives the stage."""
     import sys
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
@@ -118,12 +122,11 @@ def queue_resources(stage: str) -> dict:
             "MessageRetentionPeriod": 4 * 86400, "SqsManagedSseEnabled": True,
             "RedrivePolicy": {"deadLetterTargetArn": {"Fn::GetAtt": ["EventsDeadLetterQueue", "Arn"]},
                               "maxReceiveCount": MAX_RECEIVES}}},
-        DELIVERY_FUNCTION: {"DependsOn": ["EventsQueue"]},
     }
 
 
 def write(stage: str, out: Path, project_dir: Path = ROOT) -> Path:
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(build(stage, project_dir), indent=2) + "\n")
+    out.write_text(json.dumps(build(stage, project_dir, for_merge=True), indent=2) + "\n")
     return out
