@@ -11,9 +11,9 @@ import logging
 from typing import Any
 
 from .. import log
-from ..core.events import AFTER_KINDS
+from ..core.events import AFTER_KINDS, CREATE, UPDATE
 from ..store.deliveries import new_message_id
-from . import leanengine, webhooks
+from . import leanengine, users, webhooks
 
 LEANENGINE = "leanengine"  # the deliveries' "endpoint" of LeanEngine after-hooks
 
@@ -26,11 +26,15 @@ class Dispatcher:
     def engine(self) -> leanengine.LeanEngine | None:
         return engine_for(self.app_id, self.config, self.secrets, self.clock)
 
-    def before(self, kind: str, user: dict, **details: Any) -> dict:
+    def before(self, kind: str, user, **details: Any):
+        """``user`` is a core ``User`` (or, for onAuthData, the authData); the answer too."""
         engine = self.engine()
         if engine is None:
             return user
-        return engine.before(kind, user, details.get("updated_keys"))
+        if not users.is_user(user):
+            return engine.before(kind, user, details.get("updated_keys"))
+        answer = engine.before(kind, users.to_wire(user), details.get("updated_keys"))
+        return users.from_answer(user, answer) if kind in (CREATE, UPDATE) else user
 
     def after(self, kind: str, payload: dict) -> None:
         try:
@@ -46,13 +50,13 @@ class Dispatcher:
         if kind in AFTER_KINDS:
             targets = self.endpoints.targets(self.app_id, kind)
             if targets:
-                body = webhooks.event_body(kind, now, payload)
+                body = webhooks.event_body(kind, now, users.wire_payload(payload, webhook=True))
                 msg_id = new_message_id(now)
                 out += [{"t": "webhook", "app": self.app_id, "endpoint": e.id, "msg": msg_id, "event": kind,
                          "target": e.url, "body": body, "attempt": 0, "first": now, "due": 0} for e in targets]
         engine = self.engine()
         if engine is not None:
-            call = engine.after_call(kind, payload)
+            call = engine.after_call(kind, users.wire_payload(payload))
             if call is not None:
                 import json
                 path, body = call
