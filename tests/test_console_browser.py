@@ -19,7 +19,7 @@ CHROMIUM = "/usr/bin/chromium"
 FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
          "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 SHOTS = Path(os.environ.get("VERIKIT_SCREENSHOTS") or ROOT / "build" / "screenshots")
-PAGES = ["overview", "stats", "settings", "templates", "log", "testnumbers", "users", "import"]
+PAGES = ["overview", "stats", "settings", "templates", "log", "testnumbers", "users", "import", "webhooks"]
 
 
 @pytest.fixture(scope="module")
