@@ -35,7 +35,7 @@ def test_add_an_endpoint_see_a_failed_delivery_and_replay_it(page, local_server)
         deadline = time.time() + 15
         while not receiver.events and time.time() < deadline:
             time.sleep(0.2)
-        assert [e["type"] for e in receiver.events] == ["code.sent"]
+        assert receiver.events[0]["type"] == "code.sent"
         assert receiver.events[0]["data"]["to"] == "+8613700137555"
         page.click("#webhook-table button[name=deliveries]")
         expect(page.locator("#delivery-table")).to_contain_text("delivered")

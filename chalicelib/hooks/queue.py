@@ -104,6 +104,10 @@ class Worker:
         if due > now:
             self.queue.send([message], delay=min(int(due - now) + 1, self.max_sqs_delay))
             return "due-later"
+        if message.get("attempt") and not message.get("replay"):
+            current = self.deliveries.get(message["endpoint"], message["msg"])
+            if current is not None and current["status"] == "delivered":  # a replay got there first
+                return "already-delivered"
         if not message.get("attempt") and not message.get("replay"):
             self.deliveries.started(message["app"], message["endpoint"], message["msg"], message["event"],
                                     message["target"], message["body"], now)
