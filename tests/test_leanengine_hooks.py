@@ -137,3 +137,17 @@ def test_after_save_and_on_verified_are_queued_and_delivered(engine_url, setting
     logged = wiring.deliveries().list("leanengine")
     assert sorted((d["target"], d["status"]) for d in logged) == [
         ("_User/afterSave", "delivered"), ("onVerified/email", "dropped"), ("onVerified/sms", "delivered")]
+
+
+def test_on_auth_data_checks_and_rewrites_authdata(engine_url, settings):
+    from chalicelib.hooks.authdata import verifier
+    settings(leanengine_url=engine_url)
+    checked = verifier().verify(KEYS["VERIKIT_APP_ID"], "myplatform", {"uid": "u-1", "token": "good"}, {})
+    assert checked == {"uid": "u-1", "token": "good", "checked": True}
+    with pytest.raises(HookRefused) as e:
+        verifier().verify(KEYS["VERIKIT_APP_ID"], "myplatform", {"uid": "u-2", "token": "forged"}, {})
+    assert (e.value.code, e.value.message) == (1002, "Invalid token.")
+    settings(leanengine_url="")
+    with pytest.raises(HookRefused) as e:
+        verifier().verify(KEYS["VERIKIT_APP_ID"], "myplatform", {"uid": "u-1"}, {})
+    assert "no LeanEngine is set up" in e.value.message

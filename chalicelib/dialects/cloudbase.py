@@ -17,6 +17,7 @@ from chalice import Blueprint, CORSConfig, Response
 from .. import log, wiring
 from ..core import errors as E
 from ..core.captcha import CaptchaInvalid, CaptchaRequired, image_params, render_png
+from ..core.events import HookRefused
 from ..core.guard import FraudBlocked
 from .http import BadBody, client_ip, json_object, logged
 from .leancloud.common import retry_after
@@ -68,6 +69,9 @@ def error_response(exc: Exception) -> Response:
         return _err(exc.status, exc.error, exc.code, exc.description)
     if isinstance(exc, BadBody):
         return _err(400, "invalid_argument", 3, f"the body must be a JSON object ({exc})")
+    if isinstance(exc, HookRefused):  # the app's LeanEngine hook said no (or could not be asked)
+        return _err(503, "unavailable", 14, exc.message) if exc.failed else \
+            _err(403, "permission_denied", 7, exc.message, {"hook_code": exc.code})
     for cls, (status, error, code) in _KINDS:
         if isinstance(exc, cls):
             extra = {}

@@ -44,6 +44,16 @@ def on_verified_sms(user):
     record("onVerified.sms", user.dump())
 
 
+@engine.on_auth_data
+def on_auth_data(auth_data):
+    record("onAuthData", auth_data)
+    for platform, data in auth_data.items():
+        if data.get("token") == "forged":
+            raise LeanEngineError(1002, "Invalid token.")
+        data["checked"] = True
+    return auth_data
+
+
 @engine.before_save("_User")
 def before_user_save(user):
     record("beforeSave", user.dump())

@@ -11,6 +11,7 @@ from chalice import CORSConfig, Response
 from ... import log, runtime
 from ...core import errors as E
 from ...core.captcha import CaptchaInvalid, CaptchaRequired
+from ...core.events import HookRefused
 from ...core.guard import FraudBlocked
 from ...core.numbers import is_ascii_digits, parse_int
 from ..http import BadBody, logged
@@ -73,6 +74,8 @@ def error_response(exc: Exception) -> Response:
         return _resp(exc.status, exc.code, exc.message, exc.headers)
     if isinstance(exc, BadBody):
         return _resp(400, 107, f"Malformed json object. A json dictionary is expected ({exc}).")
+    if isinstance(exc, HookRefused):  # a LeanEngine hook's own code and message, as LeanCloud relayed them
+        return _resp(exc.status if 400 <= exc.status < 600 else 400, exc.code, exc.message)
     if isinstance(exc, E.MissingField):
         return _resp(400, _MISSING.get(exc.field, 1), exc.message)
     if isinstance(exc, E.Taken):
