@@ -22,8 +22,9 @@ def test_chalice_package_is_small_and_carries_no_botocore(stage, tmp_path):
     z, layer = tmp_path / "deployment.zip", tmp_path / "layer-deployment.zip"
     names = zipfile.ZipFile(z).namelist()
     # automatic_layer: the dependencies ship in a layer; a code deploy uploads ~520 KB: ~115 KB
-    # of sources and ~400 KB of their bytecode, which saves ~35 ms at every cold start
-    assert z.stat().st_size <= 600 * 1024
+    # of sources and ~400 KB of their bytecode, which saves ~35 ms at every cold start; the
+    # hooks and webhooks (chalicelib/hooks, two stores, the admin routes) add ~90 KB
+    assert z.stat().st_size <= 700 * 1024
     assert not any(n.startswith(("botocore/", "boto3/", "moto/", "devserver/", "tests/", "vendor/")) for n in names)
     # bytecode compiled for the runtime (checked by source hash), nothing else from __pycache__
     caches = [n for n in names if "__pycache__" in n]

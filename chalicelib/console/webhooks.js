@@ -76,7 +76,7 @@ export async function webhooksPage(main) {
   }
 
   const form = h('form', { id: 'webhook-add', className: 'stack' },
-    field(t('url'), h('input', { name: 'url', type: 'url', required: true, size: 48, placeholder: 'https://' })),
+    field(t('url'), h('input', { name: 'url', type: 'url', required: true, size: 48, placeholder: 'api.example.com/hooks' })),
     h('fieldset', {}, h('legend', {}, t('events')), EVENTS.map((ev) => h('label', { className: 'check' },
       h('input', { type: 'checkbox', name: 'events', value: ev }), ' ', ev))),
     h('button', { type: 'submit' }, t('add')));
