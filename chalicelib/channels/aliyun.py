@@ -66,12 +66,13 @@ class AliyunSms:
         from alibabacloud_dysmsapi20170525.models import SendSmsRequest
         from darabonba.runtime import RuntimeOptions
 
+        client = self.client()  # a missing credential is a configuration error, not a provider failure
         req = self.request(message)
         sms = SendSmsRequest(phone_numbers=phone_number(message.to), sign_name=req["sign"],
                              template_code=req["template_id"],
                              template_param=json.dumps(req["params"], ensure_ascii=False, separators=(",", ":")))
         try:
-            resp = self.client().send_sms_with_options(sms, RuntimeOptions(connect_timeout=CONNECT_MS,
+            resp = client.send_sms_with_options(sms, RuntimeOptions(connect_timeout=CONNECT_MS,
                                                                            read_timeout=READ_MS, autoretry=False))
         except Exception as e:  # noqa: BLE001 - the SDK raises its own and the transport's errors
             code = str(getattr(e, "code", "") or type(e).__name__)
