@@ -209,3 +209,30 @@ def test_send_hook_failures_and_timeout_are_bounded(fake):
         SendHook(lambda: {"url": f.url, "secret": HOOK_SECRET}, timeout=0.5).send(message(route=("hook",)))
     assert time.monotonic() - started < 2.0
     assert e.value.details["provider_error"] in ("TimeoutError", "URLError", "timeout")
+
+
+# ---- the router's time budget ---------------------------------------------------------------------
+
+def test_failover_stops_when_the_request_budget_is_spent(fake):
+    from chalicelib import deadline
+    from chalicelib.channels.aliyun import AliyunSms
+    from chalicelib.channels.router import RoutedChannel
+    from chalicelib.channels.tencent import TencentSms
+
+    a = fake(FakeAliyun, **ALIYUN)
+    t = fake(FakeTencent, TENCENT["secret_id"], TENCENT["secret_key"])
+    a.mode = "down"
+    router = RoutedChannel({"aliyun": lambda: AliyunSms(lambda: ALIYUN, a.url),
+                            "tencent": lambda: TencentSms(lambda: TENCENT, t.url)})
+    deadline.start(30)
+    try:
+        sent = router.send(message(route=("aliyun", "tencent")))
+        assert sent.provider == "tencent" and [x.outcome for x in sent.attempts] == ["failed", "sent"]
+        deadline.start(0.6)  # too little left for any provider call
+        with pytest.raises(SendFailed) as e:
+            router.send(message(route=("aliyun", "tencent")))
+    finally:
+        deadline.clear()
+    assert e.value.details["provider_error"] == "DeadlineExceeded"
+    assert [(x.provider, x.error) for x in e.value.attempts] == [("aliyun", "DeadlineExceeded")]
+    assert len(a.received) == 1 and len(t.received) == 1  # the second send called nobody

@@ -12,7 +12,7 @@ import json
 from ..core.errors import SendFailed
 
 DEFAULT_ENDPOINT = "dysmsapi.aliyuncs.com"
-CONNECT_MS, READ_MS = 2000, 5000
+CONNECT_MS, READ_MS = 1000, 4000
 # SendSms codes that say the number is wrong: no other provider would deliver it either
 NUMBER_ERRORS = {"isv.MOBILE_NUMBER_ILLEGAL", "isv.MOBILE_COUNT_OVER_LIMIT", "isv.PHONE_NUMBER_ILLEGAL"}
 _HINTS = {"isv.BUSINESS_LIMIT_CONTROL": "the provider is throttling this number",
@@ -66,14 +66,17 @@ class AliyunSms:
         from alibabacloud_dysmsapi20170525.models import SendSmsRequest
         from darabonba.runtime import RuntimeOptions
 
+        from ..deadline import bounded
+
         client = self.client()  # a missing credential is a configuration error, not a provider failure
+        read_ms = int(bounded(READ_MS / 1000) * 1000)
         req = self.request(message)
         sms = SendSmsRequest(phone_numbers=phone_number(message.to), sign_name=req["sign"],
                              template_code=req["template_id"],
                              template_param=json.dumps(req["params"], ensure_ascii=False, separators=(",", ":")))
         try:
-            resp = client.send_sms_with_options(sms, RuntimeOptions(connect_timeout=CONNECT_MS,
-                                                                           read_timeout=READ_MS, autoretry=False))
+            resp = client.send_sms_with_options(sms, RuntimeOptions(connect_timeout=min(CONNECT_MS, read_ms),
+                                                                           read_timeout=read_ms, autoretry=False))
         except Exception as e:  # noqa: BLE001 - the SDK raises its own and the transport's errors
             code = str(getattr(e, "code", "") or type(e).__name__)
             status = getattr(e, "status_code", None)

@@ -22,6 +22,7 @@ import threading
 
 from ..core.delivery import Attempt, Delivery
 from ..core.errors import SendFailed, VerikitError
+from ..deadline import DeadlineExceeded
 from ..core.routing import first_provider, providers_for  # noqa: F401  (re-exported for the send pipeline)
 
 
@@ -55,7 +56,7 @@ class RoutedChannel:
                 message_id = provider.send(message)
             except SendFailed as e:
                 last = e
-                attempts.append(Attempt(name, "failed", "", str(e.details.get("provider_error") or "error")))
+                attempts.append(Attempt(name, "failed", "", str(e.details.get("provider_error") or e.message)))
                 if e.details.get("number_error"):
                     break
                 continue
@@ -63,6 +64,11 @@ class RoutedChannel:
                 last = SendFailed(f"SMS not sent: {e.message}", provider_error="not_configured")
                 attempts.append(Attempt(name, "failed", "", "not_configured"))
                 continue
+            except DeadlineExceeded:  # no time left in the request's budget for this provider
+                last = SendFailed("SMS not sent: no time was left to call the provider; try again shortly",
+                                  provider_error="DeadlineExceeded", retry_after=5)
+                attempts.append(Attempt(name, "failed", "", "DeadlineExceeded"))
+                break
             attempts.append(Attempt(name, "sent", message_id))
             return Delivery(name, message_id, tuple(attempts))
         err = last or SendFailed("SMS not sent: no provider is routed for this number", provider_error="no_route")

@@ -41,8 +41,7 @@ class SendHook:
         body = json.dumps(payload(message), ensure_ascii=False, separators=(",", ":"))
         headers = {"Content-Type": "application/json", "User-Agent": "verikit-send-hook",
                    **signing.headers(creds["secret"], body)}
-        left = deadline.remaining()
-        timeout = self._timeout if left is None else max(0.1, min(self._timeout, left - 0.5))
+        timeout = deadline.bounded(self._timeout)
         req = urllib.request.Request(creds["url"], data=body.encode("utf-8"), headers=headers, method="POST")
         try:
             with urllib.request.urlopen(req, timeout=timeout) as resp:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from ..core.errors import SendFailed
 
-TIMEOUT = 5  # seconds
+TIMEOUT = 4  # seconds
 DEFAULT_BASE = "https://api.twilio.com"
 # Twilio error codes that say the number is wrong or refuses SMS: no failover
 NUMBER_ERRORS = {21211, 21614, 21610, 21612, 21217, 21421}
@@ -46,7 +46,10 @@ class TwilioSms:
         return self._client
 
     def send(self, message) -> str:
+        from ..deadline import bounded
+
         client = self.client()
+        client.http_client.timeout = bounded(TIMEOUT)  # within the request's budget
         sender = {"messaging_service_sid": self._from} if self._from.startswith("MG") else {"from_": self._from}
         try:
             msg = client.messages.create(to=message.to, body=message.body, **sender)
