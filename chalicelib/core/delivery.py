@@ -7,7 +7,7 @@ one send-log entry per attempt and counts each on its provider (``record``).
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 # the provider of a channel that is not routed
 DEFAULT_PROVIDER = {"sms": "sns", "voice": "sms-voice", "email": "ses"}
@@ -45,15 +45,17 @@ def failed_attempts(error, channel: str) -> tuple:
     return (Attempt(DEFAULT_PROVIDER.get(channel, channel), "failed", "", code),)
 
 
-def record(log, stats, metrics, entry: dict, attempts: tuple, labels: dict, clock) -> None:
-    """One send-log entry per attempt; each attempt counted on its provider (stats rows,
-    best effort: the message went out or failed already) and as a metric."""
-    for a in attempts:
-        log.record(_entry(entry, a, clock))
+def record(log, stats, metrics, entry_of, app_id: str, attempts: tuple, labels: dict, clock) -> None:
+    """One send-log entry per attempt (``entry_of(attempt, at)`` makes it); each attempt
+    counted on its provider (stats rows, best effort: the message went out or failed
+    already) and each failed one as a metric."""
+    at = clock.now()
+    for i, a in enumerate(attempts):  # a millisecond apart: the log lists them in the order they were made
+        log.record(entry_of(a, at + i / 1000))
     count = getattr(stats, "count_attempts", None)
     if count is not None and attempts:
         try:
-            count(entry["app_id"], attempts, int(clock.now()))
+            count(app_id, attempts, int(clock.now()))
         except Exception as e:  # noqa: BLE001 - a failure to count is not the caller's failure
             import logging
             logging.getLogger("verikit").warning("could not count provider attempts: %s", type(e).__name__)
@@ -61,10 +63,3 @@ def record(log, stats, metrics, entry: dict, attempts: tuple, labels: dict, cloc
         for a in attempts:
             if a.outcome == "failed":
                 metrics("ProviderFailed", labels.get("channel", "none"), labels.get("country", "none"), a.provider)
-
-
-def _entry(entry: dict, a: Attempt, clock):
-    from .service import LogEntry
-
-    return replace(LogEntry(**entry, outcome=a.outcome, at=clock.now()), provider=a.provider,
-                   provider_id=a.message_id, error=a.error)

@@ -326,7 +326,12 @@ class OTPService:
     def _delivery(self, entry: dict, attempts: tuple, plan) -> None:
         """Every provider attempt in the send log, counted per provider (core/delivery.py)."""
         labels = plan.labels if plan is not None else {}
-        delivery.record(self.log, self.stats, self.metrics, entry, attempts, labels, self.clock)
+
+        def entry_of(a: delivery.Attempt, at: float) -> LogEntry:
+            return LogEntry(**entry, outcome=a.outcome, at=at, provider=a.provider, provider_id=a.message_id,
+                            error=a.error)
+
+        delivery.record(self.log, self.stats, self.metrics, entry_of, entry["app_id"], attempts, labels, self.clock)
 
     def _message(self, req: SendRequest, template, code: str, ttl: int, locale: str, s: Settings,
                  target: str, purpose, region: Optional[str] = None) -> OutgoingMessage:
