@@ -236,3 +236,12 @@ def test_failover_stops_when_the_request_budget_is_spent(fake):
     assert e.value.details["provider_error"] == "DeadlineExceeded"
     assert [(x.provider, x.error) for x in e.value.attempts] == [("aliyun", "DeadlineExceeded")]
     assert len(a.received) == 1 and len(t.received) == 1  # the second send called nobody
+
+
+def test_send_hook_refuses_plain_http_to_another_host():
+    from chalicelib.channels.sendhook import SendHook
+    from chalicelib.core.errors import FeatureDisabled
+
+    with pytest.raises(FeatureDisabled) as e:
+        SendHook(lambda: {"url": "http://hooks.example.com/sms", "secret": HOOK_SECRET}).send(message(route=("hook",)))
+    assert "https://" in e.value.message

@@ -15,6 +15,7 @@ import json
 from ..core.errors import SendFailed
 
 TIMEOUT = 4.0  # seconds, connect + read
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
 
 def payload(message) -> dict:
@@ -22,6 +23,18 @@ def payload(message) -> dict:
             "channel": message.channel, "locale": message.locale, "purpose": message.purpose,
             "template": message.template, "variables": dict(message.variables), "sign": message.sign,
             "ttl_minutes": message.ttl_minutes}
+
+
+def check_url(url: str) -> None:
+    """The hook carries codes: HTTPS only (plain HTTP to this machine, for local receivers)."""
+    from urllib.parse import urlsplit
+
+    from ..core.errors import FeatureDisabled
+
+    u = urlsplit(url)
+    if not u.hostname or not (u.scheme == "https" or (u.scheme == "http" and u.hostname in LOOPBACK)):
+        raise FeatureDisabled("the send hook URL (VERIKIT_SEND_HOOK_URL) must be https:// (http:// only to "
+                              "127.0.0.1 or localhost)")
 
 
 class SendHook:
@@ -38,6 +51,7 @@ class SendHook:
         from .. import deadline, signing
 
         creds = self._credentials()
+        check_url(creds["url"])
         body = json.dumps(payload(message), ensure_ascii=False, separators=(",", ":"))
         headers = {"Content-Type": "application/json", "User-Agent": "verikit-send-hook",
                    **signing.headers(creds["secret"], body)}

@@ -35,6 +35,7 @@ class Fake:
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
+        self.server.handle_error = lambda request, address: None  # a client that gave up (timeout tests)
         self.cert = None
         if tls:
             self.cert = self_signed_cert()
