@@ -51,9 +51,15 @@ class Route:
 
 # ---- the settings' checks (core/settings.py calls them) ----------------------------------------
 
-def check_routes(name: str, value) -> dict:
-    from .settings import _known_region
+def _known_region(code: str) -> bool:
+    if not (len(code) == 2 and code.isalpha()):
+        return False
+    import phonenumbers  # only when settings are validated
 
+    return code in phonenumbers.SUPPORTED_REGIONS
+
+
+def check_routes(name: str, value) -> dict:
     if not isinstance(value, dict) or not value or len(value) > 300:
         raise InvalidRequest(f"setting {name} must be an object of country codes (and \"*\") to provider lists")
     out = {}

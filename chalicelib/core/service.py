@@ -89,8 +89,8 @@ class LogEntry:
     retention_days: int
     provider_id: str = ""
     error: str = ""
-    count: int = 1
-    provider: str = ""  # who carried (or failed) this attempt: sns, aliyun, ... (core/delivery.py)     # refused sends: how many this entry stands for (core/refusals.py)
+    count: int = 1     # refused sends: how many this entry stands for (core/refusals.py)
+    provider: str = ""  # who carried (or failed) this attempt: sns, aliyun, ... (core/delivery.py)
 
 
 class SendLog(Protocol):
