@@ -229,3 +229,31 @@ print(bad)
     out = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert out.returncode == 0, out.stderr
     assert out.stdout.strip() == "[]"
+
+
+def test_a_route_puts_a_country_on_vonage_and_another_on_the_send_hook(lc, settings, monkeypatch):
+    from fakes.sendhook import SendHookReceiver
+    from fakes.vonage import VonageSms as FakeVonage
+
+    vonage = FakeVonage("abcd1234", "route-vonage-secret")
+    secret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
+    hook = SendHookReceiver(secret)
+    try:
+        for k, v in {"VERIKIT_VONAGE_ENDPOINT": vonage.host, "VERIKIT_VONAGE_API_KEY": vonage.key,
+                     "VERIKIT_VONAGE_API_SECRET": vonage.secret, "VERIKIT_VONAGE_FROM": "MyApp",
+                     "REQUESTS_CA_BUNDLE": vonage.cert[0],
+                     "VERIKIT_SEND_HOOK_URL": hook.url + "/sms", "VERIKIT_SEND_HOOK_SECRET": secret}.items():
+            monkeypatch.setenv(k, v)
+        settings(allowed_regions=["GB", "FR"], sms_routes={"GB": ["vonage"], "FR": ["hook"], "*": ["sns"]})
+        assert lc.request_code("+447400123456") == (200, {})
+        [got] = vonage.received
+        assert got["to"] == "447400123456" and got["from"] == "MyApp" and last_code("+447400123456") in got["text"]
+        assert lc.request_code("+33612345678") == (200, {})
+        [call] = hook.received
+        assert call["verified"] and call["payload"]["to"] == "+33612345678"
+        assert lc.verify(call["payload"]["code"], "+33612345678") == (200, {})
+        assert [e["provider"] for e in log(lc, "+447400123456")] == ["vonage"]
+        assert [e["provider"] for e in log(lc, "+33612345678")] == ["hook"]
+    finally:
+        vonage.close()
+        hook.close()
