@@ -1,40 +1,45 @@
-"""Standard Webhooks signing (https://www.standardwebhooks.com), with the reference library.
+"""Standard Webhooks signing (https://www.standardwebhooks.com), shared by every outgoing
+signed request: the SMS send hook (``channels/sendhook.py``) and event webhooks.
 
-Shared by everything verikit sends to someone else's server that must prove it came from
-verikit: the event webhooks (``chalicelib/hooks``) and a signed send hook. Headers:
-``webhook-id`` (the message id, the same on every retry: receivers de-duplicate on it),
-``webhook-timestamp`` (unix seconds of this attempt) and ``webhook-signature``
-(``v1,<base64 HMAC-SHA256 of "id.timestamp.body">``, space-separated when more than one
-secret signs, as during a rotation).
+``headers(secret, body)`` gives the ``webhook-id``, ``webhook-timestamp`` and
+``webhook-signature`` headers of one request, signed with the ``standardwebhooks`` library
+(``v1,`` + base64 HMAC-SHA256 of ``id.timestamp.body``). The secret is the receiver's
+``whsec_``-prefixed base64 key. The timestamp is the real time: receivers check it against
+their clock (5 minutes' tolerance), so it is never an injected or fixed one.
 """
 from __future__ import annotations
 
-import base64
 import secrets as _secrets
+import time
 from datetime import datetime, timezone
-
-PREFIX = "whsec_"
 
 
 def new_secret() -> str:
-    """A fresh ``whsec_`` secret: 32 random bytes, base64 (what the libraries accept)."""
-    return PREFIX + base64.b64encode(_secrets.token_bytes(32)).decode()
+    """A fresh ``whsec_`` secret (24 random bytes), as receivers expect one."""
+    import base64
+
+    return "whsec_" + base64.b64encode(_secrets.token_bytes(24)).decode()
 
 
-def valid_secret(value: str) -> bool:
-    if not isinstance(value, str) or not value.startswith(PREFIX):
-        return False
-    try:
-        return len(base64.b64decode(value[len(PREFIX):], validate=True)) >= 24
-    except ValueError:
-        return False
-
-
-def sign(msg_id: str, timestamp: float, body: str, secrets: list) -> dict:
-    """The three Standard Webhooks headers for ``body`` sent at ``timestamp``, signed by
-    each of ``secrets`` (the current one first)."""
+def headers(secret: str, body: str, msg_id: str | None = None, now: float | None = None) -> dict:
+    """The three Standard Webhooks headers of a request with ``body`` (the exact text sent)."""
     from standardwebhooks.webhooks import Webhook
 
-    when = datetime.fromtimestamp(int(timestamp), tz=timezone.utc)
-    signatures = " ".join(Webhook(s).sign(msg_id=msg_id, timestamp=when, data=body) for s in secrets if s)
-    return {"webhook-id": msg_id, "webhook-timestamp": str(int(timestamp)), "webhook-signature": signatures}
+    msg_id = msg_id or "msg_" + _secrets.token_hex(12)
+    ts = int(time.time() if now is None else now)
+    signature = Webhook(secret).sign(msg_id, datetime.fromtimestamp(ts, tz=timezone.utc), body)
+    return {"webhook-id": msg_id, "webhook-timestamp": str(ts), "webhook-signature": signature}
+
+
+def sign(msg_id: str, body: str, secrets: list, now: float | None = None) -> dict:
+    """``headers`` signed by each of ``secrets`` (the current one first): during a secret
+    rotation both sign, space-separated in ``webhook-signature``, so a receiver holding
+    either verifies (event webhooks, ``hooks/webhooks.py``). Real time, as ``headers``."""
+    out, now = None, time.time() if now is None else now  # one timestamp for every signature
+    for secret in [s for s in secrets if s]:
+        h = headers(secret, body, msg_id, now)
+        if out is None:
+            out = h
+        else:
+            out["webhook-signature"] += " " + h["webhook-signature"]
+    return out

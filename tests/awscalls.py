@@ -124,6 +124,11 @@ def iam_requests(signing_name: str, op: str, params: dict, region: str) -> tuple
         # a queue is named by its URL (.../<account>/<name>) or, for GetQueueUrl, its name
         name = params.get("QueueName") or (params.get("QueueUrl") or "").rstrip("/").rsplit("/", 1)[-1]
         return ((f"sqs:{_SQS_ACTIONS.get(op, op)}", f"arn:aws:sqs:{region}:{ACCOUNT}:{name}" if name else "*"),)
+    if signing_name == "secretsmanager" and ("SecretId" in params or op == "CreateSecret"):
+        # a secret named without its ARN: IAM evaluates the full ARN, whose name ends in -<6 random characters>
+        name = params.get("SecretId") or params.get("Name")
+        arn = name if name.startswith("arn:") else f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:{name}-AbCdEf"
+        return ((f"secretsmanager:{op}", arn),)
     if signing_name == "sns" and op == "Publish":
         # to a phone number: no resource ARN, IAM evaluates "*"
         return (("sns:Publish", params.get("TopicArn") or params.get("TargetArn") or "*"),)

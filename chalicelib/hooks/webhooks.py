@@ -56,7 +56,9 @@ def event_body(kind: str, now: float, data: dict) -> str:
 
 
 def attempt(endpoint, msg_id: str, body: str, now: float, post=http.post) -> http.Answer:
-    headers = signing.sign(msg_id, now, body, endpoint.signing_secrets(now))
+    """One signed POST. ``now`` (the worker's clock) decides which secrets sign; the signature's
+    timestamp is the real time, which receivers check against theirs (``signing.headers``)."""
+    headers = signing.sign(msg_id, body, endpoint.signing_secrets(now))
     return post(endpoint.url, body, headers, DELIVERY_TIMEOUT)
 
 
