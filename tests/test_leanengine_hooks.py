@@ -123,7 +123,7 @@ def test_after_save_and_on_verified_are_queued_and_delivered(engine_url, setting
     events.after("user.created", {"user": {**USER, "sessionToken": "never-sent"}})
     events.after("user.verified", {"user": USER, "channel": "sms"})
     events.after("user.verified", {"user": USER, "channel": "email"})  # no onVerified('email'): not called
-    worker = wiring.worker(clock=FakeClock(time.time()), max_sqs_delay=0)
+    worker = wiring.worker(clock=FakeClock(), max_sqs_delay=0)
     outcomes = []
     for _ in range(5):
         got = worker.run_once()

@@ -151,6 +151,6 @@ def replay_delivery(request, role, endpoint_id, delivery_id):
     kind = "leanengine" if endpoint_id == LEANENGINE else "webhook"
     wiring.event_queue().send([{"t": kind, "app": d["app_id"], "endpoint": endpoint_id, "msg": d["id"],
                                 "event": d["event"], "target": d["target"], "body": d["body"], "attempt": 0,
-                                "replay": True, "first": now, "due": 0}])
+                                "replay": True, "due": 0}])
     wiring.deliveries().set_status(endpoint_id, delivery_id, "pending", now)
     return ok({"id": d["id"], "status": "pending"}, status=202)

@@ -53,7 +53,7 @@ class Dispatcher:
                 body = webhooks.event_body(kind, now, users.wire_payload(payload, webhook=True))
                 msg_id = new_message_id(now)
                 out += [{"t": "webhook", "app": self.app_id, "endpoint": e.id, "msg": msg_id, "event": kind,
-                         "target": e.url, "body": body, "attempt": 0, "first": now, "due": 0} for e in targets]
+                         "target": e.url, "body": body, "attempt": 0, "due": 0} for e in targets]
         engine = self.engine()
         if engine is not None:
             call = engine.after_call(kind, users.wire_payload(payload))
@@ -62,7 +62,7 @@ class Dispatcher:
                 path, body = call
                 out.append({"t": "leanengine", "app": self.app_id, "endpoint": LEANENGINE,
                             "msg": new_message_id(now), "event": kind, "target": path,
-                            "body": json.dumps(body, ensure_ascii=False), "attempt": 0, "first": now, "due": 0})
+                            "body": json.dumps(body, ensure_ascii=False), "attempt": 0, "due": 0})
         return out
 
 

@@ -7,7 +7,8 @@ LeanEngine after-hook): delivery never slows or fails it. The worker (``app.py``
 - not due yet (a retry waiting out its backoff): sent back with the remaining delay;
 - delivered (2xx): logged, done;
 - failed: logged, and sent again ``backoff(attempt)`` later (30 s, doubling, at most 4 h);
-  once the next try would come more than ``GIVE_UP_SECONDS`` (a day) after the first, the
+  once the next try would come more than ``GIVE_UP_SECONDS`` (a day) after the first try
+  (the worker's clock, carried in the message as ``first``), the
   message goes to the dead-letter queue and the delivery is ``dead`` (replayable).
 
 SQS delays a message at most 15 minutes; a longer backoff is waited out in hops (a message
@@ -132,7 +133,8 @@ class Worker:
             return "dead"
         self.deliveries.attempted(message["endpoint"], message["msg"], now, "failed", answer.status,
                                   answer.latency_ms, error)
-        self.queue.send([{**message, "attempt": attempt, "due": now + wait}], delay=min(wait, self.max_sqs_delay))
+        self.queue.send([{**message, "attempt": attempt, "first": first, "due": now + wait}],
+                        delay=min(wait, self.max_sqs_delay))
         return "retry"
 
     def run_once(self, wait: int = 0) -> list:
