@@ -50,7 +50,8 @@ def accounts():
                 _accounts = AccountService(
                     users=DynamoUserStore(), otp=otp, limiter=DynamoLimiter(), hasher=Argon2Hasher(),
                     config=otp.config, secret=otp.secret, clock=otp.clock,
-                    on_error=lambda what, exc: log.event(event=what, outcome=getattr(exc, "kind", "error")))
+                    on_error=lambda what, exc: log.event(event=what, outcome=getattr(exc, "kind", "error")),
+                    events=events())
     return _accounts
 
 

@@ -13,12 +13,13 @@ import dataclasses
 import random
 import re
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from . import emails, limits, phone
 from .config import ConfigProvider
 from .errors import Conflict, InvalidEmail, InvalidPhoneNumber, InvalidRequest, UserNotFound
+from .events import DELETE, NoEvents
 
 FIELDS = ("phone", "email", "username", "objectId")
 OBJECT_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
@@ -30,7 +31,7 @@ class UserAdmin:
     limiter: Any        # core.limits.Limiter with peek(charge)
     config: ConfigProvider
     clock: Any
-
+    events: Any = field(default_factory=NoEvents)  # core/events.py
     def find(self, app_id: str, by: str, value: Any) -> Optional[Any]:
         """The user whose ``by`` (phone, email, username, objectId) is ``value``, or None."""
         if by not in FIELDS:
@@ -84,6 +85,7 @@ class UserAdmin:
                                         updated_at=int(self.clock.now() * 1000))
             try:
                 self.users.save(user, after)
+                self.events.after("session.revoked", {"userId": user.object_id, "reason": "revoked"})  # events:
                 return after
             except Stale:
                 time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))
@@ -95,9 +97,11 @@ class UserAdmin:
         from .accounts import Stale
 
         user = self.get(app_id, object_id)
+        self.events.before(DELETE, user)  # events: LeanEngine beforeDelete may refuse
         for attempt in range(8):
             try:
                 self.users.delete(user)
+                self.events.after("user.deleted", {"user": user})  # events: user.deleted, afterDelete
                 return
             except Stale:
                 time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))

@@ -31,7 +31,8 @@ def user_admin():
     from ..store.users import DynamoUserStore
 
     svc = wiring.service()
-    return UserAdmin(users=DynamoUserStore(), limiter=DynamoLimiter(), config=svc.config, clock=svc.clock)
+    return UserAdmin(users=DynamoUserStore(), limiter=DynamoLimiter(), config=svc.config, clock=svc.clock,
+                     events=wiring.events())
 
 
 def _found(action, object_id: str):

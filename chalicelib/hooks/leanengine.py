@@ -133,8 +133,8 @@ class LeanEngine:
         if not path or (known is not None and known[1] is not None and name not in known[1]):
             return None
         obj = public_user(payload.get("user") or {})
-        if payload.get("updated_keys") is not None:
-            obj["_updatedKeys"] = list(payload["updated_keys"])
+        if payload.get("updatedKeys") is not None:
+            obj["_updatedKeys"] = list(payload["updatedKeys"])
         return path, {"object": obj}
 
 

@@ -28,7 +28,10 @@ def to_wire(user, webhook: bool = False) -> dict:
 
 def wire_payload(payload: dict, webhook: bool = False) -> dict:
     """An event's payload with every core ``User`` in it as LeanCloud JSON."""
-    return {k: to_wire(v, webhook) if is_user(v) else v for k, v in payload.items()}
+    out = {k: to_wire(v, webhook) if is_user(v) else v for k, v in payload.items()}
+    if "updated_keys" in out:  # the core's name; the wire's is updatedKeys (already wire field names)
+        out["updatedKeys"] = list(out.pop("updated_keys"))
+    return out
 
 
 def from_answer(user, answer: dict):

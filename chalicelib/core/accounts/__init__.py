@@ -24,8 +24,10 @@ from typing import Any, Callable
 
 from .. import limits
 from ..clock import SystemClock
+from ..events import NoEvents
 from ..config import ConfigProvider
 from ..service import OTPService
+from .announce import Announce
 from .base import AccountBase
 from .migration import Migration
 from .model import (CUSTOM_KEY, DELETE, E164_LIKE, LOGIN_CODES, MAX_CUSTOM_BYTES, SIGNUP_OR_LOGIN_CODES, Session,
@@ -40,7 +42,7 @@ __all__ = ["AccountService", "User", "Session", "Stale", "UserStore", "DELETE", 
 
 
 @dataclass
-class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, AccountBase):
+class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, Announce, AccountBase):
     users: UserStore
     otp: OTPService
     limiter: limits.Limiter
@@ -49,3 +51,4 @@ class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, Ac
     secret: bytes
     clock: Any = field(default_factory=SystemClock)
     on_error: Callable[[str, Exception], None] = lambda what, exc: None
+    events: Any = field(default_factory=NoEvents)  # core/events.py: LeanEngine hooks, webhooks

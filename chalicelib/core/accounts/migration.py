@@ -426,4 +426,5 @@ class Migration:
             raise SessionRequired("The user cannot be deleted by a client without the session.")
         from ..user_admin import UserAdmin
 
-        UserAdmin(users=self.users, limiter=self.limiter, config=self.config, clock=self.clock).delete(app_id, object_id)
+        UserAdmin(users=self.users, limiter=self.limiter, config=self.config, clock=self.clock,
+                  events=self.events).delete(app_id, object_id)

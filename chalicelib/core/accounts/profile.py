@@ -37,7 +37,9 @@ class Profile:
         if code is None or code == "":
             raise InvalidCode("a verification code is required (code)")
         self.otp.verify(app_id, e164, code, purposes.CHANGE_PHONE.name, subject=user.object_id)
-        return self._update(user, lambda u: dataclasses.replace(u, phone=e164, phone_verified=True, unproven=False))
+        after = self._update(user, lambda u: dataclasses.replace(u, phone=e164, phone_verified=True, unproven=False))
+        self._updated(user, after, ["phone", "phone_verified"])  # events: user.updated, afterUpdate, onVerified
+        return after
 
     def reset_password(self, app_id: str, code: Any, password: Any, raw_phone: Any = None,
                        client_ip=None) -> User:
@@ -64,7 +66,9 @@ class Profile:
             return dataclasses.replace(u, password_hash=new_hash, phone_verified=True,
                                        session_epoch=u.session_epoch + 1, unproven=False)
 
-        user = self._update(user, reset)
+        before, user = user, self._update(user, reset)
+        self._password_changed(before, user, "password_reset")  # events: user.password_changed, session.revoked
+        self._verified_now(before, user)  # events: onVerified('sms') (the reset code proved the phone)
         self._clear_lockout(user)
         return user
 
@@ -125,8 +129,13 @@ class Profile:
                 out = dataclasses.replace(out, session_epoch=u.session_epoch + 1)
             return out
 
+        keys = [k for k in changes if k != "custom"] + list(custom)
+        hooked = self._before_update(apply(target), keys)  # events: LeanEngine beforeUpdate may change or refuse
+        if hooked.custom != apply(target).custom:
+            plain, apply = apply, lambda u: dataclasses.replace(plain(u), custom=hooked.custom)
         keep = session if (session is not None and session.user_id == object_id) else None
         user = self._update(target, apply, keep_session=keep)
+        self._updated(target, user, keys)  # events: user.updated, afterUpdate (and what it changed)
         if "phone" in new and user.phone and user.phone != target.phone and s.send_verification_on_signup:
             self._auto_verify(app_id, user.phone, client_ip)
         if "email" in new and user.email and (user.email or "").lower() != (target.email or "").lower() \
@@ -150,5 +159,7 @@ class Profile:
 
         self._guarded(user, check)
         new_hash = self.hasher.hash(new)  # only once the old password was right
-        return self._update(user, lambda u: dataclasses.replace(
+        after = self._update(user, lambda u: dataclasses.replace(
             u, password_hash=new_hash, session_epoch=u.session_epoch + 1), keep_session=session)
+        self._password_changed(user, after, "password_changed")  # events: user.password_changed, session.revoked
+        return after

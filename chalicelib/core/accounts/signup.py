@@ -41,9 +41,11 @@ class SignupLogin:
         taken = self.users.claimed(app_id, user.claims())
         if taken is not None:
             raise Taken(TAKEN[taken], taken)
+        user = self._before_create(user)  # events: LeanEngine beforeSave may change or refuse
         user = dataclasses.replace(user, password_hash=self.hasher.hash(password))
         token, session = self._new_session(user)
         self.users.create(user, session)
+        self._created(user)  # events: user.created, afterSave
         if s.send_verification_on_signup:
             if user.phone:
                 self._auto_verify(app_id, user.phone, client_ip)
@@ -75,6 +77,7 @@ class SignupLogin:
             if not s.allow_sms_login:
                 raise FeatureDisabled("Logging in with an SMS code is disabled for this app.")
             existing = self._login_by_proof(existing, "phone")
+            existing = self._on_login(existing, "sms")  # events: LeanEngine onLogin may refuse
             return existing, self._login(existing), False
         # validate everything before the code is spent; hash the password only after it
         name = self.check_new_username(app_id, username, e164)
@@ -88,6 +91,7 @@ class SignupLogin:
             self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES)
         if password not in (None, ""):
             user = dataclasses.replace(user, password_hash=self.hasher.hash(password))
+        user = self._before_create(user)  # events: LeanEngine beforeSave may change or refuse
         token, session = self._new_session(user)
         try:
             self.users.create(user, session)
@@ -99,7 +103,9 @@ class SignupLogin:
             if other is None:
                 raise
             other = self._login_by_proof(other, "phone")
+            other = self._on_login(other, "sms")  # events: LeanEngine onLogin may refuse
             return other, self._login(other), False
+        self._created(user)  # events: user.created, afterSave, onVerified('sms')
         return user, token, True
 
     # ---- login ---------------------------------------------------------------------------
@@ -153,6 +159,7 @@ class SignupLogin:
         if by == "phone" and protect and s.block_login_if_phone_unverified and not user.phone_verified:
             raise PhoneNotVerified("The mobile phone number is not verified.")  # told only with the password
         user = self._upgrade_password(user, password)  # an imported LeanCloud hash becomes argon2id
+        user = self._on_login(user, "password")  # events: LeanEngine onLogin may refuse
         return user, self._login(user) if open_session else None
 
     def login_sms(self, app_id: str, raw_phone: Any, code: Any) -> tuple:
@@ -172,6 +179,7 @@ class SignupLogin:
             raise PhoneNotVerified("The mobile phone number is not verified.")  # LeanCloud's 215
         self._guarded(user, lambda: self.otp.verify_any(app_id, e164, code, LOGIN_CODES))
         user = self._login_by_proof(user, "phone")
+        user = self._on_login(user, "sms")  # events: LeanEngine onLogin may refuse
         return user, self._login(user)
 
     def _no_code(self, app_id: str, e164: str, code: Any, accepted: tuple) -> None:
@@ -193,8 +201,10 @@ class SignupLogin:
         its first access and refresh tokens. Returns (user, access, refresh, expires_in)."""
         s = self._settings(app_id)
         user = self._verified_user(app_id, target, self._verified_name(username, target), password, custom, s)
+        user = self._before_create(user)  # events: LeanEngine beforeSave may change or refuse
         access, refresh, sessions = self._token_pair(user)
         self.users.create(user, sessions)  # the user, its claims and its first tokens at once
+        self._created(user)  # events: user.created, afterSave, onVerified
         return user, access, refresh, s.access_token_ttl_seconds
 
     def _verified_name(self, username: Any, target: str) -> str:

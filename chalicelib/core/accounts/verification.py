@@ -65,7 +65,9 @@ class Verification:
         if user is None:  # the user changed number since the code was sent
             raise PhoneNotFound("No user with this mobile phone number.")
         attested = actor is not None and actor.object_id == user.object_id
-        return self._update(user, lambda u: self._verified(u, "phone", attested) if u.phone == e164 else u)
+        after = self._update(user, lambda u: self._verified(u, "phone", attested) if u.phone == e164 else u)
+        self._verified_now(user, after)  # events: LeanEngine onVerified('sms')
+        return after
 
     @staticmethod
     def _verified(u: User, field: str, attested: bool) -> User:
@@ -169,4 +171,6 @@ class Verification:
                 return self._verified(u, "email", attested)
             raise InvalidCode("invalid verification code")  # changed since the code was sent
 
-        return self._update(owner, mark)
+        after = self._update(owner, mark)
+        self._verified_now(owner, after)  # events: LeanEngine onVerified('sms' | 'email')
+        return after
