@@ -51,7 +51,7 @@ def accounts():
                     users=DynamoUserStore(), otp=otp, limiter=DynamoLimiter(), hasher=Argon2Hasher(),
                     config=otp.config, secret=otp.secret, clock=otp.clock,
                     on_error=lambda what, exc: log.event(event=what, outcome=getattr(exc, "kind", "error")),
-                    events=events())
+                    events=_Events())
     return _accounts
 
 
@@ -113,7 +113,7 @@ def _build():
     store, clock, secret = DynamoCodeStore(), SystemClock(), runtime.secrets().code_secret
     return OTPService(store=store, channels=channels, config=DynamoConfig(), secret=secret,
                       clock=clock, log=DynamoSendLog(), stats=DynamoStats(), metrics=metrics.emit,
-                      captcha=CaptchaService(store=store, secret=secret, clock=clock))
+                      captcha=CaptchaService(store=store, secret=secret, clock=clock), events=_Events())
 
 
 # ---- hooks and events (chalicelib/hooks) ------------------------------------------------------
@@ -150,6 +150,17 @@ def event_queue():
 def endpoint_cache():
     from .hooks.webhooks import EndpointCache
     return _hook_part("endpoints", lambda: EndpointCache(webhooks()))
+
+
+class _Events:
+    """The events port as the services hold it: built on first use (the dispatcher needs the
+    built service, so it cannot be made while the service is)."""
+
+    def before(self, kind, user, **details):
+        return events().before(kind, user, **details)
+
+    def after(self, kind, payload):
+        return events().after(kind, payload)
 
 
 def events():

@@ -18,6 +18,7 @@ from .templates import Template
 SETTINGS = "settings"
 TEMPLATE = "template#"
 TEST_NUMBER = "testnumber#"
+WEBHOOKS = "webhooks"  # the event types some enabled webhook endpoint wants (admin_webhooks keeps it)
 
 
 @dataclass(frozen=True)
@@ -26,6 +27,9 @@ class AppConfig:
     templates: Mapping[str, Template] = field(default_factory=dict)
     # E.164 -> keyed hash of the fixed code
     test_numbers: Mapping[str, str] = field(default_factory=dict)
+    # event types an enabled webhook endpoint subscribes to ("*": all): read with the rest of
+    # the config, so an event nobody wants costs no read at all (hooks/dispatch.py)
+    webhook_events: frozenset = frozenset()
 
     def template(self, name: str) -> Optional[Template]:
         return self.templates.get(name)

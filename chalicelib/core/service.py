@@ -18,6 +18,7 @@ from .clock import SystemClock
 from .codes import CodeRecord, StoredCode
 from .config import ConfigProvider
 from .errors import Conflict, FeatureDisabled, InvalidCode, InvalidRequest, RateLimited, SendFailed
+from .events import NoEvents
 from .refusals import RefusalLog
 from .settings import Settings
 
@@ -178,6 +179,7 @@ class OTPService:
     captcha: object = None  # core.captcha.CaptchaService, when CAPTCHA is in use
     stats: object = None    # store.stats.DynamoStats: the fraud guard's counters and the stats
     metrics: object = None  # metrics.emit(name, channel, country): CloudWatch EMF, when wired
+    events: object = field(default_factory=NoEvents)  # core/events.py: code.sent, code.verified... (webhooks)
     _pace: "Pace" = field(default_factory=lambda: Pace(), repr=False)
     # refused sends are counted, not written one by one (core/refusals.py)
     _refusals: object = field(default_factory=lambda: RefusalLog(), repr=False)
@@ -308,6 +310,7 @@ class OTPService:
             raise
         self._delivery(entry, sent.attempts, plan)
         self._metric("Sent", plan, provider=sent.provider)
+        self.events.after("code.sent", {"to": target, "channel": req.channel, "purpose": purpose.name})  # events:
         message_id = sent.message_id
         return SendResult(to=target, expires_at=record.expires_at if record else None, message_id=message_id,
                           ttl_seconds=ttl * 60 if record else 0)
@@ -409,7 +412,12 @@ class OTPService:
             if self._attempt(key, presented, now, spent) == "ok":
                 if not test_number:  # test numbers bypass the fraud guard and its counts
                     self._verified(app_id, s, key, p.name, target, now, spent.get("channel"))
+                self.events.after("code.verified",  # events:
+                                  {"to": target, "channel": spent.get("channel"), "purpose": p.name})
                 return target
+            if spent.get("exhausted"):  # events: this guess used up the code's attempts
+                self.events.after("code.exhausted", {"to": target, "channel": spent.get("channel"),
+                                                     "purpose": p.name})
         raise InvalidCode("invalid verification code")
 
     @staticmethod
@@ -476,6 +484,8 @@ class OTPService:
         v = plan.refusal
         if v is not None and plan.mode == "block":
             self._blocked(plan, now)
+            self.events.after("send.blocked", {"to": target, "channel": req.channel, "purpose": purpose,  # events:
+                                               "reason": v.dim.name, "country": region})
             raise guard.FraudBlocked(v.dim.name, v.window, 3600 - now % 3600)
         if v is not None:
             self._metric("WouldBlock", plan)

@@ -32,7 +32,7 @@ def user_admin():
 
     svc = wiring.service()
     return UserAdmin(users=DynamoUserStore(), limiter=DynamoLimiter(), config=svc.config, clock=svc.clock,
-                     events=wiring.events())
+                     events=wiring._Events())
 
 
 def _found(action, object_id: str):

@@ -59,6 +59,16 @@ def _description(body: dict):
     return value
 
 
+def _changed() -> None:
+    """After any endpoint write: the union of the enabled endpoints' events goes into the
+    config (``webhooks`` item), which every instance reads with its settings; this
+    instance's endpoint cache is dropped."""
+    from ..core.config import WEBHOOKS
+    wanted = sorted({k for e in wiring.webhooks().list(wiring.app_id()) if e.enabled for k in e.events})
+    wiring.config().put(wiring.app_id(), WEBHOOKS, {"events": wanted})
+    wiring.endpoint_cache().forget()
+
+
 def _endpoint(endpoint_id: str):
     from ..store.webhooks import NotFound
     try:
@@ -76,7 +86,7 @@ def create_webhook(request, role):
     enabled = _bool(body, "enabled", True)
     secret = signing.new_secret()
     e = wiring.webhooks().create(wiring.app_id(), url, events, enabled, secret, _now(), _description(body) or "")
-    wiring.endpoint_cache().forget()
+    _changed()
     return ok({**e.to_public(), "secret": secret}, status=201)
 
 
@@ -102,7 +112,7 @@ def update_webhook(request, role, endpoint_id):
         e = wiring.webhooks().update(wiring.app_id(), endpoint_id, _now(), **changes)
     except NotFound:
         raise _not_found(f"webhook {endpoint_id!r}") from None
-    wiring.endpoint_cache().forget()
+    _changed()
     return ok(e.to_public())
 
 
@@ -114,7 +124,7 @@ def delete_webhook(request, role, endpoint_id):
         wiring.webhooks().delete(wiring.app_id(), endpoint_id)
     except NotFound:
         raise _not_found(f"webhook {endpoint_id!r}") from None
-    wiring.endpoint_cache().forget()
+    _changed()
     return ok({})
 
 

@@ -94,4 +94,7 @@ def import_leancloud_users(request, role):
                                                 dry_run=dry_run)
     for n, error in bad:
         result.fail(n + offset, None, error)
+    if not dry_run:  # events: import.finished (per import request: a batch of the export)
+        wiring.accounts().events.after("import.finished", {"imported": result.created + result.updated,
+                                                           "failed": len(result.failed)})
     return ok(result.to_dict())

@@ -47,7 +47,8 @@ class Dispatcher:
     def messages(self, kind: str, payload: dict) -> list:
         now = self.clock.now()
         out = []
-        if kind in AFTER_KINDS:
+        wanted = self.config.get(self.app_id).webhook_events  # cached config: no read when nobody wants it
+        if kind in AFTER_KINDS and (kind in wanted or "*" in wanted):
             targets = self.endpoints.targets(self.app_id, kind)
             if targets:
                 body = webhooks.event_body(kind, now, users.wire_payload(payload, webhook=True))

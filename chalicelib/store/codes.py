@@ -143,6 +143,8 @@ class DynamoCodeStore:
             return _state(e.response.get("Item"))
         state = _state(item)
         if not same(state.code_hash, presented):
+            if spent is not None and state.attempts >= state.max_attempts:  # this guess was the last one
+                spent["exhausted"], spent["channel"] = True, (item.get("channel") or {}).get("S")
             return state
         if spent is not None and "channel" in item:
             spent["channel"] = item["channel"]["S"]

@@ -11,7 +11,7 @@ from pynamodb.attributes import JSONAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
-from ..core.config import SETTINGS, TEMPLATE, TEST_NUMBER, AppConfig, settings_from_env
+from ..core.config import SETTINGS, TEMPLATE, TEST_NUMBER, WEBHOOKS, AppConfig, settings_from_env
 from ..core.errors import Conflict
 from ..core.settings import Settings
 from ..core.templates import Template
@@ -59,7 +59,7 @@ class DynamoConfig:
         return self.refresh(app_id)
 
     def refresh(self, app_id: str) -> AppConfig:
-        settings, templates, tests = self.base, {}, {}
+        settings, templates, tests, webhook_events = self.base, {}, {}, frozenset()
         for item in ConfigModel.query(app_id, consistent_read=True):
             if item.sk == SETTINGS:
                 # validated on write; re-validated here so a bad hand edit cannot crash sends
@@ -70,7 +70,9 @@ class DynamoConfig:
                 templates[name] = template_of(name, d, int(item.version))
             elif item.sk.startswith(TEST_NUMBER):
                 tests[item.sk[len(TEST_NUMBER):]] = (item.doc or {}).get("code_hash", "")
-        config = AppConfig(settings=settings, templates=templates, test_numbers=tests)
+            elif item.sk == WEBHOOKS:
+                webhook_events = frozenset((item.doc or {}).get("events") or ())
+        config = AppConfig(settings=settings, templates=templates, test_numbers=tests, webhook_events=webhook_events)
         with self._lock:
             self._cache[app_id] = (time.monotonic() + self.cache_seconds, config)
         return config
