@@ -45,7 +45,7 @@ export async function webhooksPage(main) {
     const rows = results.map((d) => {
       const last = d.log.length ? d.log[d.log.length - 1] : null;
       return [when(d.createdAt), d.event, h('span', { className: `badge ${d.status === 'delivered' ? 'ok' : d.status === 'dead' ? 'bad' : ''}` }, d.status),
-        d.attempts, last ? (last.status ?? '') + (last.error ? ` ${last.error}` : '') : '',
+        d.attempts, last ? [last.status, last.error && last.error !== `HTTP ${last.status}` ? last.error : ''].filter((x) => x !== null && x !== '').join(' ') : '',
         h('button', { type: 'button', name: 'replay', 'data-id': d.id, onclick: async () => {
           try { await api('POST', `admin/v1/webhooks/${encodeURIComponent(id)}/deliveries/${encodeURIComponent(d.id)}/replay`); clear(status, message('ok', t('replayed'))); } catch (err) { fail(err); }
         } }, t('replay'))];
