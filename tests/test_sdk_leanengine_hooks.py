@@ -2,6 +2,7 @@
 ``leancloud.Engine`` (tests/sdk/lc_engine.py) answers verikit's hook calls, and LeanCloud
 SDK clients (tests/sdk/lc_python_hooks.py) see each hook take effect against `make run`."""
 import json
+import shutil
 import subprocess
 import time
 import urllib.request
@@ -30,6 +31,12 @@ def flow(local_server):
                              capture_output=True, text=True, timeout=180)
         assert run.returncode == 0, run.stderr
         out = json.loads(run.stdout.strip().splitlines()[-1])
+        node = shutil.which("node")
+        assert node, "the JS SDK tests need node (20+)"
+        js = subprocess.run([node, str(ROOT / "tests/sdk/js/lc_js_hooks.js"), local_server, KEYS["VERIKIT_APP_ID"],
+                             KEYS["VERIKIT_APP_KEY"]], capture_output=True, text=True, timeout=120)
+        assert js.returncode == 0, js.stderr
+        out["js"] = json.loads(js.stdout.strip().splitlines()[-1])
         deadline = time.time() + 20  # after-hooks arrive through the queue (the local worker)
         while time.time() < deadline:
             seen = records(engine)
@@ -79,3 +86,11 @@ def test_after_save_and_on_verified_arrive_through_the_queue(flow):
     leanengine = next(e for e in listed if e["id"] == "leanengine")
     assert {"_User/afterSave", "onVerified/sms"} <= {d["target"] for d in leanengine["deliveries"]
                                                      if d["status"] == "delivered"}
+
+
+def test_the_js_sdk_sees_the_same_hooks(flow):
+    js = flow[0]["js"]
+    assert "ok" in js["signup"], js
+    assert js["login"] == {"ok": {"level": 1}}                       # beforeSave's field, stored
+    assert js["signup_refused"] == {"code": 400, "error": "That nickname is not allowed."}
+    assert js["login_refused"] == {"code": 1001, "error": "This account is banned."}
