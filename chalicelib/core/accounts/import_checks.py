@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any, Optional
 
 from .. import phone as phones
+from .model import given_phone  # noqa: F401  (migration reads it from here)
 
 # fields of a user answer the LeanCloud dialect computes or reads itself: a custom field of
 # that name is shadowed in every answer, or cannot be written by clients
@@ -66,16 +67,6 @@ def or_drop(drop, name: str, value: Any, read):
             raise
         drop(name, value, e.message)
         return None
-
-
-def given_phone(raw: Any, e164: Optional[str]) -> Optional[str]:
-    """The number as the app wrote it (``18752169780``), kept beside its E.164 claim when it
-    differs: LeanCloud answers ``mobilePhoneNumber`` as stored. None when it is the E.164 form
-    or not plainly a number (spaces, dashes: answered in E.164)."""
-    if not e164 or not isinstance(raw, str):
-        return None
-    text = raw.strip()
-    return text if text != e164 and re.fullmatch(r"\+?[0-9]{5,20}", text) else None
 
 
 def _shown(value: Any) -> Any:

@@ -63,10 +63,12 @@ class ImportResult:
                             "error": error})
 
     def to_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "failed": sorted(self.failed, key=lambda f: f["line"]),
-                "dropped": sorted(self.dropped, key=lambda f: f["line"]),
-                "warnings": sorted(self.warnings, key=lambda f: f["line"])}
+        out = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+               "failed": sorted(self.failed, key=lambda f: f["line"])}
+        for name in ("dropped", "warnings"):  # only when there are any (keeping accounts; a dry run)
+            if getattr(self, name):
+                out[name] = sorted(getattr(self, name), key=lambda f: f["line"])
+        return out
 
 
 # ---- reading an export record ------------------------------------------------------------------
@@ -206,8 +208,9 @@ class Migration(UserQueries):
                 result.updated += 1
             oid = unit.after.object_id
             result.dropped.extend(keeper.report(unit.line, oid))
-            result.warnings.extend({"line": unit.line, "objectId": oid, "kind": k, "warning": w}
-                                   for k, w in warnings_of(raw[unit.line], unit.after, s))
+            if dry_run:  # what will bite after the switch, told before it
+                result.warnings.extend({"line": unit.line, "objectId": oid, "kind": k, "warning": w}
+                                       for k, w in warnings_of(raw[unit.line], unit.after, s))
 
         existing = self.users.get_many(app_id, [u.object_id for _, u, _ in parsed]) if parsed else {}
         units = []
