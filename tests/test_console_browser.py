@@ -90,6 +90,9 @@ def test_wrong_key_says_so_and_the_key_stays_out_of_urls_and_storage(page, local
     sign_in(page, local_server, key="not-the-key")
     page.wait_for_selector("#signin-status .msg.error")
     assert page.inner_text("#signin-status") == "Wrong app ID or master key."
+    # the commands are code, not text between literal backticks
+    assert "`" not in page.inner_text("#signin .lead")
+    assert page.locator("#signin .lead code").all_inner_texts() == ["make run", "make deploy"]
     assert page.evaluate("sessionStorage.length") == 0
     sign_in(page, local_server, key=KEYS["VERIKIT_APP_KEY"])  # the app key is not enough
     page.wait_for_selector("#signin-status .msg.error")

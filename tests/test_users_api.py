@@ -170,12 +170,14 @@ def test_users_by_mobile_phone_signs_up_then_logs_in(lc):
     status, user = lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE[3:], "smsCode": last_code(ALICE),
                                                        "nickname": "A"})
     assert status == 201
-    assert user["username"] == ALICE and user["mobilePhoneNumber"] == ALICE
+    # as on LeanCloud: the username is the number as the app sent it, and so is the phone
+    # answered (the claim, lookups and sends use E.164)
+    assert user["username"] == ALICE[3:] and user["mobilePhoneNumber"] == ALICE[3:]
     assert user["mobilePhoneVerified"] is True and user["nickname"] == "A" and user["sessionToken"]
     # a login code works the second time; the same user comes back
     lc.post("/1.1/requestLoginSmsCode", {"mobilePhoneNumber": ALICE})
     status, again = lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE, "smsCode": last_code(ALICE)})
-    assert status == 200 and again["objectId"] == user["objectId"]
+    assert status == 200 and again["objectId"] == user["objectId"] and again["mobilePhoneNumber"] == ALICE[3:]
 
 
 def test_users_by_mobile_phone_with_username_and_password(lc):
