@@ -149,3 +149,11 @@ def test_file_and_pointer_fields_come_back_in_the_sdks_form(lc):
     assert avatar["name"] == "me.png" and avatar["url"].endswith(".png")
     team = user_json(wiring.accounts().users.get(KEYS["VERIKIT_APP_ID"], oid(POINTER_USER)))["team"]
     assert team == {"__type": "Pointer", "className": "Team", "objectId": "5f1111111111111111111111"}
+
+
+def test_a_delta_moving_the_phone_answers_the_new_number_as_exported(lc):
+    do_import(lc, jsonl(rec(mobilePhoneNumber="18752169780")))
+    do_import(lc, jsonl(rec(mobilePhoneNumber="18752169781", updated="2025-08-01T00:00:00.000Z")))
+    from chalicelib.dialects.leancloud.users import user_json
+    u = stored()
+    assert u.phone == "+8618752169781" and user_json(u)["mobilePhoneNumber"] == "18752169781"

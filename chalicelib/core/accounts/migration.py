@@ -396,7 +396,8 @@ class Migration(UserQueries):
         if user.updated_at <= before.updated_at:
             return None  # already imported, or changed here since: unchanged
         after = dataclasses.replace(
-            before, username=user.username, phone=user.phone, phone_verified=user.phone_verified, email=user.email,
+            before, username=user.username, phone=user.phone, phone_verified=user.phone_verified,
+            phone_given=user.phone_given, email=user.email,
             email_verified=user.email_verified, custom=user.custom, kept=user.kept, created_at=user.created_at,
             updated_at=user.updated_at, version=before.version + 1)
         new_password = bool(user.import_password and user.import_password != before.import_password)
