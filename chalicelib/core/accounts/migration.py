@@ -330,7 +330,7 @@ class Migration(UserQueries):
             if rec.get("email") not in (None, "") else None
         username = rec.get("username")
         if username in (None, ""):
-            username = e164 or address
+            username = given_phone(raw_phone, e164) or e164 or address  # as an SMS sign-up names it
         if not isinstance(username, str) or not 1 <= len(username) <= 128 or not username.isprintable():
             raise InvalidRequest("username is missing or not 1-128 printable characters")
 
