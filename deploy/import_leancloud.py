@@ -110,8 +110,8 @@ class Source:
             import bson
             from bson.codec_options import CodecOptions
         except ImportError:
-            raise ImportError_("reading .bson needs pymongo's bson (in requirements-dev.txt: make it with "
-                               "`make .venv/.installed`)") from None
+            raise ImportError_("reading .bson needs pymongo's bson (in requirements-serve.txt: make it with "
+                               "`make .venv/.serve`)") from None
         try:
             yield from bson.decode_file_iter(self._file, CodecOptions(tz_aware=True, tzinfo=timezone.utc))
         except bson.errors.InvalidBSON as e:
