@@ -15,7 +15,7 @@ STAGE  ?= dev
 $(VENV)/.serve: requirements.txt requirements-vendor.txt requirements-serve.txt
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q "pip>=23,<26.3"  # chalice 1.34 needs pip<26.3
-	$(VENV)/bin/python -m pip install -q -r requirements-serve.txt
+	$(VENV)/bin/python -m pip install -q --no-compile -r requirements-serve.txt  # bytecode on first import: half the CPU
 	touch $@
 
 $(VENV)/.installed: $(VENV)/.serve requirements-dev.txt
