@@ -3,6 +3,7 @@
 warnings, a phone moved across batches still lands, and the progress bar prints once."""
 import io
 import json
+import re
 import urllib.request
 
 import pytest
@@ -63,9 +64,12 @@ def test_the_dry_run_shows_the_same_drops_and_warns(runs):
 
 
 def test_the_progress_bar_prints_once(runs):
+    """In a log (not a terminal) a line every 5 s and the final one, never the same count twice:
+    a small file printed its 100% line twice."""
     for run in runs.values():
         bars = [l for l in run.stderr.splitlines() if l.startswith("[")]
-        assert len(bars) == 1, run.stderr
+        counts = [re.search(r"([\d,]+) records", b).group(1) for b in bars]
+        assert bars and "100.0%" in bars[-1] and len(counts) == len(set(counts)), run.stderr
     # the summary is last: nothing of the bar after it
     assert runs["real"].stdout.splitlines()[0].startswith("200 created")
 
@@ -87,3 +91,25 @@ def test_a_phone_moved_across_batches_still_lands_when_keeping_accounts(local_se
     found = admin(local_server, "GET", "/1.1/users?where=" + urllib.request.quote(
         json.dumps({"mobilePhoneNumber": "+8613900139202"})))["results"]
     assert [u["objectId"] for u in found] == ["c1" * 12]
+
+
+def test_a_terminal_bar_fits_the_terminal_and_ends_once(tmp_path, monkeypatch):
+    """On a terminal the bar is rewritten in place (\\r), cut to the terminal's width so that a
+    narrow window does not wrap it into copies, and ends with one newline."""
+    from deploy.import_leancloud import Progress, Source
+
+    f = tmp_path / "x.jsonl"
+    f.write_text("{}\n")
+
+    class Tty(io.StringIO):
+        def isatty(self):
+            return True
+
+    monkeypatch.setenv("COLUMNS", "40")
+    out = Tty()
+    p = Progress(Source(str(f), 10), out)
+    p.update(1, 0)
+    p.update(0, 0, final=True)
+    text = out.getvalue()
+    assert text.count("\n") == 1 and text.endswith("\n")
+    assert all(len(part) <= 39 for part in text.strip("\n").split("\r") if part)
