@@ -606,3 +606,16 @@ def test_account_settings_are_editable_through_the_admin_api(lc):
                                      body='{"block_login_if_phone_unverified": true}').status_code, None
     assert status == 200
     assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "password": "secret-123"})[1]["code"] == 215
+
+
+def test_a_sign_up_may_name_itself_by_its_own_number_as_written(lc):
+    """LeanCloud apps sign up with username = mobilePhoneNumber = "138..." (no +86): that is the
+    user's own number, and comes back as written; another's number stays refused."""
+    status, user = lc.post("/1.1/users", {"username": "13800138055", "mobilePhoneNumber": "13800138055",
+                                          "password": "secret-123"})
+    assert status == 201, user
+    status, me = lc.get("/1.1/users/me", headers=sess(user["sessionToken"]))
+    assert me["username"] == "13800138055" and me["mobilePhoneNumber"] == "13800138055"
+    status, resp = lc.post("/1.1/users", {"username": "13800138066", "mobilePhoneNumber": "13800138077",
+                                          "password": "secret-123"})
+    assert status == 400
