@@ -171,6 +171,14 @@ def events():
     return _hook_part("events", build)
 
 
+def auth_hook():
+    """The ``hook`` verifier of ``auth_platforms`` (the ``core.authdata.Verifier`` port:
+    ``verify(app_id, platform, data, config) -> data``): the app's LeanEngine ``onAuthData``
+    (``hooks/authdata.py``). A refusal raises ``HookRefused`` with the hook's code."""
+    from .hooks.authdata import verifier
+    return verifier()
+
+
 def worker(clock=None, max_sqs_delay=None):
     """The delivery worker (``app.py``'s ``on_sqs_message`` function, the local thread, tests)."""
     from .hooks.dispatch import Targets
