@@ -224,3 +224,16 @@ def test_a_retry_after_a_successful_replay_is_not_sent_again(lc):
         clock.advance(q.backoff(1))
         assert drain(w) == ["already-delivered"]
         assert [x["answered"] for x in r.received] == [500, 200]
+
+
+def test_the_sqs_function_delivers_what_the_queue_hands_it(lc):
+    """app.py's on_sqs_message function, invoked as Lambda's SQS trigger invokes it."""
+    with Receiver() as r:
+        e = create(lc, r.url)
+        r.secrets = [e["secret"]]
+        wiring.events().after("code.sent", EVENT)
+        [(message, receipt)] = wiring.event_queue().receive()
+        client = lc.client
+        event = client.events.generate_sqs_event(message_bodies=[json.dumps(message)], queue_name=q.queue_name())
+        client.lambda_.invoke("deliver_events", event)
+        assert [ev["type"] for ev in r.events] == ["code.sent"]
