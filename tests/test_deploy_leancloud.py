@@ -35,6 +35,7 @@ def test_provision_takes_the_leancloud_keys_only_where_missing_and_never_prints_
     assert value("app-id") == LC["LEANCLOUD_APP_ID"] and value("app-key") == LC["LEANCLOUD_APP_KEY"]
     assert value("master-key") == "kept-master"
     assert len(value("code-secret")) == 64  # still random
+    assert len(value("hook-key")) == 40  # no LEANCLOUD_HOOK_KEY given: a new LeanEngine hook key
     # a second run changes nothing
     r = subprocess.run([sys.executable, "-m", "deploy", "provision", "--stage", "prod", "--params-only",
                         "--leancloud-keys"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
@@ -99,3 +100,14 @@ def test_custom_domain_is_in_the_template_and_cfn_lint_clean(aws, project, tmp_p
     code, out = aws.run("domain", "--stage", "prod", "--remove", "--project-dir", str(project))
     stage = json.loads((project / ".chalice" / "config.json").read_text())["stages"]["prod"]
     assert "api_gateway_custom_domain" not in stage and "VERIKIT_PUBLIC_URL" not in stage["environment_variables"]
+
+
+def test_provision_keeps_the_apps_leanengine_hook_key(aws):
+    """LEANCLOUD_HOOK_KEY: the app's LeanEngine keeps answering verikit's hook calls unchanged."""
+    env = {**aws.env, **LC, "LEANCLOUD_HOOK_KEY": "lcHookKey0123456789abcdef"}
+    r = subprocess.run([sys.executable, "-m", "deploy", "provision", "--stage", "dev", "--params-only",
+                        "--leancloud-keys"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120,
+                       stdin=subprocess.DEVNULL)
+    assert r.returncode == 0 and "lcHookKey" not in r.stdout + r.stderr, r.stdout + r.stderr
+    got = aws.client("ssm").get_parameter(Name="/verikit/dev/hook-key", WithDecryption=True)["Parameter"]["Value"]
+    assert got == "lcHookKey0123456789abcdef"
