@@ -151,3 +151,13 @@ def test_on_auth_data_checks_and_rewrites_authdata(engine_url, settings):
     with pytest.raises(HookRefused) as e:
         verifier().verify(KEYS["VERIKIT_APP_ID"], "myplatform", {"uid": "u-1"}, {})
     assert "no LeanEngine is set up" in e.value.message
+
+
+def test_make_run_makes_and_keeps_a_hook_key(tmp_path, monkeypatch):
+    from devserver.local import dev_keys
+    monkeypatch.delenv("VERIKIT_HOOK_KEY", raising=False)
+    path = tmp_path / "dev-keys.json"
+    first = dev_keys(path)
+    assert len(first["VERIKIT_HOOK_KEY"]) == 24 and json.loads(path.read_text())["VERIKIT_HOOK_KEY"] == \
+        first["VERIKIT_HOOK_KEY"]
+    assert dev_keys(path)["VERIKIT_HOOK_KEY"] == first["VERIKIT_HOOK_KEY"]  # kept across restarts
