@@ -456,8 +456,8 @@ def test_a_password_changed_on_leancloud_ends_the_sessions_opened_here(lc):
     status, here = login(lc, username="testuser", password="oldpass1")
     assert status == 200
     do_import(lc, jsonl(rec(updated="2031-01-01T00:00:00Z", sessionToken="tokBBBBBBBBBB2", **legacy("newpass2", "s2"))))
-    assert lc.get("/1.1/users/me", headers={"X-LC-Session": here["sessionToken"]})[0] == 401
-    assert lc.get("/1.1/users/me", headers={"X-LC-Session": "tokAAAAAAAAAA1"})[0] == 401
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": here["sessionToken"]})[0] == 400
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": "tokAAAAAAAAAA1"})[0] == 400
     assert lc.get("/1.1/users/me", headers={"X-LC-Session": "tokBBBBBBBBBB2"})[0] == 200  # the export's own
     assert login(lc, username="testuser", password="oldpass1")[1]["code"] == 210
     assert login(lc, username="testuser", password="newpass2")[0] == 200

@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
-from . import guard
+from . import authdata, guard
 from .errors import InvalidRequest
 
 
@@ -108,6 +108,14 @@ class Settings:
     fraud_country_overrides: dict = field(default_factory=dict, metadata={"check": guard.check_overrides})
     # numbers and prefixes ("+4479460") the guard never blocks
     fraud_safe_list: tuple = field(default=(), metadata={"check": guard.check_safe_list})
+
+    # third-party login (LeanCloud authData): the platforms accepted and how each is verified,
+    # {"weixin": {"verify": "weixin"}, "lc_apple": {"verify": "apple", "client_ids": [...]},
+    #  "anonymous": {"verify": "anonymous"}, ...}; an unlisted platform is refused
+    auth_platforms: dict = field(default_factory=dict, metadata={"check": authdata.check_platforms})
+    # LeanCloud user objects carry Skygear's derived is_verified (verified_fields / verified_rule);
+    # on by itself with only_verified_users
+    skygear_is_verified: bool = False
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "Settings | None" = None) -> "Settings":

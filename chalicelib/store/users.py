@@ -114,6 +114,8 @@ def _taken(failed: set) -> Optional[Taken]:
     for name, message in FIELD_NAMES.items():
         if f"claim:{name}" in failed:
             return Taken(message, name)
+    if any(str(tag).startswith(("claim:auth:", "claim:union:")) for tag in failed):
+        return Taken("This authData is already linked to another user.", "authData")
     return None
 
 

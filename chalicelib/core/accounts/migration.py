@@ -33,6 +33,12 @@ ORDER_FIELDS = {"createdAt": "created_at", "updatedAt": "updated_at", "objectId"
 CLAIM_WIRE = {"username": "username", "phone": "mobilePhoneNumber", "email": "email"}
 
 
+def _wire(claim: str) -> str:
+    """A claim's name as the export spells it (``auth:weixin`` -> ``authData.weixin``)."""
+    kind, _, platform = claim.partition(":")
+    return CLAIM_WIRE.get(claim) or (f"authData.{platform}" if kind == "auth" else f"the unionid of {platform}")
+
+
 @dataclass
 class Unit:
     """One record's writes: ``before`` is None for a new user."""
@@ -196,7 +202,7 @@ class Migration:
                 other = first.setdefault((name, value), i)
                 if other != i:
                     result.fail(unit.line, unit.after.object_id,
-                                f"{CLAIM_WIRE[name]} is also claimed by line {units[other].line} of this import")
+                                f"{_wire(name)} is also claimed by line {units[other].line} of this import")
                     dropped.add(i)
                     break
         units = [u for i, u in enumerate(units) if i not in dropped]
@@ -206,7 +212,7 @@ class Migration:
             wanted = [(n, v) for u in units for n, v in u.added_claims().items()]
             owners = self.users.claim_owners(app_id, wanted) if wanted else {}
             for unit in units:
-                error = next((f"{CLAIM_WIRE[n]} belongs to another user" for n, v in unit.added_claims().items()
+                error = next((f"{_wire(n)} belongs to another user" for n, v in unit.added_claims().items()
                               if owners.get((n, v)) not in (None, unit.after.object_id) and (n, v) not in released),
                              None)
                 if error:
@@ -242,7 +248,7 @@ class Migration:
                     retry.append(unit)
                 elif taken:
                     result.fail(unit.line, unit.after.object_id,
-                                f"{CLAIM_WIRE[taken[0]]} belongs to another user")
+                                f"{_wire(taken[0])} belongs to another user")
                 elif unit.before is None:
                     result.fail(unit.line, unit.after.object_id, "a user with this objectId was created meanwhile; "
                                                                  "import the record again")
