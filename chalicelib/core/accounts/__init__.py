@@ -16,7 +16,7 @@ the store protocol, custom fields), ``signup`` (sign-up and login), ``sessions``
 and tokens), ``verification`` (codes for users, verifying phones and emails), ``profile``
 (the user's record, phone and password changes), ``authlogin`` (third-party login,
 authData), ``migration`` (LeanCloud import, legacy
-passwords and tokens, master-key queries and deletion) and ``base`` (shared helpers).
+passwords and tokens, master-key deletion), ``queries`` (master-key user queries) and ``base`` (shared helpers).
 """
 from __future__ import annotations
 
@@ -33,6 +33,7 @@ from .migration import Migration
 from .model import (CUSTOM_KEY, DELETE, E164_LIKE, LOGIN_CODES, MAX_CUSTOM_BYTES, SIGNUP_OR_LOGIN_CODES, Session,
                     Stale, User, UserStore, _merge_custom, _plausible_id)
 from .profile import Profile
+from .queries import UserQueries
 from .sessions import Sessions
 from .signup import SignupLogin
 from .verification import Verification
@@ -42,7 +43,7 @@ __all__ = ["AccountService", "User", "Session", "Stale", "UserStore", "DELETE", 
 
 
 @dataclass
-class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, AuthDataLogin, AccountBase):
+class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, AuthDataLogin, UserQueries, AccountBase):
     users: UserStore
     otp: OTPService
     limiter: limits.Limiter

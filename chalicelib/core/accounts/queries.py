@@ -1,0 +1,48 @@
+"""Master-key user queries (``GET /1.1/users``, ``/1.1/classes/_User``, the console's Users
+page): key lookups when the query pins a unique key, else a filtered scan of the app's users
+inside a time budget (``core.userquery``)."""
+from __future__ import annotations
+
+from typing import Optional
+
+from .. import emails, phone, userquery
+from ..errors import InvalidEmail, InvalidPhoneNumber
+from .model import User, _plausible_id
+
+
+class UserQueries:
+    """User queries, part of ``AccountService``."""
+
+    def query_users(self, app_id: str, q: "userquery.Query", budget_s: float = 5.0) -> tuple:
+        """(page of user docs, total): see ``core.userquery``. BudgetExceeded if a scan that
+        must read every user (order, count) runs out of time."""
+        lookups = userquery.keyed(q.where)
+        if lookups is not None:
+            s = self._settings(app_id)
+            field = lookups[0][0]
+            rest = {k: v for k, v in q.where.items() if k != field}  # matched by the lookup (normalised)
+            found = {}
+            for key, value in lookups:
+                user = self._lookup(app_id, key, value, s)
+                if user is not None:
+                    found[user.object_id] = user
+            docs = [d for d in map(userquery.doc, found.values()) if userquery.matches(d, rest)]
+            return userquery.page(docs, q)
+        return userquery.run(q, lambda start: self.users.scan_users(app_id, start), budget_s)
+
+    def _lookup(self, app_id: str, key: str, value: str, s) -> Optional[User]:
+        if key == "objectId":
+            return self.users.get(app_id, value) if _plausible_id(value) else None
+        if len(value) > 254:
+            return None
+        if key == "email":
+            try:
+                return self.users.find(app_id, "email", emails.key(emails.normalise(value)))
+            except InvalidEmail:
+                return None
+        if key == "mobilePhoneNumber":
+            try:
+                return self.users.find(app_id, "phone", phone.normalise(value, s.default_region, ("*",)).e164)
+            except InvalidPhoneNumber:
+                return None
+        return self.users.find(app_id, key, value)  # username, auth:<platform>
