@@ -16,7 +16,8 @@ the store protocol, custom fields), ``signup`` (sign-up and login), ``sessions``
 and tokens), ``verification`` (codes for users, verifying phones and emails), ``profile``
 (the user's record, phone and password changes), ``authlogin`` (third-party login,
 authData), ``migration`` (LeanCloud import, legacy
-passwords and tokens, master-key deletion), ``queries`` (master-key user queries) and ``base`` (shared helpers).
+passwords and tokens, master-key deletion), ``queries`` (master-key user queries),
+``resetmail`` (password reset by an emailed link) and ``base`` (shared helpers).
 """
 from __future__ import annotations
 
@@ -34,6 +35,7 @@ from .model import (CUSTOM_KEY, DELETE, E164_LIKE, LOGIN_CODES, MAX_CUSTOM_BYTES
                     Stale, User, UserStore, _merge_custom, _plausible_id)
 from .profile import Profile
 from .queries import UserQueries
+from .resetmail import EmailReset
 from .sessions import Sessions
 from .signup import SignupLogin
 from .verification import Verification
@@ -43,7 +45,7 @@ __all__ = ["AccountService", "User", "Session", "Stale", "UserStore", "DELETE", 
 
 
 @dataclass
-class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, AuthDataLogin, UserQueries, AccountBase):
+class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, AuthDataLogin, UserQueries, EmailReset, AccountBase):
     users: UserStore
     otp: OTPService
     limiter: limits.Limiter
