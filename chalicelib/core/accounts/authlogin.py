@@ -14,7 +14,7 @@ import string
 from typing import Any, Mapping, Optional
 
 from .. import authdata
-from ..errors import InvalidRequest, Taken, UserNotFound
+from ..errors import FeatureDisabled, InvalidRequest, Taken, UserNotFound
 from .model import DELETE, User, _merge_custom
 
 USERNAME_CHARS = string.ascii_lowercase + string.digits
@@ -24,8 +24,9 @@ class AuthDataLogin:
     """Third-party login, part of ``AccountService`` (``verifiers``: a core.authdata.Verifiers)."""
 
     def login_with_auth_data(self, app_id: str, auth_data: Any, fail_on_not_exist: bool = False,
-                             custom: Optional[Mapping] = None) -> tuple:
-        """``POST /1.1/users`` with ``authData``. Returns (user, session token, created)."""
+                             custom: Optional[Mapping] = None, session: bool = True) -> tuple:
+        """``POST /1.1/users`` with ``authData``. Returns (user, session token, created);
+        ``session=False``: no LeanCloud session (the caller issues its own tokens), token None."""
         if not isinstance(auth_data, dict):
             raise InvalidRequest("authData must be an object {platform: data}")
         given = {p: d for p, d in auth_data.items() if d is not None}
@@ -48,16 +49,16 @@ class AuthDataLogin:
                     if data.get("main_account") is True:  # another user is this unionid's main account
                         data = {**data, "main_account": False}
                     continue  # or the uid went to another user meanwhile: find it again
-                return user, self._login(user), False
+                return user, self._login(user) if session else None, False
             if fail_on_not_exist:
                 raise UserNotFound("Could not find user.")
             now_ms = self._now_ms()
             user = User(app_id=app_id, object_id=self._new_id(), username=self._random_username(),
                         custom=_merge_custom({}, custom or {}), created_at=now_ms, updated_at=now_ms,
                         kept={"authData": {platform: data}})
-            token, session = self._new_session(user)
+            token, first = self._new_session(user) if session else (None, None)
             try:
-                self.users.create(user, session)
+                self.users.create(user, first)
             except Taken as e:
                 if e.field not in ("authData", "username"):
                     raise
@@ -110,6 +111,51 @@ class AuthDataLogin:
         if new_password and "anonymous" in (user.kept.get("authData") or {}):
             user = AuthDataLogin._with_platform(user, "anonymous", None)
         return user
+
+    # ---- CloudBase: anonymous sign-in and its upgrade --------------------------------------
+
+    def signin_anonymously(self, app_id: str) -> tuple:
+        """A new anonymous user (the ``anonymous`` platform must be enabled) with its first
+        access and refresh tokens: (user, access, refresh, expires_in)."""
+        if "anonymous" not in self._settings(app_id).auth_platforms:
+            raise FeatureDisabled("anonymous sign-in is not enabled (setting auth_platforms.anonymous)")
+        user, _, _ = self.login_with_auth_data(app_id, {"anonymous": {"id": secrets.token_urlsafe(24)}},
+                                               session=False)
+        return (user,) + self.issue_tokens(user)
+
+    @staticmethod
+    def is_anonymous(user: User) -> bool:
+        return "anonymous" in (user.kept.get("authData") or {})
+
+    def anonymous_user(self, app_id: str, token: Any) -> User:
+        """The anonymous user an access token belongs to, or InvalidRequest."""
+        user, _ = self.resolve(app_id, token)
+        if not self.is_anonymous(user):
+            raise InvalidRequest("anonymous_token is not an anonymous user's access token")
+        return user
+
+    def upgrade_anonymous(self, user: User, target: str, username: Any = None, password: Any = None,
+                          custom: Optional[Mapping] = None) -> tuple:
+        """The anonymous ``user`` becomes a normal one holding the proven ``target`` (phone
+        or email), keeping its id; its anonymous link and old tokens end. Returns
+        (user, access, refresh, expires_in)."""
+        s = self._settings(user.app_id)
+        name = self._verified_name(username, target)
+        new_hash = self.hasher.hash(self._password(password, s)) if password not in (None, "") else None
+        is_email = "@" in target
+
+        def up(u: User) -> User:
+            if not self.is_anonymous(u):
+                raise InvalidRequest("the user is not anonymous any more")
+            out = self._with_platform(u, "anonymous", None)
+            return dataclasses.replace(out, username=name, password_hash=new_hash or u.password_hash,
+                                       custom=_merge_custom(u.custom, custom or {}),
+                                       session_epoch=u.session_epoch + 1,
+                                       **({"email": target, "email_verified": True} if is_email
+                                          else {"phone": target, "phone_verified": True}))
+
+        user = self._update(user, up)
+        return (user,) + self.issue_tokens(user)
 
     @staticmethod
     def _random_username() -> str:
