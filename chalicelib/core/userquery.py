@@ -121,7 +121,7 @@ def _check(where: dict, seen: list, depth: int = 0) -> None:
                     if not isinstance(arg, str) or len(arg) > MAX_REGEX:
                         raise InvalidRequest(f"{key}: $regex needs a pattern of at most {MAX_REGEX} characters")
                     try:
-                        re.compile(arg)
+                        re.compile(pattern(arg))
                     except re.error:
                         raise InvalidRequest(f"{key}: $regex is not a valid pattern") from None
                 if op == "$options" and (not isinstance(arg, str) or set(arg) - set("imsx")):
@@ -129,6 +129,12 @@ def _check(where: dict, seen: list, depth: int = 0) -> None:
 
 
 # ---- matching ---------------------------------------------------------------------------------
+
+def pattern(regex: str) -> str:
+    """A LeanCloud (PCRE) pattern for Python's re: ``\\Q...\\E`` quoting, which the SDKs'
+    ``startsWith`` / ``endsWith`` / ``contains`` send, becomes escaped text."""
+    return re.sub(r"\\Q(.*?)(?:\\E|$)", lambda m: re.escape(m.group(1)), regex, flags=re.S)
+
 
 _MISSING = object()
 
@@ -209,7 +215,7 @@ def _ops(have: Any, cond: dict) -> bool:
                 return False
         elif op == "$regex":
             flags = sum({"i": re.I, "m": re.M, "s": re.S, "x": re.X}[c] for c in set(cond.get("$options", "")))
-            if not isinstance(have, str) or re.search(arg, have, flags) is None:
+            if not isinstance(have, str) or re.search(pattern(arg), have, flags) is None:
                 return False
     return True
 
