@@ -251,7 +251,7 @@ class DynamoUserStore:
         from .user_batches import apply
         return apply([_unit_ops(u) for u in units])
 
-    def scan_users(self, app_id: str, start_key: Optional[dict] = None, page_size: int = 500) -> tuple:
+    def scan_users(self, app_id: str, start_key: Optional[dict] = None, page_size: int = 1000) -> tuple:
         """One page of the app's users in table order: (users, the key to resume from or None).
         A Scan reads (and bills) every item of the table, sessions and claims included:
         for master-key queries and the console only (README, "User queries")."""

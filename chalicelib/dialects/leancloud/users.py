@@ -219,6 +219,8 @@ def get_user_class(request, role, object_id):
 
 def _put(request, role, object_id):
     body = json_object(request)
+    if (request.query_params or {}).get("where") not in (None, ""):  # never applied unconditionally
+        raise E.InvalidRequest("conditional updates (?where=) are not supported on _User")
     master = role == "master"
     me, session = current(request, required=not master) if not master else _optional_session(request)
     user = wiring.accounts().update_user(wiring.app_id(), object_id, changes_of(body), me, session,
