@@ -218,3 +218,26 @@ def test_imported_users_log_in_with_their_auth_data(lc, weixin):
     twin = {**rec, "objectId": "5f0000000000000000000002", "username": "twin"}
     out = lc.post(route, headers=headers, raw=json.dumps(twin))[1]
     assert out["created"] == 0 and out["failed"][0]["error"].startswith("authData.")
+
+
+# ---- the setting and the rules ----------------------------------------------------------------
+
+@pytest.mark.parametrize("value", [
+    {"weixin": {}}, {"weixin": {"verify": "nope"}}, {"bad name": {"verify": "trust"}},
+    {"lc_apple": {"verify": "apple"}}, {"lc_apple": {"verify": "apple", "client_ids": []}},
+    {"weixin": {"verify": "weixin", "client_ids": ["x"]}}, {"weixin": {"verify": "weixin", "secret": "x"}}, [],
+])
+def test_bad_auth_platforms_are_refused_by_the_settings_api(lc, value):
+    status, err = lc.client.http.patch("/admin/v1/settings", headers={**lc.headers, **MASTER},
+                                       body=json.dumps({"auth_platforms": value})).status_code, None
+    assert status == 400
+
+
+def test_claims_and_public_view_of_auth_data():
+    from chalicelib.core import authdata
+    data = {"weixin": {"openid": "o1", "access_token": "SECRET", "unionid": "U", "main_account": True},
+            "lc_weapp": {"openid": "o2", "session_key": "SECRET", "unionid": "U", "platform": "weixin"},
+            "anonymous": {"id": "a" * 20}, "broken": "x", "lc_apple": {"uid": "has#hash"}}
+    assert authdata.claims_of(data) == {"auth:weixin": "o1", "union:weixin": "U", "auth:lc_weapp": "o2",
+                                        "auth:anonymous": "a" * 20}
+    assert "SECRET" not in json.dumps(authdata.public(data))

@@ -257,7 +257,8 @@ class DynamoUserStore:
         for master-key queries and the console only (README, "User queries")."""
         from .base import connection
         client = connection().client
-        kwargs = {"TableName": UserModel.Meta.table_name, "Limit": page_size, "ConsistentRead": True,
+        # eventually consistent: half the read units; a user written in the last second may be missed
+        kwargs = {"TableName": UserModel.Meta.table_name, "Limit": page_size, "ConsistentRead": False,
                   "FilterExpression": "#k = :user AND #a = :app",
                   "ExpressionAttributeNames": {"#k": "kind", "#a": "app_id"},
                   "ExpressionAttributeValues": {":user": {"S": "user"}, ":app": {"S": app_id}}}
