@@ -101,6 +101,7 @@ def test_python_master_queries(python_sdk):
     assert python_sdk["query_order"]["ok"] == ["py_reset", "py_pw"]
     [auth] = python_sdk["query_auth"]["ok"]
     assert auth == {"weixin": {"openid": "oPy", "expires_in": 7200}}     # no access_token
+    assert python_sdk["scan"]["ok"] == ["py_linker", "py_ops", "py_pw", "py_reset"]
     assert python_sdk["query_as_client"]["code"] == 119
 
 
@@ -141,4 +142,5 @@ def test_js_master_queries(js_sdk):
     assert js_sdk["query_or"]["ok"] == ["js_ops", "js_pw"]
     assert js_sdk["query_in"]["ok"] == ["js_ops", "js_pw"]
     assert sorted(js_sdk["query_exists"]["ok"]) == ["js_ops", "py_ops"]
+    assert js_sdk["scan"]["ok"] == ["js_linker", "js_ops", "js_other", "js_pw", "js_reset", "js_was_anon"]
     assert js_sdk["query_as_client"]["code"] == 119

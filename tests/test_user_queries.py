@@ -122,3 +122,24 @@ def test_a_scan_that_needs_everything_stops_at_its_budget(lc, people):
     q = userquery.parse({}, "username", 10, 0, True, None)
     with pytest.raises(userquery.BudgetExceeded):
         userquery.run(q, lambda s: acc.users.scan_users(APP, s, page_size=1), 2.5, clock=lambda: next(ticks))
+
+
+def test_scan_with_a_cursor_reads_every_match_once(lc, people, monkeypatch):
+    store = type(wiring.accounts().users)
+    real = store.scan_users
+    monkeypatch.setattr(store, "scan_users", lambda self, app, start=None, page_size=3: real(self, app, start, 3))
+    seen, cursor, calls = [], None, 0
+    while True:
+        params = {"limit": "1", "where": {"age": {"$gte": 19}}, "keys": "username"}
+        if cursor:
+            params["cursor"] = cursor
+        status, out = query(lc, "/1.1/scan/classes/_User", **params)
+        assert status == 200, out
+        calls += 1
+        seen += [u["username"] for u in out["results"]]
+        cursor = out["cursor"]
+        if cursor is None:
+            break
+    assert sorted(seen) == ["ann", "bob", "cat", "dan"] and calls >= 2
+    assert query(lc, "/1.1/scan/classes/_User", cursor="forged.cursor")[0] == 400
+    assert query(lc, "/1.1/scan/classes/_User", headers={})[1]["code"] == 119

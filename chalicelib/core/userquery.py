@@ -278,3 +278,19 @@ def run(q: Query, source: Callable, budget_s: float, clock: Callable[[], float] 
         if clock() > deadline:
             raise BudgetExceeded("the query reads every user and ran out of time")
     return page(found, q)
+
+
+def scan_page(q: Query, source: Callable, start: Optional[dict], budget_s: float,
+              clock: Callable[[], float] = time.monotonic) -> tuple:
+    """LeanCloud's ``scan`` (a cursor over every user): (docs, the key to resume from or
+    None at the end). Reads store pages from ``start`` until ``q.limit`` users matched, the
+    table ends or the budget is spent (then possibly fewer, with a key to go on)."""
+    found, deadline = [], clock() + budget_s
+    while True:
+        users, start = source(start)
+        found.extend(d for d in map(doc, users) if matches(d, q.where))
+        if start is None or len(found) >= max(1, q.limit) or clock() > deadline:
+            break
+    docs, _ = page(found, Query(where=q.where, limit=len(found), keys=q.keys))
+    return docs, start
+

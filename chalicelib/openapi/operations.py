@@ -113,6 +113,13 @@ OPERATIONS = {
                     "code 1, if a query that must read them all, with order or count, does not finish)."),
     ("GET", "/1.1/classes/_User"): Op(
         "Query users (as GET /1.1/users)", query=USER_QUERY, ok={200: USER_PAGE}),
+    ("GET", "/1.1/scan/classes/_User"): Op(
+        "Scan every matching user, a batch per call (master key)",
+        query={"where": USER_QUERY["where"], "keys": USER_QUERY["keys"],
+               "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+               "cursor": {"type": "string", "description": "the previous answer's cursor"},
+               "scan_key": {"type": "string", "description": "ignored: users come in table order"}},
+        ok={200: obj(("results", "cursor"), results={"type": "array", "items": USER}, cursor=nullable(STR))}),
     ("DELETE", "/1.1/users/{object_id}"): Op(
         "Delete a user (master key, or the user's own session): frees its username, phone and email and "
         "ends its sessions", session="optional", ok={200: EMPTY}),

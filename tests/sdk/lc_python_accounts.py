@@ -136,6 +136,7 @@ try:
                                  .descending("username").limit(2).find()])
     step("query_auth", lambda: [u.get("authData") for u in Query(User).equal_to("authData.weixin.openid",
                                                                                facts["weixin"]["openid"]).find()])
+    step("scan", lambda: sorted(u.get_username() for u in Query(User).startswith("username", "py_").scan(batch_size=2)))
     leancloud.use_master_key(False)
     step("query_as_client", lambda: Query(User).count())
 finally:

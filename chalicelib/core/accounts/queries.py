@@ -30,6 +30,16 @@ class UserQueries:
             return userquery.page(docs, q)
         return userquery.run(q, lambda start: self.users.scan_users(app_id, start), budget_s)
 
+    def scan_users(self, app_id: str, q: "userquery.Query", cursor: Optional[str], budget_s: float = 5.0) -> tuple:
+        """``GET /1.1/scan/classes/_User``: (docs, cursor or None). The cursor is the store's
+        continuation key, signed and bound to this app (``core.cursors``)."""
+        from .. import cursors
+
+        scope = f"user-scan:{app_id}"
+        start = cursors.decode(self.secret, scope, cursor) if cursor not in (None, "") else None
+        docs, key = userquery.scan_page(q, lambda s: self.users.scan_users(app_id, s), start, budget_s)
+        return docs, cursors.encode(self.secret, scope, key) if key else None
+
     def _lookup(self, app_id: str, key: str, value: str, s) -> Optional[User]:
         if key == "objectId":
             return self.users.get(app_id, value) if _plausible_id(value) else None

@@ -57,6 +57,28 @@ def _query(request):
     return ok(out)
 
 
+@bp.route("/1.1/scan/classes/_User", methods=["GET"], **ROUTE)
+@lc_view(bp, "scanUsers", master=True)
+def scan_users(request, role):
+    """LeanCloud's scan (``AV.Query#scan``, Python ``Query.scan``): every matching user, a batch
+    per call, in table order (``scan_key`` is not honoured), with ``cursor`` to go on."""
+    from ... import deadline
+    from ...core import userquery
+
+    q = request.query_params or {}
+    try:
+        where = json.loads(q["where"]) if q.get("where") not in (None, "") else {}
+    except (ValueError, RecursionError):
+        raise BadBody("where is not JSON") from None
+    if not isinstance(where, dict):
+        raise BadBody("where must be a JSON object")
+    query = userquery.parse(where, None, _int(q, "limit", 100, 1, MAX_LIMIT), 0, False, q.get("keys"))
+    left = deadline.remaining()
+    docs, cursor = wiring.accounts().scan_users(wiring.app_id(), query, q.get("cursor"),
+                                                max(1.0, (left if left is not None else 8.0) - 2.0))
+    return ok({"results": docs, "cursor": cursor})
+
+
 @bp.route("/1.1/users", methods=["GET"], **ROUTE)
 @lc_view(bp, "queryUsers", master=True)
 def query_users(request, role):

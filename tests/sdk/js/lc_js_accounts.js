@@ -145,6 +145,12 @@ async function main() {
     await step('query_in', async () => (await q().containedIn('username', ['js_pw', 'js_ops', 'nobody'])
       .find({ useMasterKey: true })).map((u) => u.getUsername()).sort());
     await step('query_exists', async () => (await q().exists('tags').find({ useMasterKey: true })).map((u) => u.getUsername()));
+    await step('scan', async () => {
+      const it = q().startsWith('username', 'js_').scan({ batchSize: 2 }, { useMasterKey: true });
+      const names = [];
+      for (let r = await it.next(); !r.done; r = await it.next()) if (r.value) names.push(r.value.getUsername());
+      return names.sort();
+    });
     await step('query_as_client', async () => q().count());
   } finally {
     await admin('PATCH', '/admin/v1/settings', { auth_platforms: previous.auth_platforms || {},
