@@ -109,11 +109,11 @@ def test_a_scan_reads_in_pages_and_stops_early_without_order(lc, people):
         return users, nxt
 
     q = userquery.parse({}, None, 1, 0, False, None)
-    docs, _ = userquery.run(q, source, 5.0)
-    assert len(docs) == 1 and sum(pages) == 1 and pages[-1] == 1   # stopped at the first match
+    users, _ = userquery.run(q, source, 5.0)
+    assert len(users) == 1 and sum(pages) == 1 and pages[-1] == 1   # stopped at the first match
     q = userquery.parse({"age": {"$gt": 0}}, "age", 100, 0, True, None)
-    docs, total = userquery.run(q, source, 5.0)
-    assert total == 4 and [d["age"] for d in docs] == [19, 25, 31, 40]
+    users, total = userquery.run(q, source, 5.0)
+    assert total == 4 and [u.custom["age"] for u in users] == [19, 25, 31, 40]
 
 
 def test_a_scan_that_needs_everything_stops_at_its_budget(lc, people):

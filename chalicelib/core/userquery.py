@@ -7,8 +7,8 @@ Pure. A query whose ``where`` pins objectId, username, email, mobilePhoneNumber 
 ``authData.<platform>.<uid field>`` (equality or ``$in``) runs as key lookups
 (``keyed``); anything else reads the app's users page by page (``run`` over a
 ``source(start_key) -> (users, next_key)``), filtering as it goes, inside a time budget.
-Users are matched and answered as ``doc`` shows them: never a password hash, a session,
-or authData's secrets.
+Users are matched as ``doc`` shows them (never a password hash, a session or authData's
+secrets); the dialect answers each in its own format and ``project``s it on ``keys``.
 """
 from __future__ import annotations
 
@@ -49,7 +49,7 @@ def _iso(ms: int) -> str:
 
 
 def doc(user) -> dict:
-    """The user as queries see it and answer it (dates as LeanCloud's ISO strings)."""
+    """The user as ``where`` and ``order`` see it (dates as LeanCloud's ISO strings)."""
     out = dict(user.custom)
     out.update(objectId=user.object_id, username=user.username, createdAt=_iso(user.created_at),
                updatedAt=_iso(user.updated_at), mobilePhoneVerified=user.phone_verified,
@@ -251,20 +251,29 @@ def _sort_key(value: Any):
     return (4, str(value))
 
 
-def page(docs: list, q: Query) -> tuple:
-    """(page of docs, total) of the matching ``docs``: ordered, skipped, limited, projected."""
+def page(found: list, q: Query) -> tuple:
+    """(page of users, total) of the matching ``found`` [(doc, user)]: ordered, skipped,
+    limited. The dialect answers each user in its own format, then ``project``s it."""
     for name, desc in reversed(q.order):
-        docs.sort(key=lambda d: _sort_key(_get(d, name)), reverse=desc)
-    total = len(docs)
-    out = docs[q.skip:q.skip + q.limit]
-    if q.keys is not None:
-        wanted = set(q.keys) | set(ALWAYS)
-        out = [{k: v for k, v in d.items() if k in wanted or k.split(".")[0] in wanted} for d in out]
-    return out, total
+        found.sort(key=lambda pair: _sort_key(_get(pair[0], name)), reverse=desc)
+    return [user for _, user in found[q.skip:q.skip + q.limit]], len(found)
+
+
+def project(answer: dict, keys: Optional[list]) -> dict:
+    """``keys``: only those fields of an answered user (objectId and the dates always)."""
+    if keys is None:
+        return answer
+    wanted = set(keys) | set(ALWAYS)
+    return {k: v for k, v in answer.items() if k in wanted or k.split(".")[0] in wanted}
+
+
+def matching(users: list, where: dict) -> list:
+    """[(doc, user)] of the users ``where`` matches."""
+    return [(d, u) for d, u in ((doc(u), u) for u in users) if matches(d, where)]
 
 
 def run(q: Query, source: Callable, budget_s: float, clock: Callable[[], float] = time.monotonic) -> tuple:
-    """Scan: (page of docs, total) from ``source(start_key) -> (users, next_key)``. Without
+    """Scan: (page of users, total) from ``source(start_key) -> (users, next_key)``. Without
     an order or a count the scan stops once ``skip + limit`` users matched; otherwise it
     must read every user of the app. BudgetExceeded if that takes longer than ``budget_s``."""
     need_all = bool(q.order) or q.count
@@ -272,7 +281,7 @@ def run(q: Query, source: Callable, budget_s: float, clock: Callable[[], float] 
     found, start, deadline = [], None, clock() + budget_s
     while True:
         users, start = source(start)
-        found.extend(d for d in map(doc, users) if matches(d, q.where))
+        found.extend(matching(users, q.where))
         if start is None or (not need_all and len(found) >= wanted):
             break
         if clock() > deadline:
@@ -282,15 +291,14 @@ def run(q: Query, source: Callable, budget_s: float, clock: Callable[[], float] 
 
 def scan_page(q: Query, source: Callable, start: Optional[dict], budget_s: float,
               clock: Callable[[], float] = time.monotonic) -> tuple:
-    """LeanCloud's ``scan`` (a cursor over every user): (docs, the key to resume from or
+    """LeanCloud's ``scan`` (a cursor over every user): (users, the key to resume from or
     None at the end). Reads store pages from ``start`` until ``q.limit`` users matched, the
     table ends or the budget is spent (then possibly fewer, with a key to go on)."""
     found, deadline = [], clock() + budget_s
     while True:
         users, start = source(start)
-        found.extend(d for d in map(doc, users) if matches(d, q.where))
+        found.extend(matching(users, q.where))
         if start is None or len(found) >= max(1, q.limit) or clock() > deadline:
             break
-    docs, _ = page(found, Query(where=q.where, limit=len(found), keys=q.keys))
-    return docs, start
+    return [user for _, user in found], start
 

@@ -14,7 +14,7 @@ class UserQueries:
     """User queries, part of ``AccountService``."""
 
     def query_users(self, app_id: str, q: "userquery.Query", budget_s: float = 5.0) -> tuple:
-        """(page of user docs, total): see ``core.userquery``. BudgetExceeded if a scan that
+        """(page of users, total): see ``core.userquery``. BudgetExceeded if a scan that
         must read every user (order, count) runs out of time."""
         lookups = userquery.keyed(q.where)
         if lookups is not None:
@@ -26,19 +26,18 @@ class UserQueries:
                 user = self._lookup(app_id, key, value, s)
                 if user is not None:
                     found[user.object_id] = user
-            docs = [d for d in map(userquery.doc, found.values()) if userquery.matches(d, rest)]
-            return userquery.page(docs, q)
+            return userquery.page(userquery.matching(list(found.values()), rest), q)
         return userquery.run(q, lambda start: self.users.scan_users(app_id, start), budget_s)
 
     def scan_users(self, app_id: str, q: "userquery.Query", cursor: Optional[str], budget_s: float = 5.0) -> tuple:
-        """``GET /1.1/scan/classes/_User``: (docs, cursor or None). The cursor is the store's
+        """``GET /1.1/scan/classes/_User``: (users, cursor or None). The cursor is the store's
         continuation key, signed and bound to this app (``core.cursors``)."""
         from .. import cursors
 
         scope = f"user-scan:{app_id}"
         start = cursors.decode(self.secret, scope, cursor) if cursor not in (None, "") else None
-        docs, key = userquery.scan_page(q, lambda s: self.users.scan_users(app_id, s), start, budget_s)
-        return docs, cursors.encode(self.secret, scope, key) if key else None
+        users, key = userquery.scan_page(q, lambda s: self.users.scan_users(app_id, s), start, budget_s)
+        return users, cursors.encode(self.secret, scope, key) if key else None
 
     def _lookup(self, app_id: str, key: str, value: str, s) -> Optional[User]:
         if key == "objectId":

@@ -14,7 +14,7 @@ from ...core import errors as E
 from ...core.numbers import is_ascii_digits
 from ..http import BadBody
 from .common import LCError, ROUTE, lc_view, ok
-from .users import current
+from .users import current, user_json
 
 bp = Blueprint(__name__)
 
@@ -46,12 +46,12 @@ def _query(request):
     left = deadline.remaining()
     budget = max(1.0, (left if left is not None else 8.0) - 2.0)  # room to answer after the last page
     try:
-        docs, total = wiring.accounts().query_users(wiring.app_id(), query, budget)
+        users, total = wiring.accounts().query_users(wiring.app_id(), query, budget)
     except userquery.BudgetExceeded:
         raise LCError(503, 1, "This query reads every user and did not finish in time: narrow it with where on "
                               "objectId, username, email or mobilePhoneNumber, or drop order and count.",
                       {"Retry-After": "1"}) from None
-    out = {"results": docs}
+    out = {"results": _answers(users, query)}
     if query.count:
         out["count"] = total
     return ok(out)
@@ -74,9 +74,15 @@ def scan_users(request, role):
         raise BadBody("where must be a JSON object")
     query = userquery.parse(where, None, _int(q, "limit", 100, 1, MAX_LIMIT), 0, False, q.get("keys"))
     left = deadline.remaining()
-    docs, cursor = wiring.accounts().scan_users(wiring.app_id(), query, q.get("cursor"),
-                                                max(1.0, (left if left is not None else 8.0) - 2.0))
-    return ok({"results": docs, "cursor": cursor})
+    users, cursor = wiring.accounts().scan_users(wiring.app_id(), query, q.get("cursor"),
+                                                 max(1.0, (left if left is not None else 8.0) - 2.0))
+    return ok({"results": _answers(users, query), "cursor": cursor})
+
+
+def _answers(users: list, query) -> list:
+    """Users as LeanCloud answers them to the master key, without authData's secrets."""
+    from ...core.userquery import project
+    return [project(user_json(u, secrets=False), query.keys) for u in users]
 
 
 @bp.route("/1.1/users", methods=["GET"], **ROUTE)
