@@ -8,7 +8,7 @@ import time
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from . import FakeServer
+from .jsonhttp import FakeServer
 
 ISSUER = "https://appleid.apple.com"
 

@@ -2,7 +2,7 @@
 registered with ``grant``; anything else answers errcode 40003 as WeChat does."""
 from __future__ import annotations
 
-from . import FakeServer
+from .jsonhttp import FakeServer
 
 
 class FakeWeixin:
