@@ -16,7 +16,7 @@ the store protocol, custom fields), ``signup`` (sign-up and login), ``sessions``
 and tokens), ``verification`` (codes for users, verifying phones and emails), ``profile``
 (the user's record, phone and password changes), ``authlogin`` (third-party login,
 authData), ``migration`` (LeanCloud import, legacy
-passwords and tokens, master-key deletion), ``queries`` (master-key user queries),
+passwords and tokens, master-key deletion), ``user_queries`` (master-key user queries and deletion, through ``Migration``),
 ``resetmail`` (password reset by an emailed link) and ``base`` (shared helpers).
 """
 from __future__ import annotations
@@ -34,7 +34,6 @@ from .migration import Migration
 from .model import (CUSTOM_KEY, DELETE, E164_LIKE, LOGIN_CODES, MAX_CUSTOM_BYTES, SIGNUP_OR_LOGIN_CODES, Session,
                     Stale, User, UserStore, _merge_custom, _plausible_id)
 from .profile import Profile
-from .queries import UserQueries
 from .resetmail import EmailReset
 from .sessions import Sessions
 from .signup import SignupLogin
@@ -45,7 +44,7 @@ __all__ = ["AccountService", "User", "Session", "Stale", "UserStore", "DELETE", 
 
 
 @dataclass
-class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, AuthDataLogin, UserQueries, EmailReset, AccountBase):
+class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, AuthDataLogin, EmailReset, AccountBase):
     users: UserStore
     otp: OTPService
     limiter: limits.Limiter

@@ -1,17 +1,19 @@
-"""Master-key user queries (``GET /1.1/users``, ``/1.1/classes/_User``, the console's Users
-page): key lookups when the query pins a unique key, else a filtered scan of the app's users
-inside a time budget (``core.userquery``)."""
+"""The master-key user administration an app's own servers keep calling after the move from
+LeanCloud, and the console's Users page: queries in LeanCloud's query language (``GET
+/1.1/users``, ``/1.1/classes/_User``, the scan), as key lookups when the query pins a unique
+key, else a filtered scan of the app's users inside a time budget (``core.userquery``); and
+deletion. Part of ``AccountService`` (through ``Migration``)."""
 from __future__ import annotations
 
 from typing import Optional
 
 from .. import emails, phone, userquery
-from ..errors import InvalidEmail, InvalidPhoneNumber
+from ..errors import InvalidEmail, InvalidPhoneNumber, SessionRequired
 from .model import User, _plausible_id
 
 
 class UserQueries:
-    """User queries, part of ``AccountService``."""
+    """User queries and deletion, part of ``AccountService``."""
 
     def query_users(self, app_id: str, q: "userquery.Query", budget_s: float = 5.0) -> tuple:
         """(page of users, total): see ``core.userquery``. BudgetExceeded if a scan that
@@ -55,3 +57,13 @@ class UserQueries:
             except InvalidPhoneNumber:
                 return None
         return self.users.find(app_id, key, value)  # username, auth:<platform>
+
+    def delete_user(self, app_id: str, object_id: str, actor: Optional[User], master: bool = False) -> None:
+        """Delete the user (the master key, or its own session): its claims are freed and its
+        sessions end with it, in one transaction. The same deletion as the console's
+        (``DELETE /admin/v1/users/<id>``): one mechanism, ``UserAdmin.delete``."""
+        if not master and (actor is None or actor.object_id != object_id):
+            raise SessionRequired("The user cannot be deleted by a client without the session.")
+        from ..user_admin import UserAdmin
+
+        UserAdmin(users=self.users, limiter=self.limiter, config=self.config, clock=self.clock).delete(app_id, object_id)
