@@ -83,7 +83,10 @@ def auth_verifiers(clock):
 
 def auth_hook():
     """The ``hook`` verifier: the app's LeanEngine ``onAuthData``. Until LeanEngine hooks are
-    configured it answers a clear "not configured" error."""
+    configured it answers a clear "not configured" error. The LeanEngine adapter plugs in
+    here: return an object with ``verify(app_id, platform, data, config) -> dict`` (the
+    authData to store, i.e. the hook's ``result``) that raises
+    ``core.authdata.AuthDataInvalid`` (LeanCloud 251) or any ``VerikitError`` to refuse."""
     from .core.authdata import NotConfigured
     return NotConfigured("hook", "set up LeanEngine hooks (the app's onAuthData) first")
 
