@@ -51,8 +51,43 @@ def accounts():
                     users=DynamoUserStore(), otp=otp, limiter=DynamoLimiter(), hasher=Argon2Hasher(),
                     config=otp.config, secret=otp.secret, clock=otp.clock,
                     on_error=lambda what, exc: log.event(event=what, outcome=getattr(exc, "kind", "error")),
-                    events=_Events())
+                    verifiers=auth_verifiers(otp.clock), events=_Events())
     return _accounts
+
+
+def auth_verifiers(clock):
+    """How each kind of ``auth_platforms`` entry is verified (core.authdata.Verifiers).
+    The adapters are imported on first use only (an authData login)."""
+    from .core.authdata import AnonymousVerifier, TrustVerifier, Verifiers
+
+    class Lazy:
+        def __init__(self, build):
+            self.build, self.built = build, None
+
+        def verify(self, *args):
+            if self.built is None:
+                self.built = self.build()
+            return self.built.verify(*args)
+
+    def weixin():
+        from .authproviders.weixin import WeixinVerifier
+        return WeixinVerifier()
+
+    def apple():
+        from .authproviders.apple import AppleVerifier
+        return AppleVerifier(clock)
+
+    return Verifiers({"anonymous": AnonymousVerifier(), "trust": TrustVerifier(), "weixin": Lazy(weixin),
+                      "apple": Lazy(apple), "hook": Lazy(auth_hook)})
+
+
+def auth_hook():
+    """The ``hook`` verifier of ``auth_platforms`` (the ``core.authdata.Verifier`` port:
+    ``verify(app_id, platform, data, config) -> dict``, the authData to store): the app's
+    LeanEngine ``onAuthData`` (``hooks/authdata.py``). A refusal raises ``HookRefused`` with
+    the hook's own code and message; no LeanEngine set up refuses with a clear message."""
+    from .hooks.authdata import verifier
+    return verifier()
 
 
 def tickets():
@@ -169,14 +204,6 @@ def events():
         from .hooks.dispatch import Dispatcher
         return Dispatcher(app_id(), config(), event_queue(), endpoint_cache(), runtime.secrets, service().clock)
     return _hook_part("events", build)
-
-
-def auth_hook():
-    """The ``hook`` verifier of ``auth_platforms`` (the ``core.authdata.Verifier`` port:
-    ``verify(app_id, platform, data, config) -> data``): the app's LeanEngine ``onAuthData``
-    (``hooks/authdata.py``). A refusal raises ``HookRefused`` with the hook's code."""
-    from .hooks.authdata import verifier
-    return verifier()
 
 
 def worker(clock=None, max_sqs_delay=None):

@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
-from . import guard, routing
+from . import authdata, guard, routing
 from .errors import InvalidRequest
 
 
@@ -117,6 +117,14 @@ class Settings:
     # a before-hook may take before the request is refused (fail closed)
     leanengine_url: str = field(default="", metadata={"maxlen": 500})
     hook_timeout_seconds: int = field(default=5, metadata=_rng(1, 30))
+
+    # third-party login (LeanCloud authData): the platforms accepted and how each is verified,
+    # {"weixin": {"verify": "weixin"}, "lc_apple": {"verify": "apple", "client_ids": [...]},
+    #  "anonymous": {"verify": "anonymous"}, ...}; an unlisted platform is refused
+    auth_platforms: dict = field(default_factory=dict, metadata={"check": authdata.check_platforms})
+    # LeanCloud user objects carry Skygear's derived is_verified (verified_fields / verified_rule);
+    # on by itself with only_verified_users
+    skygear_is_verified: bool = False
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "Settings | None" = None) -> "Settings":
