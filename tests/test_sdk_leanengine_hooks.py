@@ -24,7 +24,8 @@ def admin(url, method, path, body=None):
 def flow(local_server):
     proc, engine = start_engine(api_url=local_server)
     previous = admin(local_server, "GET", "/admin/v1/settings")
-    admin(local_server, "PATCH", "/admin/v1/settings", {"leanengine_url": engine, "cooldown_seconds": 0})
+    admin(local_server, "PATCH", "/admin/v1/settings", {"leanengine_url": engine, "cooldown_seconds": 0,
+                                                         "auth_platforms": {"myplatform": {"verify": "hook"}}})
     try:
         run = subprocess.run([str(SDK_PYTHON), str(ROOT / "tests/sdk/lc_python_hooks.py"), local_server,
                               KEYS["VERIKIT_APP_ID"], KEYS["VERIKIT_APP_KEY"], KEYS["VERIKIT_MASTER_KEY"]],
@@ -46,7 +47,8 @@ def flow(local_server):
         yield out, seen, local_server
     finally:
         admin(local_server, "PATCH", "/admin/v1/settings", {"leanengine_url": previous["leanengine_url"],
-                                                             "cooldown_seconds": previous["cooldown_seconds"]})
+                                                             "cooldown_seconds": previous["cooldown_seconds"],
+                                                             "auth_platforms": previous["auth_platforms"]})
         proc.terminate()
         proc.wait(10)
 
@@ -94,3 +96,11 @@ def test_the_js_sdk_sees_the_same_hooks(flow):
     assert js["login"] == {"ok": {"level": 1}}                       # beforeSave's field, stored
     assert js["signup_refused"] == {"code": 400, "error": "That nickname is not allowed."}
     assert js["login_refused"] == {"code": 1001, "error": "This account is banned."}
+
+
+def test_on_auth_data_checks_a_platform_set_to_verify_by_hook(flow):
+    out, seen, _ = flow
+    assert out["auth_data"]["ok"]["session"], out["auth_data"]
+    assert out["auth_data_refused"] == {"code": 1002, "error": "Invalid token."}
+    checked = [r["object"] for r in seen if r["hook"] == "onAuthData"]
+    assert [c["myplatform"]["uid"] for c in checked] == ["mp-good", "mp-forged"]

@@ -68,4 +68,13 @@ step("update", lambda: save("Alice"))
 step("update_refused", lambda: save("badword again"))
 step("verify_request", lambda: User.request_mobile_phone_verify("+8613603000001"))
 step("verify_phone", lambda: User.verify_mobile_phone_number(last_code("+8613603000001"), "+8613603000001"))
+
+
+def login_with(token):
+    u = User.login_with("myplatform", {"uid": "mp-" + token, "token": token})
+    return {"objectId": u.id, "session": bool(u.get_session_token())}
+
+
+step("auth_data", lambda: login_with("good"))
+step("auth_data_refused", lambda: login_with("forged"))
 print(json.dumps(out))
