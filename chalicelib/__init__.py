@@ -9,6 +9,8 @@ Layout (read top to bottom):
                  send hook; routed per country), voice, email, and the local dev outbox.
 - ``dialects/``  one module per API dialect (LeanCloud, dev); they translate requests
                  and errors and call the core.
+- ``hooks/``     adapters of the core's events port (``core/events.py``): LeanEngine hooks,
+                 signed event webhooks, the SQS queue and its delivery worker.
 - ``runtime.py`` environment (stage, table names, local mode) and secrets.
 - ``wiring.py``  builds the service from the pieces above, once per process.
 - ``local/``     the embedded moto server used by ``make run`` and the tests.
