@@ -4,11 +4,11 @@
 ``{"authData": {platform: data}}`` to ``_User/onAuthData``; the answer's ``result`` is the
 authData to use (the hook may rewrite it), and an error answer refuses the login with the
 hook's code and message (``HookRefused``, as the other before-hooks). With no LeanEngine set
-up (``leanengine_url`` empty or no hook key) it refuses with a clear message.
+up (``leanengine_url`` empty) it refuses with ``AuthDataInvalid`` (251), "not configured".
 """
 from __future__ import annotations
 
-from ..core.events import AUTH_DATA, HookRefused
+from ..core.events import AUTH_DATA
 
 
 class LeanEngineAuthData:
@@ -16,14 +16,15 @@ class LeanEngineAuthData:
         self.engine_for = engine_for  # app_id -> LeanEngine | None
 
     def verify(self, app_id: str, platform: str, data: dict, config=None) -> dict:
+        from ..core.authdata import AuthDataInvalid  # LeanCloud's 251
         engine = self.engine_for(app_id)
         if engine is None:
-            raise HookRefused(1, f"authData.{platform} is verified by the app's LeanEngine onAuthData hook, but "
-                                 "no LeanEngine is set up (settings leanengine_url and the hook key)", 400)
+            raise AuthDataInvalid(f"authData.{platform} is verified by 'hook', which is not configured: set up "
+                                  "LeanEngine hooks (setting leanengine_url and the hook key)")
         answer = engine.before(AUTH_DATA, {platform: data})
         checked = answer.get(platform) if isinstance(answer, dict) else None
         if not isinstance(checked, dict):
-            raise HookRefused(1, f"the onAuthData hook answered no authData.{platform}", 400)
+            raise AuthDataInvalid(f"the onAuthData hook answered no authData.{platform}")
         return checked
 
 
