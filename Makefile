@@ -71,6 +71,7 @@ vendor/.installed: requirements-vendor.txt | $(VENV)/.installed
 
 package: vendor
 	$(VENV)/bin/python -c 'from deploy.__main__ import fresh_bytecode; fresh_bytecode(".")'
+	$(VENV)/bin/python -m deploy.layer .
 	rm -rf build/package-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) build/package-$(STAGE)
 
 clean:
@@ -91,6 +92,7 @@ destroy: $(VENV)/.installed
 template: vendor
 	$(VENV)/bin/python -m deploy template --stage $(STAGE) -o build/verikit-$(STAGE).json
 	$(VENV)/bin/python -c 'from deploy.__main__ import fresh_bytecode; fresh_bytecode(".")'
+	$(VENV)/bin/python -m deploy.layer .
 	rm -rf build/sam-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) --merge-template build/verikit-$(STAGE).json build/sam-$(STAGE)
 	$(VENV)/bin/cfn-lint -- build/sam-$(STAGE)/sam.json && echo "build/sam-$(STAGE)/sam.json: cfn-lint clean"
 
