@@ -1,6 +1,7 @@
 """What a verification, a sign-up and a login cost on AWS, from the measured flows
-(bench/flows.py): API Gateway requests, Lambda (512 MB, duration = the measured time in
-verikit's own code + an assumed in-region latency per AWS call), DynamoDB on demand
+(bench/flows.py): API Gateway requests, Lambda (512 MB, duration = the measured CPU time of
+verikit's own code, scaled to the 0.29 vCPU a 512 MB function gets, + an assumed in-region
+latency per AWS call), DynamoDB on demand
 (the measured write and read units), CloudWatch Logs (the measured log lines), beside
 Twilio Verify's list price and the SMS price that dominates both.
 
@@ -33,6 +34,7 @@ SMS_PER_COUNTRY = {"US": 0.0083, "GB": 0.0400, "DE": 0.0800, "BR": 0.0500, "IN":
 LATENCY_MS = {("dynamodb", "TransactWriteItems"): 10, ("dynamodb", "BatchGetItem"): 6, "dynamodb": 5,
               "sns": 60, "sesv2": 60, "pinpoint-sms-voice-v2": 60, "ssm": 10}
 LAMBDA_LOG_BYTES = 330  # START, END and REPORT lines per invocation
+LAMBDA_CPU_SHARE = 512 / 1769  # Lambda gives 1 vCPU at 1769 MB, proportionally less below
 
 # what each operation is made of: the measured flows (bench/flows.py keys), one request each
 OPERATIONS = {
@@ -45,14 +47,15 @@ OPERATIONS = {
 
 
 def lambda_ms(flow: dict) -> float:
-    """Billed duration of one invocation: verikit's own time plus the AWS calls' latency."""
+    """Billed duration of one invocation: verikit's own CPU time on a 512 MB function plus
+    the AWS calls' latency."""
     aws = 0.0
     for op in flow["ops"]:
         aws += LATENCY_MS.get(("dynamodb", op), LATENCY_MS["dynamodb"])
     for service, n in flow["calls"].items():
         if service != "dynamodb":
             aws += n * LATENCY_MS.get(service, 20)
-    return math.ceil(flow["local_ms"] + aws)
+    return math.ceil(flow["cpu_ms"] / LAMBDA_CPU_SHARE + aws)
 
 
 def per_request(flow: dict) -> dict:

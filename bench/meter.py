@@ -238,3 +238,27 @@ def measure():
         m.wall = time.perf_counter() - started
         with _lock:
             _meters.remove(m)
+
+
+_moto_cpu = [0.0]
+
+
+def moto_cpu() -> float:
+    """CPU seconds the in-process moto has spent serving requests so far (its request
+    threads, per request), so that a measurement can take it out of the process's CPU."""
+    from devserver.moto_server import SerialisedDynamoDB
+
+    if not getattr(SerialisedDynamoDB.__call__, "_timed", False):
+        original = SerialisedDynamoDB.__call__
+
+        def __call__(self, environ, start_response):
+            t = time.thread_time()
+            try:
+                return original(self, environ, start_response)
+            finally:
+                with _lock:
+                    _moto_cpu[0] += time.thread_time() - t
+
+        __call__._timed = True
+        SerialisedDynamoDB.__call__ = __call__
+    return _moto_cpu[0]
