@@ -13,6 +13,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
 import re
 import tempfile
@@ -84,9 +85,15 @@ def run(keys: dict, imports: bool = True) -> dict:
 
     def flow(label, fn):
         logged = io.StringIO()  # the request's log lines (CloudWatch Logs bills their bytes)
+        handlers = [h for h in logging.getLogger("verikit").handlers if isinstance(h, logging.StreamHandler)]
+        streams = [h.setStream(logged) for h in handlers]  # the request log line, bound to stdout at import
         moto, cpu = meter.moto_cpu(), time.process_time()  # the process's CPU less moto's own
-        with meter.measure() as m, contextlib.redirect_stdout(logged):
-            result = fn()
+        try:
+            with meter.measure() as m, contextlib.redirect_stdout(logged):
+                result = fn()
+        finally:
+            for h, stream in zip(handlers, streams):
+                h.setStream(stream)
         cpu = time.process_time() - cpu - (meter.moto_cpu() - moto)
         out[label] = {**_figures(m), "cpu_ms": round(cpu * 1000, 1),
                       "log_bytes": len(logged.getvalue().encode())}

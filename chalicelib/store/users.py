@@ -151,6 +151,35 @@ class DynamoUserStore:
         held = {item.pk for item in UserModel.batch_get(list(keys), consistent_read=True)}
         return next((name for key, name in keys.items() if key in held), None)
 
+    def owner(self, app_id: str, field: str, value: str) -> Optional[str]:
+        """The object id holding ``value`` of ``field`` (its claim), or None: one ``GetItem``."""
+        try:
+            return UserModel.get(claim_key(app_id, field, value), consistent_read=True).uid
+        except UserModel.DoesNotExist:
+            return None
+
+    def get_with_count(self, app_id: str, object_id: str, counter_key: str) -> tuple:
+        """(the user or None, how much of the counter ``counter_key`` is used): the user and
+        its login-failure counter in one ``BatchGetItem`` over both tables."""
+        from .base import connection
+        from .counters import CounterModel
+
+        users, counters = UserModel.Meta.table_name, CounterModel.Meta.table_name
+        request = {users: {"Keys": [{"pk": {"S": user_key(app_id, object_id)}}], "ConsistentRead": True},
+                   counters: {"Keys": [{"pk": {"S": counter_key}}], "ConsistentRead": True}}
+        found: dict = {users: [], counters: []}
+        for _ in range(8):  # unprocessed keys (throttling) are asked for again
+            out = connection().client.batch_get_item(RequestItems=request)
+            for table, items in out.get("Responses", {}).items():
+                found[table] += items
+            request = out.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.01)
+        item = UserModel.from_raw_data(found[users][0]) if found[users] else None
+        used = int(found[counters][0].get("n", {}).get("N", 0)) if found[counters] else 0
+        return (_user(item) if item is not None and item.kind == "user" else None), used
+
     def find(self, app_id: str, field: str, value: str) -> Optional[User]:
         try:
             claim = UserModel.get(claim_key(app_id, field, value), consistent_read=True)
@@ -188,8 +217,25 @@ class DynamoUserStore:
         return (_session(token_hash, s, kind) if s is not None else None,
                 _user(u) if u is not None and u.kind == "user" else None)
 
-    def add_sessions(self, sessions: tuple) -> None:
-        transact([(i, "Put", put_kwargs(_session_item(s))) for i, s in enumerate(sessions)])
+    def add_sessions(self, sessions: tuple, clear: Optional[tuple] = None) -> None:
+        """``clear``: (counter key, limit, retry after) of a login-failure counter to delete
+        in the same transaction, on the condition that it is still under its limit (else
+        LockedOut, and no session is written)."""
+        ops = [(i, "Put", put_kwargs(_session_item(s))) for i, s in enumerate(sessions)]
+        if clear is not None:
+            from .counters import CounterModel
+
+            key, limit, retry_after = clear
+            ops.append(("lockout", "Delete", delete_kwargs(
+                CounterModel(key), CounterModel.n.does_not_exist() | (CounterModel.n < limit))))
+        try:
+            transact(ops)
+        except Cancelled as e:
+            if "lockout" in e.failed:
+                from ..core.errors import LockedOut
+                raise LockedOut("Too many failed attempts; try again later or reset the password.",
+                                retry_after) from None
+            raise
 
     def rotate(self, old: Session, sessions: tuple) -> None:
         new_refresh = next((x.token_hash for x in sessions if x.kind == "refresh"), None)
