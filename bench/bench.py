@@ -187,17 +187,17 @@ def mixed_workload(sends: int = 1000, threads: int = 8, verify_share: float = 0.
 
 def package_size() -> dict:
     from deploy.__main__ import fresh_bytecode
-    from deploy.layer import with_bytecode
+    from deploy.layer import with_bytecode_all
 
     fresh_bytecode(ROOT)
-    with_bytecode(ROOT)  # as make package does
+    with_bytecode_all(ROOT)  # as make package does
     out = Path(tempfile.mkdtemp()) / "pkg"
     subprocess.run([str(Path(PY).parent / "chalice"), "package", "--stage", "dev", str(out)],
                    cwd=ROOT, check=True, capture_output=True)
     z, layer = out / "deployment.zip", out / "layer-deployment.zip"
     with zipfile.ZipFile(z) as zf:
         has_botocore = any(n.startswith("botocore/") for n in zf.namelist())
-    return {"function_zip_bytes": z.stat().st_size, "function_zip_kb": round(z.stat().st_size / 1024, 1),
+    return {"dir": str(out), "function_zip_bytes": z.stat().st_size, "function_zip_kb": round(z.stat().st_size / 1024, 1),
             "layer_zip_bytes": layer.stat().st_size if layer.exists() else 0,
             "layer_zip_mb": round(layer.stat().st_size / 1e6, 2) if layer.exists() else 0,
             "contains_botocore": has_botocore}
@@ -335,10 +335,11 @@ if __name__ == "__main__":
     import importer
 
     fl = flow_table(KEYS)
-    cold = coldstart.measure(KEYS)
+    package = package_size()
+    print("Lambda package:", json.dumps(package))
+    cold = coldstart.measure(KEYS, Path(package["dir"]))
     print(coldstart.report(cold))
     print("Mixed workload:", json.dumps(mixed_workload()))
-    print("Lambda package:", json.dumps(package_size()))
     print("Latency via local server:", json.dumps(latency()))
     os.environ["VERIKIT_SETTINGS"] = FAST
     shared_moto()
