@@ -103,11 +103,28 @@ def _session_item(s: Session) -> UserModel:
                      epoch=s.epoch, created_at=s.created_at, expires_at=s.expires_at, ttl=ttl, peer=s.peer)
 
 
-def _claim_ops(app_id: str, object_id: str, claims: dict) -> list:
+def _claim_item(app_id: str, object_id: str, name: str, value: str, phone_verified) -> UserModel:
+    """A claim; the phone's carries whether the user's phone is verified, so that sending a
+    code to a user's number needs the claim alone (``phone_holder``)."""
+    return UserModel(claim_key(app_id, name, value), kind="claim", app_id=app_id, uid=object_id,
+                     phone_verified=bool(phone_verified) if name == "phone" else None)
+
+
+def _claim_ops(app_id: str, object_id: str, claims: dict, phone_verified=None) -> list:
     return [(f"claim:{name}", "Put",
-             put_kwargs(UserModel(claim_key(app_id, name, value), kind="claim", app_id=app_id, uid=object_id),
+             put_kwargs(_claim_item(app_id, object_id, name, value, phone_verified),
                         UserModel.pk.does_not_exist() | (UserModel.uid == object_id)))
             for name, value in claims.items()]
+
+
+def _phone_flag_op(before: User, after: User):
+    """The phone claim's verified flag, when the number stays and its verification changes."""
+    if after.phone and after.phone == before.phone and bool(after.phone_verified) != bool(before.phone_verified):
+        key = claim_key(after.app_id, "phone", after.phone)
+        return ("flag:phone", "Update", update_kwargs(
+            UserModel(key), [UserModel.phone_verified.set(bool(after.phone_verified))],
+            UserModel.uid == after.object_id)), key
+    return None
 
 
 def _taken(failed: set) -> Optional[Taken]:
@@ -122,7 +139,7 @@ class DynamoUserStore:
 
     def create(self, user: User, sessions) -> None:
         ops = [("user", "Put", put_kwargs(_item(user), UserModel.pk.does_not_exist()))]
-        ops += _claim_ops(user.app_id, user.object_id, user.claims())
+        ops += _claim_ops(user.app_id, user.object_id, user.claims(), user.phone_verified)
         for i, session in enumerate(sessions if isinstance(sessions, tuple) else (sessions,)):
             if session is not None:
                 ops.append((f"session:{i}", "Put", put_kwargs(_session_item(session))))
@@ -157,6 +174,15 @@ class DynamoUserStore:
             return UserModel.get(claim_key(app_id, field, value), consistent_read=True).uid
         except UserModel.DoesNotExist:
             return None
+
+    def phone_holder(self, app_id: str, e164: str) -> tuple:
+        """(object id or None, phone verified: True, False, or None when the claim predates
+        the flag): the phone's claim alone, one ``GetItem``."""
+        try:
+            claim = UserModel.get(claim_key(app_id, "phone", e164), consistent_read=True)
+        except UserModel.DoesNotExist:
+            return None, None
+        return claim.uid, claim.phone_verified
 
     def get_with_count(self, app_id: str, object_id: str, counter_key: str) -> tuple:
         """(the user or None, how much of the counter ``counter_key`` is used): the user and
@@ -195,7 +221,10 @@ class DynamoUserStore:
         ops = [("user", "Put", put_kwargs(_item(after), UserModel.version == before.version))]
         old, new = before.claims(), after.claims()
         added = {k: v for k, v in new.items() if old.get(k) != v}
-        ops += _claim_ops(after.app_id, after.object_id, added)
+        ops += _claim_ops(after.app_id, after.object_id, added, after.phone_verified)
+        flag = _phone_flag_op(before, after)
+        if flag is not None:
+            ops.append(flag[0])
         for name, value in old.items():
             if new.get(name) != value:
                 ops.append((f"release:{name}", "Delete",
@@ -331,8 +360,11 @@ def _unit_ops(unit) -> list:
     for name, value in unit.added_claims().items():
         key = claim_key(after.app_id, name, value)
         ops.append((f"claim:{name}", "Put", put_kwargs(
-            UserModel(key, kind="claim", app_id=after.app_id, uid=after.object_id),
+            _claim_item(after.app_id, after.object_id, name, value, after.phone_verified),
             UserModel.pk.does_not_exist() | (UserModel.uid == after.object_id)), key))
+    flag = _phone_flag_op(before, after) if before is not None else None
+    if flag is not None:
+        ops.append((*flag[0], flag[1]))
     for name, value in unit.released_claims().items():
         key = claim_key(after.app_id, name, value)
         ops.append((f"release:{name}", "Delete", delete_kwargs(UserModel(key), UserModel.uid == after.object_id), key))

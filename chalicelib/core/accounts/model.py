@@ -97,6 +97,9 @@ class UserStore(Protocol):
         (counter key, limit, retry after), also delete that login-failure counter, on the
         condition that it is under its limit (else raise LockedOut and write nothing)."""
 
+    def phone_holder(self, app_id: str, e164: str) -> tuple:
+        """(object id or None, phone verified or None if unknown), from the phone's claim."""
+
     def owner(self, app_id: str, field: str, value: str) -> Optional[str]:
         """The object id holding ``value`` of ``field``, from its claim alone."""
 
