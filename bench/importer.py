@@ -74,17 +74,25 @@ def rate(keys: dict, settings: dict, n: int = 5000, parallel: int | None = None)
     return out
 
 
-def million(flows: dict, server: dict, tool: dict) -> str:
-    """The README's "a million users" estimate, with its arithmetic."""
+def million(flows: dict, server: dict, tool: dict, transaction_ms: float = 30, workers: int = 4) -> str:
+    """The README's "a million users" estimate, with its arithmetic (``transaction_ms``: an
+    assumed DynamoDB latency of one 100-item transaction; ``workers``: the route's threads)."""
+    import math
+
     wru = flows["import_500_users"]["wru"] / 500
+    transactions = flows["import_500_users"]["ops"].count("TransactWriteItems")
     table_wru_s = 4000  # a new on-demand table's initial write throughput
     users_s = table_wru_s / wru
     cpu = server["import_cpu_ms_per_user"]
-    lambda_share = 512 / 1769  # a 512 MB Lambda gets this share of a vCPU
-    per_invocation = 1000 / (cpu / lambda_share)  # users/s one request in flight can do, CPU-bound
+    share = 512 / 1769  # a 512 MB Lambda gets this share of a vCPU
+    request_s = 500 * cpu / share / 1000 + math.ceil(transactions / workers) * transaction_ms / 1000
+    per_request = 500 / request_s
+    tool_cpu = tool["import_tool_cpu_ms_per_user"]
     return (f"a million users: {wru:g} WRU per user (measured) -> a new on-demand table's {table_wru_s} WRU/s "
-            f"= {users_s:.0f} users/s = {1e6 / users_s / 60:.0f} min; the route's CPU {cpu:g} ms per user "
-            f"(DynamoDB excluded) on a 512 MB Lambda ({lambda_share:.2f} vCPU) = {per_invocation:.0f} users/s per "
-            f"request in flight, so {max(1, round(users_s / per_invocation + 0.49))} in flight keep up; the tool's "
-            f"own CPU {tool['import_tool_cpu_ms_per_user']:g} ms per user = {3.6 / tool['import_tool_cpu_ms_per_user']:.0f}x "
-            f"under the 3.6 ms a million users in an hour allows")
+            f"/ {wru:g} = {users_s:.0f} users/s -> 1e6 / {users_s:.0f} = {1e6 / users_s:.0f} s = "
+            f"{1e6 / users_s / 60:.0f} min. A request of 500 users: 500 x {cpu:g} ms CPU / {share:.2f} vCPU "
+            f"+ {math.ceil(transactions / workers)} x {transaction_ms:g} ms of transactions ({transactions}, "
+            f"{workers} at a time) = {request_s:.1f} s -> {per_request:.0f} users/s per request in flight: "
+            f"{math.ceil(users_s / per_request)} in flight reach the table's limit (default --parallel 4). "
+            f"The tool's own CPU: {tool_cpu:g} ms per user, {3.6 / max(tool_cpu, 1e-6):.0f}x under the 3.6 ms "
+            f"a million users in an hour allow")
