@@ -10,7 +10,7 @@ import pytest
 from conftest import ROOT
 
 CHALICE = Path(sys.executable).parent / "chalice"
-BYTECODE_MB = 8  # what the layer's bytecode adds, zipped (deploy/layer.py)
+BYTECODE_MB = 12  # what every library's bytecode adds to the layer, zipped (deploy/layer.py): ~11.4 MB, twilio 5.7 of it
 
 
 @pytest.mark.parametrize("stage", ["dev", "prod"])
@@ -24,10 +24,10 @@ def test_chalice_package_is_small_and_carries_no_botocore(stage, tmp_path):
                    check=True, capture_output=True, timeout=300)
     z, layer = tmp_path / "deployment.zip", tmp_path / "layer-deployment.zip"
     names = zipfile.ZipFile(z).namelist()
-    # automatic_layer: the dependencies ship in a layer; a code deploy uploads ~575 KB: ~115 KB
-    # of sources and ~400 KB of their bytecode (~35 ms of every cold start), and chalice's
+    # automatic_layer: the dependencies ship in a layer; a code deploy uploads ~640 KB: ~130 KB
+    # of sources and ~450 KB of their bytecode (~35 ms of every cold start), and chalice's
     # runtime compiled (~45 KB, the most expensive module to compile at a cold start)
-    assert z.stat().st_size <= 640 * 1024
+    assert z.stat().st_size <= 700 * 1024
     assert not any(n.startswith(("botocore/", "boto3/", "moto/", "devserver/", "tests/", "vendor/")) for n in names)
     # bytecode compiled for the runtime (checked by source hash), nothing else from __pycache__
     caches = [n for n in names if "__pycache__" in n]
