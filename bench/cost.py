@@ -8,8 +8,8 @@ Twilio Verify's list price and the SMS price that dominates both.
 Prices: list prices, us-east-1, USD, as published on 2025-12-01 (DynamoDB on demand after
 the 2024-11-01 cut). SMS prices per country are Twilio Programmable Messaging's outbound
 list prices per segment, rounded (carrier fees extra); AWS End User Messaging's are of the
-same order. Check the providers' pages for yours: this table only has to show where the
-money goes.
+same order; for CN, Alibaba Cloud / Tencent Cloud SMS (README "Cost per SMS"). Check the
+providers' pages for yours: this table only has to show where the money goes.
 """
 from __future__ import annotations
 
@@ -25,11 +25,16 @@ PRICES = {
     "dynamodb_rru_per_million": 0.125,
     "logs_ingest_per_gb": 0.50,  # CloudWatch Logs: the request line, EMF metrics, Lambda's START/END/REPORT
     "sqs_per_million": 0.40,  # not used by verikit
-    "secrets_manager_per_10k_calls": 0.05,  # not used: the keys come from SSM standard parameters
+    # the app's keys come from SSM standard parameters (free); an SMS provider other than SNS
+    # reads its credentials from Secrets Manager once per instance: per cold start, not per send
+    "secrets_manager_per_10k_calls": 0.05,
+    "secrets_manager_per_secret_month": 0.40,
     "ssm_standard_get": 0.0,  # standard throughput: free; read once per cold instance
     "twilio_verify_per_success": 0.05,  # per successful verification, plus the channel's message price
 }
-SMS_PER_COUNTRY = {"US": 0.0083, "GB": 0.0400, "DE": 0.0800, "BR": 0.0500, "IN": 0.0800, "CN": 0.0450}
+# Twilio's list prices, except CN: Alibaba Cloud / Tencent Cloud SMS, ¥0.045 (README "Cost per SMS";
+# Twilio's own to CN is about $0.045)
+SMS_PER_COUNTRY = {"US": 0.0083, "GB": 0.0400, "DE": 0.0800, "BR": 0.0500, "IN": 0.0800, "CN": 0.0060}
 # in-region latency assumed per AWS call when estimating Lambda's billed duration
 LATENCY_MS = {("dynamodb", "TransactWriteItems"): 10, ("dynamodb", "BatchGetItem"): 6, "dynamodb": 5,
               "sns": 60, "sesv2": 60, "pinpoint-sms-voice-v2": 60, "ssm": 10}
@@ -95,7 +100,10 @@ def model(flows: dict, per: int = 10_000) -> dict:
 
 def report(flows: dict, per: int = 10_000) -> str:
     rows = model(flows, per)
-    lines = [f"AWS cost per {per:,} operations, USD (list prices of {PRICES_DATE}, us-east-1; SMS excluded):"]
+    lines = [f"AWS cost per {per:,} operations, USD (list prices of {PRICES_DATE}, us-east-1; SMS excluded; "
+             f"warm instances: a cold start adds an SSM read (free) and, with a non-SNS SMS provider, a Secrets "
+             f"Manager read: ${PRICES['secrets_manager_per_10k_calls']} per 10,000 cold starts, "
+             f"${PRICES['secrets_manager_per_secret_month']} per secret a month):"]
     for name, r in rows.items():
         lines.append(f"  {name:48s} total ${r['aws_total']:.4f} = API Gateway {r['api_gateway']:.4f} + Lambda "
                      f"{r['lambda']:.4f} ({'+'.join(map(str, r['lambda_ms']))} ms) + DynamoDB {r['dynamodb']:.4f} "
