@@ -5,7 +5,7 @@ latency per AWS call), DynamoDB on demand
 (the measured write and read units), CloudWatch Logs (the measured log lines), beside
 Twilio Verify's list price and the SMS price that dominates both.
 
-Prices: list prices, us-east-1, USD, as published on 2025-12-01 (DynamoDB on demand after
+Prices: list prices, us-east-1, USD, as listed in December 2025 (DynamoDB on demand after
 the 2024-11-01 cut). SMS prices per country are Twilio Programmable Messaging's outbound
 list prices per segment, rounded (carrier fees extra); AWS End User Messaging's are of the
 same order; for CN, Alibaba Cloud / Tencent Cloud SMS (README "Cost per SMS"). Check the
@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-PRICES_DATE = "2025-12-01"
+PRICES_DATE = "2025-12"
 PRICES = {
     "api_gateway_rest_per_million": 3.50,  # REST API (what chalice deploys), first 333 M/month
     "lambda_per_million_requests": 0.20,
