@@ -26,6 +26,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import os
 import threading
 import time
 from collections import Counter
@@ -97,7 +98,6 @@ def _backend():
     from moto.core import DEFAULT_ACCOUNT_ID
     from moto.dynamodb.models import dynamodb_backends
 
-    import os
     return dynamodb_backends[DEFAULT_ACCOUNT_ID][os.environ.get("AWS_REGION", "us-east-1")]
 
 
