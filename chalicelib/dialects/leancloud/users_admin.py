@@ -5,14 +5,12 @@ email or mobilePhoneNumber; ``limit``, ``skip``, ``order``, ``count``) and
 table scan is refused (400, code 1) rather than scanned."""
 from __future__ import annotations
 
-import json
-
 from chalice import Blueprint
 
 from ... import wiring
 from ...core import errors as E
 from ...core.numbers import is_ascii_digits
-from ..http import BadBody
+from ..http import BadBody, loads
 from .common import LCError, ROUTE, lc_view, ok
 from .users import current, user_json
 
@@ -32,10 +30,7 @@ def _int(q: dict, name: str, default: int, low: int, high: int) -> int:
 
 def _query(request):
     q = request.query_params or {}
-    try:
-        where = json.loads(q["where"]) if q.get("where") not in (None, "") else {}
-    except (ValueError, RecursionError):
-        raise BadBody("where is not JSON") from None
+    where = loads(q["where"]) if q.get("where") not in (None, "") else {}  # BadBody if not JSON
     if not isinstance(where, dict):
         raise BadBody("where must be a JSON object")
     limit = _int(q, "limit", 100, 0, MAX_LIMIT)
