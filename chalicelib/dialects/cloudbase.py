@@ -248,7 +248,7 @@ def revoke(request):
 @cb_view("user.me")
 def user_me(request):
     accounts = wiring.accounts()
-    user, _ = accounts.resolve(wiring.app_id(), bearer(request))
+    user, _ = accounts.resolve(wiring.app_id(), bearer(request), dialect="cloudbase")  # no LeanCloud session
     accounts.require_verified(user)
     created = user.created_at
     return ok({"sub": user.object_id, "username": user.username, "name": user.custom.get("name", ""),

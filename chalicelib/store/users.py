@@ -58,6 +58,7 @@ class UserModel(SharedConnection, Model):
     peer = UnicodeAttribute(null=True)              # the other token of an access/refresh pair
     used_at = NumberAttribute(null=True)            # refresh tokens: when a rotation spent it
     next = UnicodeAttribute(null=True)              # refresh tokens: the successor's hash
+    dialect = UnicodeAttribute(null=True)           # sessions: the dialect that issued it
     ttl = TTLAttribute(null=True)
 
 
@@ -100,7 +101,8 @@ def _user(item: UserModel) -> User:
 def _session_item(s: Session) -> UserModel:
     ttl = datetime.fromtimestamp(s.expires_at, tz=timezone.utc) if s.expires_at else None
     return UserModel(session_key(s.token_hash, s.kind), kind=s.kind, app_id=s.app_id, uid=s.user_id,
-                     epoch=s.epoch, created_at=s.created_at, expires_at=s.expires_at, ttl=ttl, peer=s.peer)
+                     epoch=s.epoch, created_at=s.created_at, expires_at=s.expires_at, ttl=ttl, peer=s.peer,
+                     dialect=s.dialect)
 
 
 def _claim_ops(app_id: str, object_id: str, claims: dict) -> list:
@@ -219,10 +221,14 @@ class DynamoUserStore:
             UserModel(session_key(refresh_hash, "refresh")).delete()
             refresh_hash = item.next
 
-    def revoke(self, token_hash: str) -> None:
+    def revoke(self, token_hash: str, dialect: Optional[str] = None) -> None:
+        """End the token and its peer; with ``dialect``, only a token that dialect issued."""
         keys = [session_key(token_hash, "session"), session_key(token_hash, "refresh")]
-        doomed = set(keys)
+        doomed = set()
         for item in UserModel.batch_get(keys, consistent_read=True):
+            if dialect is not None and _dialect(item) != dialect:
+                continue
+            doomed.add(item.pk)
             if item.peer:
                 doomed.add(session_key(item.peer, "refresh" if item.kind == "session" else "session"))
         for key in doomed:
@@ -304,4 +310,10 @@ def _session(token_hash: str, item: UserModel, kind: str = "session") -> Optiona
     return Session(token_hash=token_hash, app_id=item.app_id, user_id=item.uid, epoch=int(item.epoch),
                    created_at=int(item.created_at),
                    expires_at=int(item.expires_at) if item.expires_at is not None else None, kind=kind,
-                   peer=item.peer, used=item.used_at is not None, next=item.next)
+                   peer=item.peer, used=item.used_at is not None, next=item.next, dialect=_dialect(item))
+
+
+def _dialect(item: UserModel) -> str:
+    """Items written before sessions were tagged: a CloudBase token always has a peer (its
+    access or refresh token), a LeanCloud session (imported ones too) never."""
+    return item.dialect or ("cloudbase" if item.peer or item.kind == "refresh" else "leancloud")
