@@ -221,13 +221,14 @@ _OPENER = urllib.request.build_opener(_NoRedirects)
 
 
 class Client:
-    def __init__(self, url: str, app_id: str, master_key: str, dry_run: bool):
-        self.url, self.dry_run = check_url(url).rstrip("/"), dry_run
+    def __init__(self, url: str, app_id: str, master_key: str, dry_run: bool, revive_deleted: bool = False):
+        self.url, self.dry_run, self.revive_deleted = check_url(url).rstrip("/"), dry_run, revive_deleted
         self.headers = {"X-LC-Id": app_id, "X-LC-Key": master_key + ",master",
                         "Content-Type": "application/x-ndjson; charset=utf-8"}
 
     def send(self, offset: int, body: str) -> dict:
-        query = f"?line_offset={offset}" + ("&dry_run=true" if self.dry_run else "")
+        query = f"?line_offset={offset}" + ("&dry_run=true" if self.dry_run else "") \
+            + ("&revive_deleted=true" if self.revive_deleted else "")
         data = body.encode("utf-8")
         for attempt in range(RETRIES + 1):
             req = urllib.request.Request(self.url + ROUTE + query, data=data, method="POST", headers=self.headers)
@@ -344,6 +345,8 @@ def main(argv=None) -> int:
     p.add_argument("--url", required=True, help="verikit's base URL (make run's URL, or the stage's API URL)")
     p.add_argument("--app-id", help="the app id (default: APP_ID or VERIKIT_APP_ID)")
     p.add_argument("--dry-run", action="store_true", help="check every record, write nothing")
+    p.add_argument("--revive-deleted", action="store_true",
+                   help="import users deleted on verikit again (by default their tombstones fail their records)")
     p.add_argument("--batch", type=int, default=500, help="records per request (1-1000, default 500)")
     p.add_argument("--parallel", type=int, default=4, help="requests in flight (default 4)")
     a = p.parse_args(argv)
@@ -360,7 +363,7 @@ def main(argv=None) -> int:
         if not app_id:
             raise ImportError_("the app id: pass --app-id (APP_ID=... with make) or set APP_ID")
         master = _secret(("MASTER_KEY", "VERIKIT_MASTER_KEY"), "master key: ", "the master key")
-        return run(a.file, Client(a.url, app_id, master, a.dry_run), a.batch, a.parallel)
+        return run(a.file, Client(a.url, app_id, master, a.dry_run, a.revive_deleted), a.batch, a.parallel)
     except ImportError_ as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

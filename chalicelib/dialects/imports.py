@@ -3,7 +3,8 @@
 The body is JSONL (one record a line), a JSON array, or ``{"results": [...]}``, whatever the
 Content-Type. Master key only. ``?dry_run=true`` checks everything and writes nothing;
 ``?line_offset=N`` adds N to the reported line numbers (``make import-leancloud`` sends a big
-file in batches and reports lines of the file). The rules live in ``core.accounts.migration``.
+file in batches and reports lines of the file); ``?revive_deleted=true`` imports users deleted
+here again (their tombstones otherwise fail their records). The rules live in ``core.accounts.migration``.
 """
 from __future__ import annotations
 
@@ -64,12 +65,12 @@ def records(raw) -> tuple:
     return out, bad
 
 
-def _flag(value) -> bool:
+def _flag(value, name: str = "dry_run") -> bool:
     if value in (None, "", "false", "0"):
         return False
     if value in ("true", "1"):
         return True
-    raise InvalidRequest("dry_run must be true or false")
+    raise InvalidRequest(f"{name} must be true or false")
 
 
 @bp.route("/admin/v1/import/leancloud-users", methods=["POST"], **ROUTE)
@@ -77,6 +78,7 @@ def _flag(value) -> bool:
 def import_leancloud_users(request, role):
     q = request.query_params or {}
     dry_run = _flag(q.get("dry_run"))
+    revive = _flag(q.get("revive_deleted"), "revive_deleted")  # users deleted here come back only so
     offset = q.get("line_offset", "0")
     if not is_ascii_digits(offset, 12):  # not str.isdigit(): "²".isdigit(), and int("²") fails
         raise InvalidRequest("line_offset must be a non-negative integer")
@@ -91,7 +93,7 @@ def import_leancloud_users(request, role):
         raise InvalidRequest(f"at most {MAX_RECORDS} records per request: send the export in batches "
                              "(make import-leancloud does)")
     result = wiring.accounts().import_leancloud(wiring.app_id(), [(n + offset, r) for n, r in found],
-                                                dry_run=dry_run)
+                                                dry_run=dry_run, revive_deleted=revive)
     for n, error in bad:
         result.fail(n + offset, None, error)
     return ok(result.to_dict())

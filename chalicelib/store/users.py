@@ -6,7 +6,9 @@ One table, three kinds of item, all under the hash key ``pk``:
 - ``C#<app>#<field>#<value>``: a claim on a unique username, phone or email, naming its
   owner; written and deleted in the same transaction as the user, under conditions;
 - ``S#<keyed hash of the token>``: a session, valid while its ``epoch`` equals the
-  user's ``session_epoch``.
+  user's ``session_epoch``;
+- ``T#<app>#<objectId>``: the tombstone of a deleted user (its objectId and when), written
+  with the deletion: a re-import of the same export does not bring the user back.
 """
 from __future__ import annotations
 
@@ -68,6 +70,10 @@ def user_key(app_id: str, object_id: str) -> str:
 
 def claim_key(app_id: str, field: str, value: str) -> str:
     return f"C#{app_id}#{field}#{value}"
+
+
+def tombstone_key(app_id: str, object_id: str) -> str:
+    return f"T#{app_id}#{object_id}"
 
 
 def session_key(token_hash: str, kind: str = "session") -> str:
@@ -255,6 +261,17 @@ class DynamoUserStore:
         from .user_batches import apply
         return apply([_unit_ops(u) for u in units])
 
+    def deleted(self, app_id: str, object_ids: list) -> set:
+        """The objectIds among these whose users were deleted here (a tombstone)."""
+        keys = list(dict.fromkeys(tombstone_key(app_id, oid) for oid in object_ids))
+        return {item.uid for item in UserModel.batch_get(keys, consistent_read=True) if item.kind == "tombstone"}
+
+    def get_sessions(self, token_hashes: list) -> dict:
+        """token hash -> Session for the (LeanCloud) sessions that exist."""
+        keys = {session_key(h): h for h in token_hashes}
+        return {keys[item.pk]: _session(keys[item.pk], item) for item in
+                UserModel.batch_get(list(keys), consistent_read=True) if item.kind == "session"}
+
     def get_session_and_user_by_hash(self, app_id: str, token_hash: str, kind: str = "session") -> tuple:
         """For tokens without a user id (imported from LeanCloud): the session, then its user."""
         try:
@@ -276,6 +293,8 @@ class DynamoUserStore:
                                                                    UserModel.uid == user.object_id)))
         if user.import_session:
             ops.append(("session", "Delete", delete_kwargs(UserModel(session_key(user.import_session)))))
+        ops.append(("tombstone", "Put", put_kwargs(UserModel(
+            tombstone_key(user.app_id, user.object_id), kind="tombstone", app_id=user.app_id, uid=user.object_id))))
         try:
             transact(ops)
         except Cancelled:
@@ -297,7 +316,15 @@ def _unit_ops(unit) -> list:
         key = claim_key(after.app_id, name, value)
         ops.append((f"release:{name}", "Delete", delete_kwargs(UserModel(key), UserModel.uid == after.object_id), key))
     for s in unit.sessions:
-        ops.append(("session", "Put", put_kwargs(_session_item(s)), session_key(s.token_hash, s.kind)))
+        # an imported token is never handed from one user to another, nor revived: a new one
+        # must be free; one carried into a new epoch must still live at the epoch read
+        carry = getattr(unit, "carry_from", None)
+        condition = UserModel.pk.does_not_exist() if carry is None else \
+            (UserModel.uid == after.object_id) & (UserModel.epoch == carry)
+        ops.append(("session", "Put", put_kwargs(_session_item(s), condition), session_key(s.token_hash, s.kind)))
+    if getattr(unit, "revive", False):
+        key = tombstone_key(after.app_id, after.object_id)
+        ops.append(("tombstone", "Delete", delete_kwargs(UserModel(key)), key))
     for token_hash in unit.revoke:
         key = session_key(token_hash)
         ops.append(("revoke", "Delete", delete_kwargs(UserModel(key)), key))

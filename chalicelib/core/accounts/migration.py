@@ -31,6 +31,7 @@ QUERY_FIELDS = {"objectId": None, "username": "username", "email": "email", "mob
 ORDER_FIELDS = {"createdAt": "created_at", "updatedAt": "updated_at", "objectId": "object_id",
                 "username": "username"}
 CLAIM_WIRE = {"username": "username", "phone": "mobilePhoneNumber", "email": "email"}
+TOKEN_TAKEN = "sessionToken belongs to another user"
 
 
 @dataclass
@@ -41,6 +42,10 @@ class Unit:
     after: User
     sessions: tuple = ()
     revoke: tuple = ()           # hashes of sessions to end (a replaced imported token)
+    # the imported token carried into a new epoch (a password changed on LeanCloud) only if it
+    # still lives at this epoch: a token the user ended here is never revived
+    carry_from: Optional[int] = None
+    revive: bool = False         # a user deleted here, imported again on the operator's word
 
     def added_claims(self) -> dict:
         old = self.before.claims() if self.before else {}
@@ -159,8 +164,10 @@ class Migration:
 
     # ---- import ----------------------------------------------------------------------------
 
-    def import_leancloud(self, app_id: str, records: Iterable[tuple], dry_run: bool = False) -> ImportResult:
-        """Import ``(line, record)`` pairs of a LeanCloud ``_User`` export."""
+    def import_leancloud(self, app_id: str, records: Iterable[tuple], dry_run: bool = False,
+                         revive_deleted: bool = False) -> ImportResult:
+        """Import ``(line, record)`` pairs of a LeanCloud ``_User`` export. A user deleted here
+        left a tombstone: its record fails unless ``revive_deleted`` (the operator's word)."""
         s = self._settings(app_id)
         result = ImportResult()
         now_ms = self._now_ms()
@@ -180,16 +187,23 @@ class Migration:
             parsed.append((line, user, token))
 
         existing = self.users.get_many(app_id, [u.object_id for _, u, _ in parsed]) if parsed else {}
+        missing = [u.object_id for _, u, _ in parsed if u.object_id not in existing]
+        deleted = self.users.deleted(app_id, missing) if missing else set()
         units = []
         for line, user, token in parsed:
+            if user.object_id in deleted and not revive_deleted:
+                result.fail(line, user.object_id, "this user was deleted here: it is not imported again unless "
+                                                  "the import says so (revive_deleted=true, --revive-deleted)")
+                continue
             unit = self._lc_unit(line, existing.get(user.object_id), user, token, s)
             if unit is None:
                 result.unchanged += 1
             else:
-                units.append(unit)
+                units.append(dataclasses.replace(unit, revive=user.object_id in deleted))
+        units = self._alive_carries(units)
 
-        # two records of one import claiming one value: the first wins, unless the other
-        # gives it up in the same import (a delta moving a phone from one user to another)
+        # two records of one import claiming one value (or one sessionToken): the first wins,
+        # unless the other gives it up in the same import (a delta moving a phone)
         first, dropped = {}, set()
         for i, unit in enumerate(units):
             for name, value in unit.added_claims().items():
@@ -199,16 +213,28 @@ class Migration:
                                 f"{CLAIM_WIRE[name]} is also claimed by line {units[other].line} of this import")
                     dropped.add(i)
                     break
+            else:
+                for sess in unit.sessions:
+                    other = first.setdefault(("session", sess.token_hash), i)
+                    if other != i:
+                        result.fail(unit.line, unit.after.object_id,
+                                    f"sessionToken is also on line {units[other].line} of this import")
+                        dropped.add(i)
         units = [u for i, u in enumerate(units) if i not in dropped]
 
         if dry_run:
             released = {(n, v): u.after.object_id for u in units for n, v in u.released_claims().items()}
             wanted = [(n, v) for u in units for n, v in u.added_claims().items()]
             owners = self.users.claim_owners(app_id, wanted) if wanted else {}
+            tokens = [s.token_hash for u in units for s in u.sessions]
+            holders = {h: sess.user_id for h, sess in self.users.get_sessions(tokens).items()} if tokens else {}
             for unit in units:
                 error = next((f"{CLAIM_WIRE[n]} belongs to another user" for n, v in unit.added_claims().items()
                               if owners.get((n, v)) not in (None, unit.after.object_id) and (n, v) not in released),
                              None)
+                if error is None and any(holders.get(x.token_hash) not in (None, unit.after.object_id)
+                                         for x in unit.sessions):
+                    error = TOKEN_TAKEN
                 if error:
                     result.fail(unit.line, unit.after.object_id, error)
                 elif unit.before is None:
@@ -220,12 +246,12 @@ class Migration:
         pending = units
         for attempt in range(2):  # a second pass for claims another unit of the batch released first
             failures = self.users.apply_units(pending)
-            if any(f == {"user"} for f in failures.values()):
+            replayed = [i for i, f in failures.items() if "user" in f and f <= {"user", "session"}]
+            if replayed:
                 # a transaction that went through but was retried (a timeout) fails its own
                 # conditions the second time: a user stored exactly as planned was written
-                now = self.users.get_many(app_id, [pending[i].after.object_id for i, f in failures.items()
-                                                   if f == {"user"}])
-                for i in [i for i, f in failures.items() if f == {"user"}]:
+                now = self.users.get_many(app_id, [pending[i].after.object_id for i in replayed])
+                for i in replayed:
                     if now.get(pending[i].after.object_id) == pending[i].after:
                         del failures[i]
             retry = []
@@ -238,7 +264,9 @@ class Migration:
                         result.updated += 1
                     continue
                 taken = sorted(t.split(":", 1)[1] for t in failed if t.startswith("claim:"))
-                if taken and attempt == 0 and not failed - {f"claim:{t}" for t in taken}:
+                if "session" in failed and "user" not in failed:
+                    result.fail(unit.line, unit.after.object_id, TOKEN_TAKEN)
+                elif taken and attempt == 0 and not failed - {f"claim:{t}" for t in taken}:
                     retry.append(unit)
                 elif taken:
                     result.fail(unit.line, unit.after.object_id,
@@ -338,12 +366,31 @@ class Migration:
             # here, it ends every session (a new epoch), those opened on verikit included
             after = dataclasses.replace(after, password_hash=user.password_hash, import_password=user.import_password,
                                         session_epoch=before.session_epoch + 1)
-        sessions, revoke = (), ()
+        sessions, revoke, carry = (), (), None
         if token_hash and (token_hash != before.import_session or new_password):
             sessions = session(after.session_epoch)  # the export's token lives on in the new epoch
             revoke = (before.import_session,) if before.import_session and before.import_session != token_hash else ()
             after = dataclasses.replace(after, import_session=token_hash)
-        return Unit(line, before, after, sessions, revoke)
+            if token_hash == before.import_session:
+                carry = before.session_epoch  # ... if it still lives (see _alive_carries)
+        return Unit(line, before, after, sessions, revoke, carry_from=carry)
+
+    def _alive_carries(self, units: list) -> list:
+        """Units carrying an imported token into a new epoch keep it only if it still lives
+        (its session is at the user's epoch as read): a token the user ended here (a refresh,
+        a password change or reset, revoked sessions) is never revived by a delta import."""
+        carried = [u.sessions[0].token_hash for u in units if u.carry_from is not None and u.sessions]
+        if not carried:
+            return units
+        alive = self.users.get_sessions(carried)
+        out = []
+        for u in units:
+            if u.carry_from is not None and u.sessions:
+                held = alive.get(u.sessions[0].token_hash)
+                if held is None or held.user_id != u.after.object_id or held.epoch != u.carry_from:
+                    u = dataclasses.replace(u, sessions=(), carry_from=None)
+            out.append(u)
+        return out
 
     def _upgrade_password(self, user: User, password: str) -> User:
         """After a successful login with an imported LeanCloud hash: replace it by argon2id,

@@ -13,7 +13,7 @@ from ...core import errors as E
 from ...core.captcha import CaptchaInvalid, CaptchaRequired
 from ...core.guard import FraudBlocked
 from ...core.numbers import is_ascii_digits, parse_int
-from ..http import BadBody, logged
+from ..http import LONE_SURROGATE, BadBody, logged
 
 # how far an X-LC-Sign timestamp may be from our clock (phones drift)
 SIGN_MAX_SKEW_MS = 15 * 60 * 1000
@@ -72,6 +72,8 @@ def error_response(exc: Exception) -> Response:
     if isinstance(exc, LCError):
         return _resp(exc.status, exc.code, exc.message, exc.headers)
     if isinstance(exc, BadBody):
+        if str(exc) == LONE_SURROGATE:
+            return _resp(400, 107, f"Malformed json object: {exc}.")
         return _resp(400, 107, f"Malformed json object. A json dictionary is expected ({exc}).")
     if isinstance(exc, E.MissingField):
         return _resp(400, _MISSING.get(exc.field, 1), exc.message)
