@@ -170,10 +170,12 @@ def _day(value, default: str) -> str:
         return default
     v = value.strip()
     try:
-        return datetime.strptime(v[:10], "%Y-%m-%d").strftime("%Y%m%d") if len(v) >= 10 else \
-            datetime.strptime(v, "%Y%m%d").strftime("%Y%m%d")
+        d = datetime.strptime(v[:10], "%Y-%m-%d") if len(v) >= 10 else datetime.strptime(v, "%Y%m%d")
     except ValueError:
         raise InvalidRequest(f"bad date {value!r}: use YYYY-MM-DD") from None
+    if not 1970 <= d.year <= 9999:  # strftime would write year 1 as "1", not "0001"
+        raise InvalidRequest(f"bad date {value!r}: from 1970-01-01 to 9999-12-31")
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
 
 
 @bp.route("/admin/v1/stats", methods=["GET"], **ROUTE)

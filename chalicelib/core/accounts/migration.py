@@ -87,13 +87,15 @@ def parse_date(value: Any, name: str) -> int:
     return ms
 
 
-def _parse_date(value: Any, name: str) -> int:
+def _parse_date(value: Any, name: str, nested: bool = False) -> int:
+    """``nested``: inside a ``{"__type": "Date"}`` or ``{"$date"}`` already, where only a
+    string or a number may come (no recursion a record could nest thousands deep)."""
     if isinstance(value, datetime):
         dt = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return int(dt.timestamp() * 1000)
-    if isinstance(value, dict):
+    if isinstance(value, dict) and not nested:
         if value.get("__type") == "Date" and "iso" in value:
-            return parse_date(value["iso"], name)
+            return _parse_date(value["iso"], name, nested=True)
         if "$date" in value:
             inner = value["$date"]
             if isinstance(inner, dict) and "$numberLong" in inner:
@@ -102,7 +104,7 @@ def _parse_date(value: Any, name: str) -> int:
                     return int(inner)
             if isinstance(inner, int) and not isinstance(inner, bool):
                 return inner
-            return parse_date(inner, name)
+            return _parse_date(inner, name, nested=True)
     if isinstance(value, str) and len(value) <= 40:
         try:
             dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -179,6 +181,9 @@ class Migration:
                 user, token = self._lc_record(app_id, rec, s, now_ms)
             except (InvalidRequest, InvalidEmail, InvalidPhoneNumber) as e:
                 result.fail(line, _object_id(rec) if isinstance(rec, dict) else None, e.message)
+                continue
+            except RecursionError:  # a bad record never stops the others
+                result.fail(line, _object_id(rec) if isinstance(rec, dict) else None, "the record is nested too deeply")
                 continue
             if user.object_id in lines_of:
                 result.fail(line, user.object_id, f"objectId also on line {lines_of[user.object_id]} of this import")
