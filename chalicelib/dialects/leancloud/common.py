@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import time
 
 from chalice import CORSConfig, Response
 
@@ -130,7 +129,9 @@ def authenticate(headers, now_ms: int | None = None) -> str:
         digest, ts = parts[0], parts[1]
         if not is_ascii_digits(ts):
             raise LCError(*UNAUTHORIZED)
-        now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
+        if now_ms is None:
+            from ... import wiring
+            now_ms = int(wiring.clock().now() * 1000)
         if abs(now_ms - int(ts)) > SIGN_MAX_SKEW_MS:
             raise LCError(401, 401, "Unauthorized. Request timestamp is too old or in the future.")
         role, key = ("master", s.master_key) if len(parts) == 3 else ("app", s.app_key)
