@@ -54,6 +54,8 @@ class UserModel(SharedConnection, Model):
     import_session = UnicodeAttribute(null=True)    # imported users: hash of the imported sessionToken
     import_password = UnicodeAttribute(null=True)   # imported users: mark of the imported password
     unproven = BooleanAttribute(null=True)          # see core.accounts.User.unproven
+    imported = BooleanAttribute(null=True)          # imported from LeanCloud
+    imported_unverified = UnicodeAttribute(null=True)  # "phone,email": unverified as imported
     # sessions
     epoch = NumberAttribute(null=True)
     expires_at = NumberAttribute(null=True)
@@ -90,7 +92,8 @@ def _item(user: User) -> UserModel:
                      session_epoch=user.session_epoch,
                      kept=json.dumps(dict(user.kept), ensure_ascii=False, separators=(",", ":")) if user.kept else None,
                      import_session=user.import_session, import_password=user.import_password,
-                     unproven=True if user.unproven else None)
+                     unproven=True if user.unproven else None, imported=True if user.imported else None,
+                     imported_unverified=",".join(user.imported_unverified) or None)
 
 
 def _user(item: UserModel) -> User:
@@ -101,7 +104,10 @@ def _user(item: UserModel) -> User:
                 updated_at=int(item.updated_at), version=int(item.version or 0),
                 session_epoch=int(item.session_epoch or 0), kept=json.loads(item.kept or "{}"),
                 import_session=item.import_session, import_password=item.import_password,
-                unproven=bool(item.unproven))
+                unproven=bool(item.unproven),
+                # users imported before the mark: they carry an imported token, password or ACL
+                imported=bool(item.imported or item.import_session or item.import_password or item.kept),
+                imported_unverified=tuple(f for f in (item.imported_unverified or "").split(",") if f))
 
 
 def _session_item(s: Session) -> UserModel:

@@ -33,6 +33,7 @@ from .model import (CUSTOM_KEY, DELETE, E164_LIKE, LOGIN_CODES, MAX_CUSTOM_BYTES
 from .profile import Profile
 from .sessions import Sessions
 from .signup import SignupLogin
+from .usernames import Usernames
 from .verification import Verification
 
 __all__ = ["AccountService", "User", "Session", "Stale", "UserStore", "DELETE", "CUSTOM_KEY", "E164_LIKE",
@@ -40,7 +41,7 @@ __all__ = ["AccountService", "User", "Session", "Stale", "UserStore", "DELETE", 
 
 
 @dataclass
-class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, AccountBase):
+class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, Usernames, AccountBase):
     users: UserStore
     otp: OTPService
     limiter: limits.Limiter

@@ -339,7 +339,10 @@ class Migration:
         return User(app_id=app_id, object_id=oid, username=username, created_at=created, updated_at=updated,
                     password_hash=password_hash, phone=e164, phone_verified=_flag(rec, "mobilePhoneVerified"),
                     email=address, email_verified=_flag(rec, "emailVerified"), custom=_merge_custom({}, custom),
-                    kept=kept, import_password=mark), token
+                    kept=kept, import_password=mark, imported=True,
+                    imported_unverified=tuple(f for f, v, ok in (("phone", e164, _flag(rec, "mobilePhoneVerified")),
+                                                                 ("email", address, _flag(rec, "emailVerified")))
+                                              if v and not ok)), token
 
     def _lc_unit(self, line: int, before: Optional[User], user: User, token: Optional[str], s) -> Optional[Unit]:
         token_hash = self._token_hash(token) if token else None
@@ -363,7 +366,8 @@ class Migration:
         after = dataclasses.replace(
             before, username=user.username, phone=user.phone, phone_verified=user.phone_verified, email=user.email,
             email_verified=user.email_verified, custom=user.custom, kept=user.kept, created_at=user.created_at,
-            updated_at=user.updated_at, version=before.version + 1)
+            updated_at=user.updated_at, version=before.version + 1, imported=True,
+            imported_unverified=user.imported_unverified)
         new_password = bool(user.import_password and user.import_password != before.import_password)
         if new_password:
             # the password changed on LeanCloud since the last import (an unchanged one leaves

@@ -46,6 +46,11 @@ class User:
     # while its password and sessions already existed: they were never attested by that
     # proof, so the first login by proof ends them (see AccountBase._login_by_proof)
     unproven: bool = False
+    # imported from LeanCloud (``imported``), and which of its phone / email came unverified
+    # from the import and are still as imported (``imported_unverified``): the setting
+    # ``imported_unverified_claims`` decides what a proof of them does (see _login_by_proof)
+    imported: bool = False
+    imported_unverified: tuple = ()
 
     def claims(self) -> dict:
         """The unique values this user holds, by field."""
