@@ -85,3 +85,22 @@ def test_signing_up_again_after_a_deletion_is_not_blocked(lc):
                               headers={**lc.headers, "X-LC-Session": user["sessionToken"]})
     assert r.status_code == 200
     assert lc.post("/1.1/users", {"username": "carol", "password": "secret123"})[0] == 201
+
+
+def test_concurrent_imports_hand_one_token_to_one_user_only(lc):
+    """Eight imports race, each a different user carrying the same sessionToken: one wins."""
+    from chalicelib import wiring
+    from conftest import KEYS
+    from test_concurrency import run_threads
+
+    acc = wiring.accounts()
+
+    def one(i):
+        return acc.import_leancloud(KEYS["VERIKIT_APP_ID"], [(1, rec(f"{i:024x}", f"user{i}", sessionToken=TOKEN))])
+
+    results = run_threads(one, n=8)
+    assert all(r[0] == "ok" for r in results), results
+    assert sum(r[1].created for r in results) == 1
+    winner = next(f"{i:024x}" for i, r in enumerate(results) if r[1].created)
+    assert me(lc, TOKEN)[1]["objectId"] == winner
+    assert [stored(f"{i:024x}") is not None for i in range(8)].count(True) == 1  # nothing half-written
