@@ -7,12 +7,13 @@ and judged in the same write, so simultaneous guesses cannot escape ``max_attemp
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Optional, Protocol
 
-from . import brand, codes, emails, guard, limits, messages, phone, purposes
+from . import brand, codes, delivery, emails, guard, limits, messages, phone, purposes, routing
 from .clock import SystemClock
 from .codes import CodeRecord, StoredCode
 from .config import ConfigProvider
@@ -59,6 +60,15 @@ class OutgoingMessage:
     locale: str = "en"
     subject: str = ""  # email only
     html: str = ""     # email only
+    # routed SMS (core/routing.py): the providers to try, and what template providers send
+    route: tuple = ()            # provider names, in order (empty: the channel's own provider)
+    template: str = ""           # the purpose or template name the template ids were looked up by
+    template_ids: Mapping[str, str] = field(default_factory=dict)  # provider -> its template id
+    sign: str = ""               # the sign name template providers send
+    code: str = ""
+    ttl_minutes: int = 0
+    variables: Mapping[str, object] = field(default_factory=dict)  # the request's variables
+    variable_order: tuple = ()   # their order in the template (Tencent's TemplateParamSet)
 
 
 class Channel(Protocol):
@@ -80,6 +90,7 @@ class LogEntry:
     provider_id: str = ""
     error: str = ""
     count: int = 1     # refused sends: how many this entry stands for (core/refusals.py)
+    provider: str = ""  # who carried (or failed) this attempt: sns, aliyun, ... (core/delivery.py)
 
 
 class SendLog(Protocol):
@@ -219,7 +230,7 @@ class OTPService:
         draw = codes.generate_complex if complex_code else (lambda: codes.generate(s.code_length))
         code = draw() if issues_code else ""
         # rendered before anything is charged: a missing template variable changes nothing
-        message = self._message(req, template, code, ttl, locale, s, target, purpose)
+        message = self._message(req, template, code, ttl, locale, s, target, purpose, region)
         entry = dict(app_id=req.app_id, to_key=self._log_key(req.app_id, limit_key), to_masked=masked,
                      channel=req.channel, purpose=purpose.name, template=req.template or "",
                      retention_days=s.send_log_retention_days)
@@ -266,7 +277,7 @@ class OTPService:
                 break
             except codes.Collision:
                 code = draw()
-                message = self._message(req, template, code, ttl, locale, s, target, purpose)
+                message = self._message(req, template, code, ttl, locale, s, target, purpose, region)
             except guard.FraudBlocked:  # racing sends took the dimension's last room
                 self._blocked(plan, now)
                 raise
@@ -289,15 +300,15 @@ class OTPService:
                               ttl_seconds=ttl * 60 if record else 0)
         try:
             started = time.perf_counter()
-            message_id = channel.send(message)
+            sent = delivery.delivered(channel.send(message), req.channel)
             self._pace.observe(req.channel, time.perf_counter() - started)
         except SendFailed as e:
             self._undo_send(key, record, charges, now)
-            self.log.record(LogEntry(**entry, outcome="failed", error=e.details.get("provider_error", e.message),
-                                     at=self.clock.now()))
+            self._delivery(entry, delivery.failed_attempts(e, req.channel), plan)
             raise
-        self.log.record(LogEntry(**entry, outcome="sent", provider_id=message_id, at=self.clock.now()))
-        self._metric("Sent", plan)
+        self._delivery(entry, sent.attempts, plan)
+        self._metric("Sent", plan, provider=sent.provider)
+        message_id = sent.message_id
         return SendResult(to=target, expires_at=record.expires_at if record else None, message_id=message_id,
                           ttl_seconds=ttl * 60 if record else 0)
 
@@ -312,8 +323,18 @@ class OTPService:
         elif record is not None:
             self.store.discard(key, record.code_hash)
 
+    def _delivery(self, entry: dict, attempts: tuple, plan) -> None:
+        """Every provider attempt in the send log, counted per provider (core/delivery.py)."""
+        labels = plan.labels if plan is not None else {}
+
+        def entry_of(a: delivery.Attempt, at: float) -> LogEntry:
+            return LogEntry(**entry, outcome=a.outcome, at=at, provider=a.provider, provider_id=a.message_id,
+                            error=a.error)
+
+        delivery.record(self.log, self.stats, self.metrics, entry_of, entry["app_id"], attempts, labels, self.clock)
+
     def _message(self, req: SendRequest, template, code: str, ttl: int, locale: str, s: Settings,
-                 target: str, purpose) -> OutgoingMessage:
+                 target: str, purpose, region: Optional[str] = None) -> OutgoingMessage:
         # links carry complex codes only: a 6-digit code in a URL could be guessed by value
         complex_code = bool(code) and not code.isdigit()
         link = f"{req.link_base.rstrip('/')}/{code}" if req.link_base and complex_code and purpose.link_capable else ""
@@ -337,8 +358,16 @@ class OTPService:
                     messages.sms_text(purpose.message, code, ttl, name=name, op=req.op or "", locale=locale))
             if link:
                 body = f"{body} {link}"
-        return OutgoingMessage(channel=req.channel, to=target, body=body, purpose=purpose.name,
-                               sender_id=s.sender_id, locale=locale)
+        out = OutgoingMessage(channel=req.channel, to=target, body=body, purpose=purpose.name,
+                              sender_id=s.sender_id, locale=locale)
+        if req.channel != "sms" or region is None:  # a preview is not routed
+            return out
+        # the route, checked before anything is charged: a template provider without an id is refused
+        route = routing.plan(s, region, purpose.name, req.template, template.text(locale) if template else "",
+                             req.sign if req.sign is not None else req.name)
+        return dataclasses.replace(out, route=route.providers, template=route.key, template_ids=route.template_ids,
+                                   sign=route.sign, code=code, ttl_minutes=ttl, variables=dict(req.variables),
+                                   variable_order=route.variable_order)
 
     def preview(self, req: SendRequest, template) -> OutgoingMessage:
         """What ``req`` would send with ``template`` (saved or not), with a sample code in
@@ -456,10 +485,13 @@ class OTPService:
         self.stats.count_blocked(plan, now)
         self._metric("Blocked", plan)
 
-    def _metric(self, name: str, plan, country: str = "") -> None:
+    def _metric(self, name: str, plan, country: str = "", provider: str = "") -> None:
         if self.metrics is not None:
             labels = plan.labels if plan is not None else {"channel": "none", "country": country or "none"}
-            self.metrics(name, labels["channel"], labels["country"])
+            if provider:
+                self.metrics(name, labels["channel"], labels["country"], provider)
+            else:
+                self.metrics(name, labels["channel"], labels["country"])
 
     def _verified(self, app_id: str, s: Settings, key: str, purpose: str, target: str, now: int,
                   channel: Optional[str] = None) -> None:

@@ -256,6 +256,12 @@ class DynamoStats:
         _write(charges, now)
         return channel, country
 
+    # -- provider attempts (store/provider_stats.py: GET /admin/v1/stats?group=provider) --
+    @staticmethod
+    def count_attempts(app_id: str, attempts, now: int) -> None:
+        from .provider_stats import count_attempts
+        count_attempts(app_id, attempts, now)
+
     # -- the admin stats --
     def rows(self, app_id: str, group: str, since: str, until: str) -> dict:
         """Sent / verified / blocked per key of ``group`` over the days ``since`` to
