@@ -1,8 +1,7 @@
 """Tests pass at any hour and date (issue 19): the time-sensitive tests (limits, lockouts, the
 guard's windows, stats, the send log, session expiry) run again with the service's one clock
-(``wiring.clock()``) starting at fixed instants: just after midnight, 10:29, just before
-midnight, and just before midnight on the last day of a month (the day, the month and the
-window all turn mid-test). A test that reads the wall clock beside the service's clock, or
+(``wiring.clock()``) starting at fixed instants: just after midnight, 10:29, and just before
+midnight on the last day of a month (the hour, the day and the month all turn mid-test). A test that reads the wall clock beside the service's clock, or
 that assumes an hour or a day does not end while it runs, fails here whatever the hour of
 ``make test``."""
 import os
@@ -13,7 +12,8 @@ import pytest
 
 from conftest import ROOT
 
-CLOCKS = ["2027-03-15T00:00:30Z", "2027-03-15T10:29:00Z", "2027-03-15T23:59:50Z", "2027-02-28T23:59:50Z"]
+# 23:59:50 on the last day of a month: the hour, the day and the month turn mid-test at once
+CLOCKS = ["2027-03-15T00:00:30Z", "2027-03-15T10:29:00Z", "2027-02-28T23:59:50Z"]
 FILES = ["test_fraud_guard.py", "test_users_api.py", "test_leancloud_api.py", "test_admin.py",
          "test_review_findings.py", "test_review_accounts.py", "test_cloudbase_api.py", "test_guesses.py",
          "test_console_api.py", "test_master_routes_never_500.py"]
