@@ -1,7 +1,6 @@
 """The import and the users' own decisions (issue 19, findings 4 and 10): an imported
 sessionToken is never handed to a second user nor revived once ended here, and a user deleted
 here is not re-created by a re-import of the same export unless the operator says so."""
-import json
 
 
 from test_leancloud_import import MASTER, OID, do_import, jsonl, legacy, login, rec, stored

@@ -3,7 +3,6 @@ redirects are never followed (urllib would re-send ``X-LC-Key: <master>,master``
 host and report its JSON as the import's), plain ``http://`` only to this machine. And one
 out-of-range BSON date fails its record, not the file (finding 10)."""
 import http.server
-import io
 import json
 import threading
 
