@@ -3,8 +3,13 @@
 The body is JSONL (one record a line), a JSON array, or ``{"results": [...]}``, whatever the
 Content-Type. Master key only. ``?dry_run=true`` checks everything and writes nothing;
 ``?line_offset=N`` adds N to the reported line numbers (``make import-leancloud`` sends a big
-file in batches and reports lines of the file); ``?revive_deleted=true`` imports users deleted
-here again (their tombstones otherwise fail their records). The rules live in ``core.accounts.migration``.
+file in batches and reports lines of the file). ``?drop_invalid_fields=true`` keeps every
+account it can: a phone, email (or other field) that cannot be taken is left out and listed
+under ``dropped``; with it, ``?retry_taken=true`` still fails a record whose phone or email
+another stored user holds (the tool sends those again after the whole file, when a later
+record may have released it). ``?revive_deleted=true`` imports users deleted here again (their
+tombstones otherwise fail their records). The rules live in ``core.accounts.migration`` and
+``core.accounts.import_checks``.
 """
 from __future__ import annotations
 
@@ -92,8 +97,11 @@ def import_leancloud_users(request, role):
     if len(found) + len(bad) > MAX_RECORDS:
         raise InvalidRequest(f"at most {MAX_RECORDS} records per request: send the export in batches "
                              "(make import-leancloud does)")
+    keep = _flag(q.get("drop_invalid_fields"), "drop_invalid_fields")
+    retry_taken = _flag(q.get("retry_taken"), "retry_taken")
     result = wiring.accounts().import_leancloud(wiring.app_id(), [(n + offset, r) for n, r in found],
-                                                dry_run=dry_run, revive_deleted=revive)
+                                                dry_run=dry_run, drop_invalid_fields=keep, drop_taken=not retry_taken,
+                                                revive_deleted=revive)
     for n, error in bad:
         result.fail(n + offset, None, error)
     return ok(result.to_dict())

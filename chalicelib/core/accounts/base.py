@@ -153,14 +153,14 @@ class AccountBase:
 
     @staticmethod
     def _username(value: Any, own_phone: Optional[str] = None, own_email: Optional[str] = None,
-                  region: str = "CN") -> str:
+                  region: str = "CN", own_given: Optional[str] = None) -> str:
         if not isinstance(value, str):
             raise InvalidRequest("username must be a string")
         if not 1 <= len(value) <= 128 or not value.isprintable() or value != value.strip():
             raise InvalidRequest("username must be 1-128 printable characters without surrounding spaces")
         # sign-ups by phone or email default the username to it, and sign-in takes a phone or
         # an email as username: nobody may squat another's number or address (usernames.py)
-        if not backed(value, own_phone, own_email, region):
+        if not backed(value, own_phone, own_email, region) and not (own_given and value == own_given):
             if phone_shaped(value):
                 raise InvalidRequest("a username that looks like a phone number must be the user's own number")
             raise InvalidRequest("a username with @ must be the user's own email address")

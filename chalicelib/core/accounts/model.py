@@ -29,8 +29,11 @@ class User:
     created_at: int                   # epoch milliseconds
     updated_at: int
     password_hash: Optional[str] = None
-    phone: Optional[str] = None       # E.164
+    phone: Optional[str] = None       # E.164: the claim, lookups and sends use it
     phone_verified: bool = False
+    # the number as the app wrote it when that is not the E.164 form (``18752169780``):
+    # LeanCloud answers mobilePhoneNumber as stored; None answers the E.164 form
+    phone_given: Optional[str] = None
     email: Optional[str] = None
     email_verified: bool = False
     custom: Mapping[str, Any] = field(default_factory=dict)
@@ -51,6 +54,15 @@ class User:
     # ``imported_unverified_claims`` decides what a proof of them does (see _login_by_proof)
     imported: bool = False
     imported_unverified: tuple = ()
+
+    @property
+    def phone_shown(self) -> Optional[str]:
+        """``mobilePhoneNumber`` as LeanCloud answers it: as the app wrote it, if that is still
+        this number (a stale form left by a change of number is never shown), else E.164."""
+        given = self.phone_given
+        if self.phone and given and self.phone.endswith(given.lstrip("+").lstrip("0") or "-"):
+            return given
+        return self.phone
 
     def claims(self) -> dict:
         """The unique values this user holds, by field."""
@@ -78,6 +90,16 @@ class Session:
     # is no X-LC-Session (it would outlive access_token_ttl_seconds through
     # refreshSessionToken), a LeanCloud session no CloudBase Bearer token
     dialect: str = LEANCLOUD
+
+
+def given_phone(raw: Any, e164: Optional[str]) -> Optional[str]:
+    """The number as the app wrote it (``18752169780``), kept beside its E.164 claim when it
+    differs: LeanCloud answers ``mobilePhoneNumber`` as stored. None when it is the E.164 form
+    or not plainly digits (spaces, dashes: answered in E.164)."""
+    if not e164 or not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    return text if text != e164 and re.fullmatch(r"\+?[0-9]{5,20}", text) else None
 
 
 class Stale(Exception):

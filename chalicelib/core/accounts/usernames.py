@@ -55,7 +55,8 @@ def follow(before: User, after: User, region: str) -> User:
         return after  # set in the same change: checked against the new values by the caller
     if phone_shaped(name) and before.phone and after.phone != before.phone and \
             backed(name, before.phone, None, region):
-        return dataclasses.replace(after, username=after.phone or after.object_id)
+        # the number as the app wrote it, where it was given (as an SMS sign-up names it)
+        return dataclasses.replace(after, username=after.phone_given or after.phone or after.object_id)
     if "@" in name and before.email and (after.email or "").lower() != before.email.lower() and \
             backed(name, None, before.email, region):
         return dataclasses.replace(after, username=after.email or after.object_id)
