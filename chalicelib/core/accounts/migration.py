@@ -12,13 +12,13 @@ from __future__ import annotations
 import dataclasses
 import re
 import secrets
-from typing import Iterable, Optional
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterable, Optional
 
 from .. import codes, emails, passwords, phone
 from ..errors import InvalidEmail, InvalidPhoneNumber, InvalidRequest, SessionRequired
 from ..passwords import leancloud_hash
-from .lc_export import (OBJECT_ID, ImportResult, Unit, _flag, _object_id, _proven, _raise,  # noqa: F401
-                        parse_date, plain)
 from .model import CUSTOM_KEY, Session, Stale, User, _merge_custom
 from .user_queries import UserQueries
 
@@ -30,6 +30,157 @@ KNOWN = {"objectId", "_id", "createdAt", "updatedAt", "username", "password", "s
 KEPT = ("authData", "ACL")       # kept as they came, not interpreted
 CLAIM_WIRE = {"username": "username", "phone": "mobilePhoneNumber", "email": "email"}
 TOKEN_TAKEN = "sessionToken belongs to another user"
+
+
+# claims "keep every account" may drop (a username or a platform's uid is never dropped)
+DROPPABLE = {"phone", "email"}
+
+
+def _wire(claim: str) -> str:
+    """A claim's name as the export spells it (``auth:weixin`` -> ``authData.weixin``)."""
+    kind, _, platform = claim.partition(":")
+    return CLAIM_WIRE.get(claim) or (f"authData.{platform}" if kind == "auth" else f"the unionid of {platform}")
+
+
+@dataclass
+class Unit:
+    """One record's writes: ``before`` is None for a new user."""
+    line: int
+    before: Optional[User]
+    after: User
+    sessions: tuple = ()
+    revoke: tuple = ()           # hashes of sessions to end (a replaced imported token)
+    # the imported token carried into a new epoch (a password changed on LeanCloud) only if it
+    # still lives at this epoch: a token the user ended here is never revived
+    carry_from: Optional[int] = None
+    revive: bool = False         # a user deleted here, imported again on the operator's word
+
+    def added_claims(self) -> dict:
+        old = self.before.claims() if self.before else {}
+        return {k: v for k, v in self.after.claims().items() if old.get(k) != v}
+
+    def released_claims(self) -> dict:
+        new = self.after.claims()
+        return {k: v for k, v in (self.before.claims() if self.before else {}).items() if new.get(k) != v}
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    failed: list = field(default_factory=list)
+    dropped: list = field(default_factory=list)    # fields left out to keep an account (per line)
+    warnings: list = field(default_factory=list)   # what will not work as on LeanCloud (per line)
+
+    def fail(self, line: int, object_id: Any, error: str) -> None:
+        self.failed.append({"line": line, "objectId": object_id if isinstance(object_id, str) else None,
+                            "error": error})
+
+    def to_dict(self) -> dict:
+        out = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+               "failed": sorted(self.failed, key=lambda f: f["line"])}
+        for name in ("dropped", "warnings"):  # only when there are any (keeping accounts; a dry run)
+            if getattr(self, name):
+                out[name] = sorted(getattr(self, name), key=lambda f: f["line"])
+        return out
+
+
+# ---- reading an export record ------------------------------------------------------------------
+
+MAX_MS = 253402300799999          # 9999-12-31T23:59:59.999Z: the last date ISO 8601 writes
+OBJECT_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
+
+
+def parse_date(value: Any, name: str) -> int:
+    """Epoch milliseconds (1970 to 9999) from an ISO string, ``{"__type": "Date", "iso": ...}``,
+    ``{"$date": ISO | ms | {"$numberLong": ms}}`` or a datetime (BSON)."""
+    ms = _parse_date(value, name)
+    if not 0 <= ms <= MAX_MS:
+        raise InvalidRequest(f"{name} is out of range (1970 to 9999)")
+    return ms
+
+
+def _parse_date(value: Any, name: str, nested: bool = False) -> int:
+    """``nested``: inside a ``{"__type": "Date"}`` or ``{"$date"}`` already, where only a
+    string or a number may come (no recursion a record could nest thousands deep)."""
+    if isinstance(value, datetime):
+        dt = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+        return int(dt.timestamp() * 1000)
+    if isinstance(value, dict) and not nested:
+        if value.get("__type") == "Date" and "iso" in value:
+            return _parse_date(value["iso"], name, nested=True)
+        if "$date" in value:
+            inner = value["$date"]
+            if isinstance(inner, dict) and "$numberLong" in inner:
+                inner = inner["$numberLong"]
+                if isinstance(inner, str) and re.fullmatch(r"-?\d{1,16}", inner):
+                    return int(inner)
+            if isinstance(inner, int) and not isinstance(inner, bool):
+                return inner
+            return _parse_date(inner, name, nested=True)
+    if isinstance(value, str) and len(value) <= 40:
+        try:
+            dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+        except ValueError:
+            pass
+        else:
+            if dt.tzinfo is None:
+                dt = dt.replace(tzinfo=timezone.utc)
+            return int(dt.timestamp() * 1000)
+    raise InvalidRequest(f"{name} is not a date (ISO 8601, {{\"__type\": \"Date\", \"iso\": ...}} or {{\"$date\": ...}})")
+
+
+def plain(value: Any, depth: int = 0) -> Any:
+    """A custom field's value as JSON: Extended JSON dates become LeanCloud dates, ObjectIds
+    and 64-bit numbers plain values."""
+    if depth > 32:
+        raise InvalidRequest("custom fields are nested too deeply")
+    if isinstance(value, datetime):
+        ms = parse_date(value, "date")
+        return {"__type": "Date", "iso": _iso(ms)}
+    if isinstance(value, dict):
+        if set(value) == {"$date"}:
+            return {"__type": "Date", "iso": _iso(parse_date(value, "date"))}
+        if set(value) == {"$oid"} and isinstance(value["$oid"], str):
+            return value["$oid"]
+        if set(value) == {"$numberLong"} and isinstance(value["$numberLong"], str) \
+                and re.fullmatch(r"-?\d{1,19}", value["$numberLong"]):
+            return int(value["$numberLong"])
+        return {str(k): plain(v, depth + 1) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v, depth + 1) for v in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)  # anything else a BSON decoder may hand over (ObjectId, Decimal128...)
+
+
+def _iso(ms: int) -> str:
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+def _object_id(rec: dict) -> Any:
+    oid = rec.get("objectId", rec.get("_id"))
+    if isinstance(oid, dict) and isinstance(oid.get("$oid"), str):
+        oid = oid["$oid"]
+    return oid if isinstance(oid, str) else (str(oid) if oid is not None and not isinstance(oid, (dict, list)) else oid)
+
+
+def _proven(user: User, name: str) -> bool:
+    return user.phone_verified if name == "phone" else user.email_verified
+
+
+def _raise(message: str):
+    raise InvalidRequest(message)
+
+
+def _flag(rec: dict, name: str) -> bool:
+    value = rec.get(name, False)
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise InvalidRequest(f"{name} must be true or false")
+    return value
 
 
 class Migration(UserQueries):
@@ -107,13 +258,13 @@ class Migration(UserQueries):
             for name, value in unit.added_claims().items():
                 other = first.setdefault((name, value), i)
                 if other != i:
-                    why = f"{CLAIM_WIRE[name]} is also claimed by line {units[other].line} of this import"
-                    if keeper.enabled and name != "username":
+                    why = f"{_wire(name)} is also claimed by line {units[other].line} of this import"
+                    if keeper.enabled and name in DROPPABLE:
                         loser = unit
                         if _proven(unit.after, name) and not _proven(units[other].after, name):
                             # the verified holder keeps it (it can prove the number or address)
                             first[(name, value)] = i
-                            loser, why = units[other], f"{CLAIM_WIRE[name]} is also claimed, verified, by line " \
+                            loser, why = units[other], f"{_wire(name)} is also claimed, verified, by line " \
                                                        f"{unit.line} of this import"
                         keeper.drop_claim(loser, name, why)
                         continue
@@ -141,12 +292,12 @@ class Migration(UserQueries):
                     continue
                 taken = [n for n, v in unit.added_claims().items()
                          if owners.get((n, v)) not in (None, unit.after.object_id) and (n, v) not in released]
-                if taken and keeper.enabled and keeper.drop_taken and "username" not in taken:
+                if taken and keeper.enabled and keeper.drop_taken and set(taken) <= DROPPABLE:
                     for name in taken:
-                        keeper.drop_claim(unit, name, f"{CLAIM_WIRE[name]} belongs to another user")
+                        keeper.drop_claim(unit, name, f"{_wire(name)} belongs to another user")
                     taken = []
                 if taken:
-                    result.fail(unit.line, unit.after.object_id, f"{CLAIM_WIRE[taken[0]]} belongs to another user")
+                    result.fail(unit.line, unit.after.object_id, f"{_wire(taken[0])} belongs to another user")
                 else:
                     landed(unit)
             return result
@@ -176,13 +327,13 @@ class Migration(UserQueries):
                 elif taken and attempt == 0 and only_claims:
                     retry.append(unit)
                 elif taken and attempt == 1 and only_claims and keeper.enabled and keeper.drop_taken \
-                        and "username" not in taken:
+                        and set(taken) <= DROPPABLE:
                     for name in taken:
-                        keeper.drop_claim(unit, name, f"{CLAIM_WIRE[name]} belongs to another user")
+                        keeper.drop_claim(unit, name, f"{_wire(name)} belongs to another user")
                     retry.append(unit)
                 elif taken:
                     result.fail(unit.line, unit.after.object_id,
-                                f"{CLAIM_WIRE[taken[0]]} belongs to another user")
+                                f"{_wire(taken[0])} belongs to another user")
                 elif unit.before is None:
                     result.fail(unit.line, unit.after.object_id, "a user with this objectId was created meanwhile; "
                                                                  "import the record again")
