@@ -34,14 +34,14 @@ def cloudbase_user(lc, settings):
 def test_an_access_token_is_no_leancloud_session(lc, settings):
     creds = cloudbase_user(lc, settings)
     sess = {"X-LC-Session": creds["access_token"]}
-    assert lc.get("/1.1/users/me", headers=sess) == (401, {"code": 211, "error": "Invalid or expired session token."})
+    assert lc.get("/1.1/users/me", headers=sess)[1]["code"] == 211  # LeanCloud's answer for a token it does not know
     # the escalation the review found: refreshSessionToken turned it into a non-expiring session
     status, body = lc.put(f"/1.1/users/{creds['sub']}/refreshSessionToken", headers=sess)
     assert status in (401, 403) and "sessionToken" not in body, body
     status, body = lc.put(f"/1.1/users/{creds['sub']}", {"nick": "x"}, headers=sess)
     assert status in (401, 403), body
     # nor is a refresh token
-    assert lc.get("/1.1/users/me", headers={"X-LC-Session": creds["refresh_token"]})[0] == 401
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": creds["refresh_token"]})[1]["code"] == 211
     # in its own dialect it works
     assert cb(lc, "get", "user/me", token=creds["access_token"])[0] == 200
 
@@ -79,6 +79,6 @@ def test_untagged_items_are_told_apart_by_their_peer(lc, settings):
             item.update(actions=[UserModel.dialect.remove()])
     assert all(i.dialect is None for i in UserModel.scan() if i.kind in ("session", "refresh"))
     assert lc.get("/1.1/users/me", headers={"X-LC-Session": user["sessionToken"]})[0] == 200
-    assert lc.get("/1.1/users/me", headers={"X-LC-Session": creds["access_token"]})[0] == 401
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": creds["access_token"]})[1]["code"] == 211
     assert cb(lc, "get", "user/me", token=creds["access_token"])[0] == 200
     assert cb(lc, "get", "user/me", token=user["sessionToken"])[0] == 401

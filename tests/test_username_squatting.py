@@ -154,7 +154,7 @@ def test_yield_the_imported_unverified_claim_ends_password_and_sessions(lc, sett
     import_users(lc, imported(mobilePhoneNumber=VICTIM, mobilePhoneVerified=False))
     status, user = sms_signup(lc, VICTIM)
     assert status == 200 and user["objectId"] == "5f00000000000000000000c1"
-    assert lc.get("/1.1/users/me", headers={"X-LC-Session": "importedtoken0123456789"})[0] == 401
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": "importedtoken0123456789"})[1]["code"] == 211
     assert lc.post("/1.1/login", {"username": "lc_user", "password": "old-pass-1"})[1]["code"] == 210
 
 
@@ -165,7 +165,7 @@ def test_a_claim_changed_here_is_no_longer_the_imports(lc, quick):
     assert lc.put("/1.1/users/5f00000000000000000000c1", {"mobilePhoneNumber": VICTIM}, headers=sess)[0] == 200
     status, user = sms_signup(lc, VICTIM)
     assert status == 200 and user["objectId"] == "5f00000000000000000000c1"
-    assert lc.get("/1.1/users/me", headers=sess)[0] == 401  # the squatting rule: the prover alone
+    assert lc.get("/1.1/users/me", headers=sess)[1]["code"] == 211  # the squatting rule: the prover alone
 
 
 def test_an_imported_phone_shaped_username_is_kept_unless_yield(lc, settings):
