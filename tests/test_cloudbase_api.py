@@ -203,7 +203,7 @@ def test_one_user_system_but_tokens_stay_in_their_dialect(cb, lc):
     _, v = cb.token_for()
     creds = cb.post("signup", {"phone_number": CB_PHONE, "verification_token": v["verification_token"],
                                "password": "abc12345"})[1]
-    assert lc.get("/1.1/users/me", headers={"X-LC-Session": creds["access_token"]})[0] == 401
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": creds["access_token"]})[1]["code"] == 211
     status, me = lc.post("/1.1/login", {"mobilePhoneNumber": PHONE, "password": "abc12345"})
     assert status == 200 and me["objectId"] == creds["sub"] and me["mobilePhoneNumber"] == PHONE
 
