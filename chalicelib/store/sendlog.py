@@ -82,17 +82,25 @@ class DynamoSendLog:
              start: dict | None = None) -> tuple:
         """(entries, newest first; the key to continue after the last one, or None)."""
         rng = SendLogModel.sk.between(_sk(int(since * 1000)), _sk(int(until * 1000)) + "~")
+        # one more than asked: a next key only when there is a next entry (a page that ends
+        # exactly on the last entry is the last page, not one before an empty page)
         if to_key:
-            it = SendLogModel.query(f"{app_id}#{to_key}", rng, scan_index_forward=False, limit=limit,
+            it = SendLogModel.query(f"{app_id}#{to_key}", rng, scan_index_forward=False, limit=limit + 1,
                                     last_evaluated_key=start)
         else:
-            it = SendLogModel.by_app.query(app_id, rng, scan_index_forward=False, limit=limit,
+            it = SendLogModel.by_app.query(app_id, rng, scan_index_forward=False, limit=limit + 1,
                                            last_evaluated_key=start)
-        out = []
+        out, last = [], None
         for m in it:
+            if len(out) == limit:
+                key = {"pk": {"S": last.pk}, "sk": {"S": last.sk}}
+                if not to_key:
+                    key["app_id"] = {"S": last.app_id}
+                return out, key
+            last = m
             out.append({"to": m.to, "channel": m.channel, "purpose": m.purpose, "template": m.template,
                         "outcome": m.outcome, "provider": m.provider, "provider_message_id": m.provider_id, "error": m.error,
                         "count": int(m.count or 1),
                         "sent_at": datetime.fromtimestamp(m.at, tz=timezone.utc)
                         .isoformat(timespec="milliseconds").replace("+00:00", "Z")})
-        return out, (it.last_evaluated_key if len(out) >= limit else None)
+        return out, None
