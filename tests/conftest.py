@@ -48,6 +48,8 @@ def fresh_state():
     os.environ["VERIKIT_SETTINGS"] = json.dumps(GUARD)
     runtime.reset()
     wiring.reset()
+    from chalicelib.store import stats
+    stats.reset()
     yield
     os.environ.pop("VERIKIT_SETTINGS", None)
     wiring.reset()

@@ -1,16 +1,20 @@
-"""The OTP service: issue and verify codes over small store and channel interfaces.
+"""The OTP service: issue and verify codes over small store and channel interfaces
+(``core/ports.py``).
 
-Round trips: a send is one DynamoDB ``TransactWriteItems`` (every rate-limit counter
-charged under its condition, plus the code written) and one provider call. A successful
-verify is one conditional ``UpdateItem``, and so is a wrong one: every guess is charged
-and judged in the same write, so simultaneous guesses cannot escape ``max_attempts``.
+Round trips: a send is one DynamoDB ``TransactWriteItems`` (every rate-limit counter and
+the fraud guard's prefix and IP items charged under their conditions, the code and the
+send-log entry written) and one provider call; a provider failure adds one compensating
+write. A wrong guess is one conditional ``UpdateItem`` (charged and judged in the same
+write, so simultaneous guesses cannot escape ``max_attempts``); a right one adds the write
+that counts the verification for the guard and the stats.
 """
 from __future__ import annotations
 
+import dataclasses
 import random
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional, Protocol
+from typing import Callable, Mapping, Optional
 
 from . import brand, codes, emails, guard, limits, messages, phone, purposes
 from .clock import SystemClock
@@ -21,74 +25,8 @@ from .refusals import RefusalLog
 from .settings import Settings
 
 
-# ---- the interfaces the service sits on -------------------------------------------------
-
-class CodeStore(Protocol):
-    def issue(self, record: Optional[CodeRecord], charges: list, now: int) -> None:
-        """Charge every counter and write the code (if any) atomically, or raise
-        RateLimited naming the limit that refused."""
-
-    def guess(self, key: str, presented: str, now: int, spent: Optional[dict] = None) -> Optional[StoredCode]:
-        """Charge one attempt against the code under ``key`` and judge ``presented`` in one
-        conditional write (live, under its attempt limit, unspent); the code is spent
-        exactly when the guess is right.
-
-        Returns None when this guess spent the code; otherwise the code's state
-        (``MISSING`` when there is no code)."""
-
-    def find(self, lookup_key: str, now: int) -> Optional[tuple]:
-        """(code key, target) of the live code indexed under ``lookup_key``, if any."""
-
-    def peek(self, key: str) -> StoredCode:
-        """The state of the code under ``key`` (``MISSING`` if none), changing nothing."""
-
-    def discard(self, key: str, code_hash: str) -> None:
-        """Delete the code if it is still the one with ``code_hash``."""
-
-
-MISSING = StoredCode(code_hash="", expires_at=0, attempts=0, max_attempts=0, consumed=False)
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    channel: str      # "sms" | "voice" | "email"
-    to: str           # E.164, or an email address
-    body: str         # exactly what the person reads or hears (an email's text part)
-    purpose: str
-    sender_id: str = ""
-    locale: str = "en"
-    subject: str = ""  # email only
-    html: str = ""     # email only
-
-
-class Channel(Protocol):
-    def send(self, message: OutgoingMessage) -> str:
-        """Deliver, return the provider's message id, or raise SendFailed."""
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    app_id: str
-    to_key: str        # keyed hash of the number: queryable, not readable
-    to_masked: str
-    channel: str
-    purpose: str
-    template: str
-    outcome: str       # sent | failed | rate_limited | test_number | suppressed
-    at: float
-    retention_days: int
-    provider_id: str = ""
-    error: str = ""
-    count: int = 1     # refused sends: how many this entry stands for (core/refusals.py)
-
-
-class SendLog(Protocol):
-    def record(self, entry: LogEntry) -> None: ...
-
-
-class NoLog:
-    def record(self, entry: LogEntry) -> None:
-        pass
+# the ports live in core/ports.py; imported here too for the modules that import them from here
+from .ports import MISSING, Channel, CodeStore, LogEntry, NoLog, OutgoingMessage, SendLog  # noqa: F401
 
 
 class Pace:
@@ -229,28 +167,41 @@ class OTPService:
         fixed = cfg.test_numbers.get(target) if req.channel != "email" else None
         # an email's limits are the mailbox's: plus tags and ignored dots do not escape them
         rate_key = emails.rate_key(target) if req.channel == "email" else limit_key
-        charges = limits.plan_send(req.app_id, rate_key, req.client_ip, s, now, email=req.channel == "email",
-                                   purpose=purpose.name)
-        if not req.deliver:
-            # enumeration protection: charge the limits as a real send would, send nothing;
-            # the fraud guard answers as it would for a real send (counts nothing as sent)
-            self._guard(req, s, purpose.name, target, region, now)
-            try:
-                self.store.issue(None, charges, now)
-            except RateLimited as e:
-                self._refusals.record(self.log, LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
-                raise
-            if req.gate is not None:
-                req.gate()
-            self.log.record(LogEntry(**entry, outcome="suppressed", at=self.clock.now()))
-            self._pace.wait_like_a_send(req.channel)
-            return SendResult(to=target, expires_at=None, message_id="")
-        # the fraud guard: may refuse (counted, not logged); its counters join the charges
+        charges = limits.plan_send(req.app_id, rate_key, guard.ip_key(req.client_ip), s, now,
+                                   email=req.channel == "email", purpose=purpose.name)
+        # the fraud guard: its counters join the charges (a test number bypasses it); a
+        # send suppressed by enumeration protection is charged exactly like a real one
         plan = self._guard(req, s, purpose.name, target, region, now, test_number=fixed is not None)
         if plan is not None:
             charges = charges + plan.charges
-        # codes live under the target's canonical form (an email's lower-cased address)
+        if not req.deliver:
+            return self._suppressed(req, charges, plan, entry, target, now)
         key = codes.code_key(req.app_id, purpose.name, limit_key, req.subject)
+        outcome = "test_number" if fixed is not None else "sent"
+        record, message, log_key = self._issue(req, s, key, purpose, limit_key, fixed, issues_code, draw, code,
+                                               message, template, ttl, locale, target, charges, plan, entry,
+                                               outcome, now)
+        if req.gate is not None:
+            try:
+                req.gate()
+            except Exception:
+                self._undo_send(key, record, charges, plan, log_key, "", now)
+                raise
+        result = SendResult(to=target, expires_at=record.expires_at if record else None, message_id="",
+                            ttl_seconds=ttl * 60 if record else 0)
+        if fixed is not None:
+            self._pace.wait_like_a_send(req.channel)
+            return result
+        message_id = self._deliver(channel, message, key, record, charges, plan, log_key, entry, now)
+        self._metric("Sent", plan)
+        return dataclasses.replace(result, message_id=message_id)
+
+    # -- the steps of a send --
+    def _issue(self, req, s, key, purpose, limit_key, fixed, issues_code, draw, code, message, template, ttl,
+               locale, target, charges, plan, entry, outcome, now):
+        """The one write of a send: every counter and the guard's items under their
+        conditions, the code, and the send-log entry (``outcome``). Returns (the code
+        record, the message, the log entry's key)."""
         record = None
         for _ in range(8):  # re-draw when a code found by value alone collides (rare)
             if issues_code:
@@ -260,14 +211,16 @@ class OTPService:
                     created_at=now, expires_at=now + ttl * 60, max_attempts=s.max_attempts,
                     lookup_key=codes.lookup_key(req.app_id, purpose.name, self._lookup_hash(req.app_id, purpose.name, code))
                     if purpose.lookup_by_code and not fixed else None,
+                    client_ip=guard.ip_key(req.client_ip),
                 )
+            op, log_key = self._staged(LogEntry(**entry, outcome=outcome, at=self.clock.now()))
             try:
-                self.store.issue(record, charges, now)
+                self.store.issue(record, charges, now, (op,) if op is not None else ())
                 break
             except codes.Collision:
                 code = draw()
                 message = self._message(req, template, code, ttl, locale, s, target, purpose)
-            except guard.FraudBlocked:  # racing sends took the dimension's last room
+            except guard.FraudBlocked:  # the guard's condition refused (or racing sends took the room)
                 self._blocked(plan, now)
                 raise
             except RateLimited as e:
@@ -275,40 +228,66 @@ class OTPService:
                 raise
         else:
             raise Conflict("could not draw a unique code; try again")
+        if op is None:  # a send log that cannot join the transaction writes after it
+            self.log.record(LogEntry(**entry, outcome=outcome, at=self.clock.now()))
+        return record, message, log_key
+
+    def _staged(self, entry: LogEntry) -> tuple:
+        stage = getattr(self.log, "stage", None)
+        return stage(entry) if stage is not None else (None, None)
+
+    def _suppressed(self, req, charges, plan, entry, target, now) -> "SendResult":
+        """Enumeration protection: charge the limits and the guard as a real send would,
+        log it (same transaction), send nothing."""
+        op, _ = self._staged(LogEntry(**entry, outcome="suppressed", at=self.clock.now()))
+        try:
+            self.store.issue(None, charges, now, (op,) if op is not None else ())
+        except guard.FraudBlocked:
+            self._blocked(plan, now)
+            raise
+        except RateLimited as e:
+            self._refusals.record(self.log, LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
+            raise
+        if op is None:
+            self.log.record(LogEntry(**entry, outcome="suppressed", at=self.clock.now()))
         if req.gate is not None:
-            try:
-                req.gate()
-            except Exception:
-                if record is not None:
-                    self.store.discard(key, record.code_hash)
-                raise
-        if fixed is not None:
-            self.log.record(LogEntry(**entry, outcome="test_number", at=self.clock.now()))
-            self._pace.wait_like_a_send(req.channel)
-            return SendResult(to=target, expires_at=record.expires_at if record else None, message_id="",
-                              ttl_seconds=ttl * 60 if record else 0)
+            req.gate()
+        self._pace.wait_like_a_send(req.channel)
+        return SendResult(to=target, expires_at=None, message_id="")
+
+    def _deliver(self, channel, message, key, record, charges, plan, log_key, entry, now) -> str:
+        """The provider call. The staged send-log entry already says ``sent``; the provider's
+        message id is not written back (one write per send): it goes to the structured
+        log line. A failure undoes the send in one compensating write."""
         try:
             started = time.perf_counter()
             message_id = channel.send(message)
-            self._pace.observe(req.channel, time.perf_counter() - started)
+            self._pace.observe(message.channel, time.perf_counter() - started)
         except SendFailed as e:
-            self._undo_send(key, record, charges, now)
-            self.log.record(LogEntry(**entry, outcome="failed", error=e.details.get("provider_error", e.message),
-                                     at=self.clock.now()))
+            error = e.details.get("provider_error", e.message)
+            self._undo_send(key, record, charges, plan, log_key, error, now)
+            if log_key is None:
+                self.log.record(LogEntry(**entry, outcome="failed", error=error, at=self.clock.now()))
             raise
-        self.log.record(LogEntry(**entry, outcome="sent", provider_id=message_id, at=self.clock.now()))
-        self._metric("Sent", plan)
-        return SendResult(to=target, expires_at=record.expires_at if record else None, message_id=message_id,
-                          ttl_seconds=ttl * 60 if record else 0)
+        if message_id:
+            from .. import log
+            log.event(event="code.sent", provider_message_id=message_id, channel=message.channel)
+        return message_id
 
-    def _undo_send(self, key: str, record: Optional[CodeRecord], charges: list, now: int) -> None:
+    def _undo_send(self, key: str, record: Optional[CodeRecord], charges: list, plan=None, log_key=None,
+                   error: str = "", now: int = 0) -> None:
         """The message did not go out: its code must not verify, and the number's cooldown and
-        daily cap must not count it (one compensating conditional write, ``store.release``).
-        The per-IP and per-app charges stay, so a failing provider cannot lift those limits."""
-        mine = [c for c in charges if c.name in limits.RELEASED_WHEN_NOT_SENT]
+        daily cap and the guard's unverified counts must not count it; the send-log entry
+        says ``failed`` (one compensating transaction, ``store.release``). The per-IP and
+        per-app charges stay, so a failing provider cannot lift those limits."""
+        mine = [c for c in charges if getattr(c, "name", "") in limits.RELEASED_WHEN_NOT_SENT]
+        also = [(("gb", n), "Update", op) for n, op in enumerate(plan.giveback_ops())] if plan is not None else []
+        failed_op = getattr(self.log, "failed_op", None)
+        if log_key is not None and failed_op is not None:
+            also.append(failed_op(log_key, error))
         release = getattr(self.store, "release", None)
         if release is not None:
-            release(key if record else None, record.code_hash if record else None, mine, now)
+            release(key if record else None, record.code_hash if record else None, mine, now, tuple(also))
         elif record is not None:
             self.store.discard(key, record.code_hash)
 
@@ -378,8 +357,8 @@ class OTPService:
                          else self._hash(app_id, p.name, target, code, subject))
             spent: dict = {}
             if self._attempt(key, presented, now, spent) == "ok":
-                if not test_number:  # test numbers bypass the fraud guard and its counts
-                    self._verified(app_id, s, key, p.name, target, now, spent.get("channel"))
+                if not test_number and not spent.get("again"):  # test numbers bypass the guard's counts
+                    self._verified(app_id, s, key, p.name, target, now, spent)
                 return target
         raise InvalidCode("invalid verification code")
 
@@ -418,7 +397,8 @@ class OTPService:
             spent: dict = {}
             if self._attempt(key, self._hash(app_id, p.name, target, code), now, spent) != "ok":
                 raise InvalidCode("invalid verification code")
-            self._verified(app_id, s, key, p.name, target, now, spent.get("channel"))
+            if not spent.get("again"):
+                self._verified(app_id, s, key, p.name, target, now, spent)
             return p.name, target
         raise InvalidCode("invalid verification code")
 
@@ -430,20 +410,19 @@ class OTPService:
             return "ok"
         return "missing" if state is MISSING else "refused"
 
-    # -- the fraud guard (core/guard.py; counters in store/stats.py) --
+    # -- the fraud guard (core/guard.py; counters in store/stats.py, store/guard_items.py) --
     def _guard(self, req: SendRequest, s: Settings, purpose: str, target: str, region: str, now: int,
                test_number: bool = False):
-        """Read the send's guard counters and decide: a ``block`` refusal is counted (one
-        write, no send-log item, no provider call) and raised as ``FraudBlocked``;
-        ``record`` lets it through, counted as would-block. A test number bypasses the
-        guard (never refused, never counted) after the same read, so it takes as long."""
-        if self.stats is None:
+        """The send's guard charges. The prefix and IP verdicts are conditions of the send's
+        own write (a refusal there raises ``FraudBlocked`` from the store); the opt-in
+        sharded dimensions (country, app) are read and judged here. A refusal is counted
+        (no send-log item, no provider call); ``record`` lets it through, counted as
+        would-block. A test number bypasses the guard (never refused, never counted)."""
+        if self.stats is None or test_number:
             return None
         getattr(self.metrics, "warm", lambda: None)()  # the metrics library loads meanwhile
         e164 = None if req.channel == "email" else target
         plan = self.stats.plan(req.app_id, s, req.channel, purpose, e164, region, req.client_ip, now)
-        if test_number:
-            return None
         v = plan.refusal
         if v is not None and plan.mode == "block":
             self._blocked(plan, now)
@@ -462,13 +441,16 @@ class OTPService:
             self.metrics(name, labels["channel"], labels["country"])
 
     def _verified(self, app_id: str, s: Settings, key: str, purpose: str, target: str, now: int,
-                  channel: Optional[str] = None) -> None:
-        """Count a verification for the guard and the stats (the code is spent whatever
-        happens here: a failure to count is not the caller's failure)."""
+                  spent: Optional[dict] = None) -> None:
+        """Count a verification for the guard and the stats, on the IP that requested the
+        code (the code is spent whatever happens here: a failure to count is not the
+        caller's failure)."""
         if self.stats is None:
             return
+        spent = spent or {}
         try:
-            channel, country = self.stats.credit(app_id, s, key, purpose, target, now, channel)
+            channel, country = self.stats.credit(app_id, s, key, purpose, target, now, spent.get("channel"),
+                                                 spent.get("ip"))
         except Exception as e:  # noqa: BLE001
             import logging
             logging.getLogger("verikit").warning("could not count a verification: %s", type(e).__name__)

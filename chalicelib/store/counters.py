@@ -59,8 +59,25 @@ def charge_ops(charges: list, now: int) -> list:
     ops, lane = [], next_lane()
     for i, c in enumerate(charges):
         a = sharded(c)
-        ops.append((i, "Update", a.op(a.pick(lane), now)))
+        ops += _ops_of(i, a, a.pick(lane), now)
     return ops
+
+
+def _ops_of(i: int, a, shard: int, now: int) -> list:
+    """A charge's write, and the ``ConditionCheck`` that may come with it (the fraud guard
+    asserts what it assumed of an item it does not write: store/guard_items.py)."""
+    a.last_shard = shard
+    out = [(i, "Update", a.op(shard, now))]
+    extra = getattr(a, "companion", None)
+    check = extra() if extra is not None else None
+    if check is not None:
+        out.append((("check", i), "ConditionCheck", check))
+    return out
+
+
+def _replace(ops: list, i: int, new: list) -> list:
+    kept = [op for op in ops if op[0] != i and op[0] != ("check", i)]
+    return kept + new
 
 
 def commit(ops: list, charges: list, now: int, retries: int = 4) -> None:
@@ -79,6 +96,10 @@ def commit(ops: list, charges: list, now: int, retries: int = 4) -> None:
             STATS["commits"] += 1
             return
         except Cancelled as e:
+            learnt = _learn(e, ops, charges, now)
+            if learnt is not None:
+                ops = learnt
+                continue
             hit = sorted(t for t in e.failed if isinstance(t, int))
             if hit:
                 i = hit[0]
@@ -88,8 +109,7 @@ def commit(ops: list, charges: list, now: int, retries: int = 4) -> None:
                     STATS["shard_moves"] += 1
                     shard = reroute(a)
                     if shard is not None:
-                        pos = next(n for n, op in enumerate(ops) if op[0] == i)
-                        ops[pos] = (i, "Update", a.op(shard, now))
+                        ops = _replace(ops, i, _ops_of(i, a, shard, now))
                         continue
                 raise a.refused(now, e.items.get(i)) from None
             if e.failed:
@@ -101,8 +121,30 @@ def commit(ops: list, charges: list, now: int, retries: int = 4) -> None:
             time.sleep(random.uniform(0.01, 0.05) * attempt)
 
 
+def _learn(e, ops: list, charges: list, now: int):
+    """Charges that assumed something (the guard's cached closed buckets) learn from the
+    items the cancellation returned; the ops to try again, or None when a verdict refused."""
+    failed = [(t, "today") if isinstance(t, int) else (t[1], "yesterday")
+              for t in e.failed if isinstance(t, int) or (isinstance(t, tuple) and t[0] == "check")]
+    learners = [(i, which) for i, which in failed if hasattr(charges[i], "learn")]
+    if not learners or len(learners) != len(failed):
+        return None
+    for i, which in learners:
+        tag = i if which == "today" else ("check", i)
+        if not charges[i].learn(which, e.items.get(tag)):
+            return None
+    for i in {i for i, _ in learners}:
+        ops = _replace(ops, i, _ops_of(i, charges[i], 0, now))
+    for i, c in enumerate(charges):  # a charge a learner changed (the would-block count)
+        if getattr(c, "dirty", False):
+            c.dirty = False
+            ops = _replace(ops, i, _ops_of(i, sharded(c), getattr(c, "last_shard", 0), now))
+    STATS["guard_relearn"] += 1
+    return ops
+
+
 # process-wide tallies the benchmark reads (transactions, conflict retries, shard moves)
-STATS = {"commits": 0, "conflicts": 0, "shard_moves": 0}
+STATS = {"commits": 0, "conflicts": 0, "shard_moves": 0, "guard_relearn": 0}
 # how many times one write may move to another shard before it is refused
 SHARD_ROUNDS = 3
 

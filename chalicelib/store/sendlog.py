@@ -14,7 +14,7 @@ from pynamodb.attributes import NumberAttribute, TTLAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from ..core.service import LogEntry
+from ..core.ports import LogEntry
 from .base import SharedConnection, BaseMeta, table_name
 
 
@@ -64,15 +64,33 @@ class DynamoSendLog:
                 raise
             log.event(logging.WARNING, error="send_log_not_written", type=type(exc).__name__)
 
+    def stage(self, e: LogEntry) -> tuple:
+        """(the entry's ``Put`` for the send's own transaction, its key): the entry is
+        written with the code and the counters, in the same round trip."""
+        from .base import put_kwargs
+        m = self._model(e)
+        return ("log", "Put", put_kwargs(m)), (m.pk, m.sk)
+
+    def failed_op(self, key: tuple, error: str) -> tuple:
+        """The staged entry's outcome becomes ``failed`` (the provider refused the message):
+        joins the compensating write of the send."""
+        from .base import update_kwargs
+        m = SendLogModel(*key)
+        return ("log", "Update", update_kwargs(m, [SendLogModel.outcome.set("failed"),
+                                                  SendLogModel.error.set(error[:500] or "failed")]))
+
     def _put(self, e: LogEntry) -> None:
+        self._model(e).save()
+
+    def _model(self, e: LogEntry) -> "SendLogModel":
         ms = int(e.at * 1000)
-        SendLogModel(
+        return SendLogModel(
             f"{e.app_id}#{e.to_key}", f"{_sk(ms)}#{secrets.token_hex(4)}", app_id=e.app_id,
             to=e.to_masked, channel=e.channel, purpose=e.purpose, template=e.template or None,
             outcome=e.outcome, provider_id=e.provider_id or None, error=e.error or None, at=e.at,
             count=e.count if e.count > 1 else None,
             ttl=datetime.fromtimestamp(e.at + e.retention_days * 86400, tz=timezone.utc),
-        ).save()
+        )
 
     def query(self, app_id: str, to_key: str | None, since: float, until: float, limit: int) -> list:
         return self.page(app_id, to_key, since, until, limit)[0]
