@@ -185,7 +185,7 @@ class OTPService:
             try:
                 req.gate()
             except Exception:
-                self._undo_send(key, record, charges, plan, log_key, "", now)
+                self._withdraw(key, record, log_key, now)
                 raise
         result = SendResult(to=target, expires_at=record.expires_at if record else None, message_id="",
                             ttl_seconds=ttl * 60 if record else 0)
@@ -274,6 +274,17 @@ class OTPService:
             log.event(event="code.sent", provider_message_id=message_id, channel=message.channel)
         return message_id
 
+    def _withdraw(self, key: str, record: Optional[CodeRecord], log_key, now: int) -> None:
+        """The gate refused after the write: the code and its send-log entry go, the charges
+        stay (the caller paid for the answer)."""
+        drop = getattr(self.log, "discard_op", None)
+        also = (drop(log_key),) if (log_key is not None and drop is not None) else ()
+        release = getattr(self.store, "release", None)
+        if release is not None:
+            release(key if record else None, record.code_hash if record else None, [], now, also)
+        elif record is not None:
+            self.store.discard(key, record.code_hash)
+
     def _undo_send(self, key: str, record: Optional[CodeRecord], charges: list, plan=None, log_key=None,
                    error: str = "", now: int = 0) -> None:
         """The message did not go out: its code must not verify, and the number's cooldown and
@@ -331,12 +342,17 @@ class OTPService:
 
     # -- verify --
     def verify(self, app_id: str, raw_phone: object, code: object, purpose: str = "sms",
-               subject: Optional[str] = None) -> str:
-        """Consume ``code`` for ``raw_phone``; return the E.164 number or raise InvalidCode."""
-        return self.verify_any(app_id, raw_phone, code, (purpose,), subject)
+               subject: Optional[str] = None, retry_ok: bool = False) -> str:
+        """Consume ``code`` for ``raw_phone``; return the E.164 number or raise InvalidCode.
+
+        ``retry_ok``: a repeat of the right code that spent it, within ``RETRY_SECONDS`` and
+        the code's life, gets the same answer (a client whose answer was lost retries);
+        only for callers whose answer grants nothing (``verifySmsCode``). Flows that log in
+        or create a user keep a code single-use."""
+        return self.verify_any(app_id, raw_phone, code, (purpose,), subject, retry_ok)
 
     def verify_any(self, app_id: str, raw_phone: object, code: object, accepted: tuple,
-                   subject: Optional[str] = None) -> str:
+                   subject: Optional[str] = None, retry_ok: bool = False) -> str:
         """Consume ``code`` if it is the live code of one of the ``accepted`` purposes for
         the number (tried in order; a wrong guess counts against the first live code)."""
         cfg = self.config.get(app_id)
@@ -355,7 +371,7 @@ class OTPService:
             key = codes.code_key(app_id, p.name, target, subject)
             presented = (self.test_code_hash(app_id, target, code) if test_number
                          else self._hash(app_id, p.name, target, code, subject))
-            spent: dict = {}
+            spent: dict = {"retry_ok": retry_ok, "at": self.clock.now()}
             if self._attempt(key, presented, now, spent) == "ok":
                 if not test_number and not spent.get("again"):  # test numbers bypass the guard's counts
                     self._verified(app_id, s, key, p.name, target, now, spent)

@@ -22,8 +22,9 @@ from .counters import charge_ops, commit
 # a consumed or dead code is kept a while for audit, then DynamoDB removes it
 KEEP_AFTER_EXPIRY = 24 * 3600
 TXN_RETRIES = 4
-# a verify whose answer was lost may be retried this long after it spent the code
-RETRY_SECONDS = 120
+# a verify whose answer was lost may be retried from RETRY_AFTER to RETRY_SECONDS after it
+# spent the code (the same request arriving twice at once is not a retry: single use holds)
+RETRY_AFTER, RETRY_SECONDS = 2.0, 120
 
 
 class CodeModel(SharedConnection, Model):
@@ -146,7 +147,8 @@ class DynamoCodeStore:
         condition = ((CodeModel.expires_at > now) & (CodeModel.attempts < CodeModel.max_attempts)
                      & unspent & CodeModel.consumed_at.does_not_exist())  # consumed_at: items of older versions
         kwargs = conn.get_operation_kwargs(
-            key, actions=[CodeModel.attempts.add(1), CodeModel.guess.set(presented), CodeModel.guessed_at.set(now)],
+            key, actions=[CodeModel.attempts.add(1), CodeModel.guess.set(presented),
+                          CodeModel.guessed_at.set(round((spent or {}).get("at", now), 3))],
             condition=condition, return_values="ALL_NEW", return_values_on_condition_failure="ALL_OLD")
         client = conn.connection.client
         try:
@@ -154,9 +156,10 @@ class DynamoCodeStore:
         except client.exceptions.ConditionalCheckFailedException as e:
             old = e.response.get("Item")
             state = _state(old)
-            if (state.consumed and old.get("guess") and same(old["guess"]["S"], presented)
+            if (spent is not None and spent.get("retry_ok") and state.consumed and old.get("guess") and same(old["guess"]["S"], presented)
                     and state.expires_at > now and "consumed_at" not in old
-                    and now - int(old.get("guessed_at", {}).get("N", "0")) <= RETRY_SECONDS):
+                    and RETRY_AFTER <= spent.get("at", now) - float(old.get("guessed_at", {}).get("N", "0"))
+                    <= RETRY_SECONDS):
                 # a retry of the guess that spent the code (its answer was lost): the same
                 # answer again, counted nowhere (``again``)
                 if spent is not None:

@@ -79,6 +79,11 @@ class DynamoSendLog:
         return ("log", "Update", update_kwargs(m, [SendLogModel.outcome.set("failed"),
                                                   SendLogModel.error.set(error[:500] or "failed")]))
 
+    def discard_op(self, key: tuple) -> tuple:
+        """The staged entry goes (nothing was sent: a check after the write refused)."""
+        from .base import delete_kwargs
+        return ("log", "Delete", delete_kwargs(SendLogModel(*key)))
+
     def _put(self, e: LogEntry) -> None:
         self._model(e).save()
 
