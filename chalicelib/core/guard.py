@@ -35,9 +35,10 @@ DIMENSIONS = ("country", "prefix", "ip", "app")
 DEFAULT_BY = ("prefix", "ip")
 MODES = ("block", "record", "off")
 FIELDS = ("floor_day", "floor_hour", "ratio_day", "ratio_hour")
-# the country buckets are written by every send to that country: split over this many
-# items (2x48 items + a few others fit in one BatchGetItem of 100)
-COUNTRY_SHARDS = 48
+# the country buckets are written by every send to that country and every verification:
+# split over this many items, taken in turn (each ~2% of a single-country app's flows);
+# the opt-in country dimension reads them in one BatchGetItem of 100 keys
+COUNTRY_SHARDS = 100
 
 # per dimension: floors (unverified sends always allowed per window) and ratios
 # (unverified allowed per verified in the window)
@@ -120,8 +121,10 @@ def thresholds(s, name: str, country: str = "", base=None) -> Thresholds:
 
 # ---- calibration: the app's own baseline conversion per country ---------------------------
 
-# a baseline is worth the name from this many verified codes (below it: the fixed ratios)
+# a baseline is worth the name from this many verified codes; before it (and while the
+# country is learning) the ratios assume this conversion: cut below 25% with the default 50%
 BASELINE_MIN_VERIFIED = 50
+PRIOR_CONVERSION = 0.5
 
 
 @dataclass(frozen=True)
@@ -151,12 +154,14 @@ def learned(s, base: Optional[Baseline]) -> bool:
 def calibrated_ratio(s, base: Optional[Baseline]) -> Optional[float]:
     """Unverified codes allowed per verified one, from the country's baseline conversion
     ``c``: a number range, address or country is cut when its conversion falls below
-    ``fraud_baseline_factor`` x ``c``, i.e. unverified / verified > 1 / (factor x c) - 1.
-    None (the fixed ratios) before the baseline is learned or when the factor is 0."""
+    ``fraud_baseline_percent`` % of ``c``, i.e. unverified / verified > 1 / (factor x c) - 1
+    (``PRIOR_CONVERSION`` until the country is learned). None (the fixed ratios of
+    ``DEFAULTS``) when the percentage is 0."""
     f = s.fraud_baseline_percent / 100
-    if not f or base is None or base.verified < BASELINE_MIN_VERIFIED or not learned(s, base):
+    if not f:
         return None
-    c = max(0.05, base.conversion)
+    known = base is not None and base.verified >= BASELINE_MIN_VERIFIED and learned(s, base)
+    c = max(0.05, base.conversion) if known else PRIOR_CONVERSION
     return round(min(20.0, max(0.05, 1.0 / (f * c) - 1.0)), 4)
 
 

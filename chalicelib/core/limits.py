@@ -31,10 +31,9 @@ class Charge:
         return max(1, self.window_end - now)
 
 
-# counters shared by every send of an app are split over this many items: no item takes
-# more than ~2% of a busy app's writes (DynamoDB allows ~1000 writes/s per item). The same
-# number as the fraud guard's country shards, so that one send's "lane" is one shard of each.
-SHARDS = 48
+# counters shared by every send of an app are split over this many items, taken in turn: no
+# item takes more than ~1.6% of a busy app's sends (DynamoDB allows ~1000 writes/s per item)
+SHARDS = 64
 
 
 def share(limit: int, shards: int, i: int) -> int:

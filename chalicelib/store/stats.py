@@ -3,10 +3,13 @@
 
 Items live under ``pk = <app>#<YYYYMMDD>``; the sort key says what they count:
 
-- ``c#<country>#<shard>``  a destination country (48 shards: every send to it writes one)
-- ``h#<country>#<HH>#<shard>`` the country's unverified sends in hour HH (the guard's hour cap)
+- ``c#<country>#<shard>``  a destination country (100 shards, taken in turn: every send to
+  it writes one and every verification another, so none takes more than ~2% of a
+  single-country app's flows; the opt-in country dimension reads them all in one
+  ``BatchGetItem`` of 100 keys)
+- ``a#<shard>``            the app-wide dimension (opt-in), the same way
 - ``p#<prefix>``           a number prefix (the number without its last 3 digits)
-- ``i#<ip>``               a client IP (only while the guard uses it)
+- ``i#<ip>``               a client IP (IPv6 by /64; only while the guard uses it)
 - ``n#<channel>#<shard>``, ``o#<purpose>#<shard>`` stats rows every send writes (sharded)
 
 Attributes: ``s`` sent, ``v`` verified, ``u`` unverified (sent minus verified; a
@@ -216,19 +219,16 @@ class DynamoStats:
             row["w"] = 1
         v = by.get("country")
         capped = v is not None and block_country
-        charges = [StatCharge(pk, f"c#{place}", row, keep_stats, SHARDS, {"u": v.cap_day} if capped else None,
-                              v.day_room if capped else None, "country", "day")]
+        charges = [StatCharge(pk, f"c#{place}", row, keep_stats, SHARDS,
+                              {"u": v.cap_day, "u" + hh: v.cap_hour} if capped else None,
+                              _rooms(v) if capped else None, "country", v.window if v else "day")]
         blocked = [(pk, f"c#{place}", {"b": 1, f"b_ch_{channel}": 1, f"b_pu_{purpose}": 1})]
-        if v:
-            charges.append(StatCharge(pk, f"h#{place}#{hh}", {"u": 1}, keep_guard, SHARDS,
-                                      {"u": v.cap_hour} if capped else None, v.hour_room if capped else None,
-                                      "country", "hour"))
         v = by.get("app")
         if v:
             capped = mode == "block"
             charges.append(StatCharge(pk, "a#", sent, keep_guard, SHARDS,
                                       {"u": v.cap_day, "u" + hh: v.cap_hour} if capped else None,
-                                      tuple(set(v.day_room) & set(v.hour_room)) if capped else None, "app", v.window))
+                                      _rooms(v) if capped else None, "app", v.window))
         for d in dims:
             if d.shards == 1:
                 charges.append(DimCharge(StatsModel, d, pk, ypk, now, sent,
@@ -259,9 +259,6 @@ class DynamoStats:
                 else:
                     keys.append({"pk": {"S": ypk}, "sk": {"S": sk}})
                     where.append((d, "yest", i))
-                if dim.name == "country":
-                    keys.append({"pk": {"S": pk}, "sk": {"S": f"h#{dim.value}#{hh}#{i}"}})
-                    where.append((d, "hour", i))
         items = read_items(_table(), keys, consistent=False)
         got = dict(cached)
         for (d, what, i), key, item in zip(where, keys, items):
@@ -282,7 +279,7 @@ class DynamoStats:
                     r.today_v[h] += _n(today, "v" + k)
                     r.yest_u[h] += _n(yest, "u" + k)
                     r.yest_v[h] += _n(yest, "v" + k)
-                r.hour_shards[i] = _n(got.get((d, "hour", i)), "u") if dim.name == "country" else _n(today, "u" + hh)
+                r.hour_shards[i] = _n(today, "u" + hh)
             verdicts.append(guard.evaluate(dim, r, hour, frac))
         return verdicts
 
@@ -337,8 +334,6 @@ class DynamoStats:
                               SHARDS)]
         if phone_:
             base = self._base.get((app_id, country), (0, None))[1]
-            if "country" in in_force:
-                charges.append(StatCharge(pk, f"h#{place}#{hh}", {"u": -1}, keep_guard, SHARDS))
             if "app" in in_force:
                 charges.append(StatCharge(pk, "a#", done, keep_guard, SHARDS))
             t = guard.thresholds(s, "prefix", country, base)
@@ -407,14 +402,20 @@ class DynamoStats:
         return {"rows": out, "would_block": would}
 
 
+def _rooms(v) -> tuple:
+    """Shards with room in both windows (the verdict's day and hour rooms)."""
+    return tuple(sorted(set(v.day_room) & set(v.hour_room))) or (v.day_room or v.hour_room)
+
+
 def _write(charges: list, now: int, tries: int = 4) -> None:
     """Unconditional counts in one transaction, retried (on another lane) when another
-    transaction holds one of the items."""
+    transaction holds one of the items. The first try takes the next lane in turn (as
+    sends do), so the country's shards share the writes evenly."""
     from .base import Cancelled
-    from .counters import STATS
+    from .counters import STATS, next_lane
 
     for attempt in range(tries):
-        lane = random.randrange(1 << 30)  # sends take the lanes in turn; these any
+        lane = next_lane() if attempt == 0 else random.randrange(1 << 30)
         try:
             transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(charges)])
             return
