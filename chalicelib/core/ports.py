@@ -76,3 +76,11 @@ class SendLog(Protocol):
 class NoLog:
     def record(self, entry: LogEntry) -> None:
         pass
+
+
+@dataclass(frozen=True)
+class SendResult:
+    to: str
+    expires_at: Optional[int]  # None for notifications, which issue no code
+    message_id: str
+    ttl_seconds: int = 0       # the code's lifetime (0 when no code was issued)
