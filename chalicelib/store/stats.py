@@ -34,13 +34,18 @@ from ..core import guard, limits
 from .base import BaseMeta, SharedConnection, connection, table_name, transact
 from .counters import pick, read_items
 from .guard_items import _num
+from .stats_rows import EMAIL, GROUPS, day_of, rows  # noqa: F401 (GROUPS: the admin route's groups)
 
 DAY = 86400
-STATS_KEEP_DAYS = 400   # day rows (country, prefix, channel, purpose): a year of stats
+STATS_KEEP_DAYS = 400   # country rows (country, channel, purpose: no number digits): a year of stats
+# number-prefix rows hold 10 of a number's 13 digits: kept as long as the send log keeps its
+# entries (send_log_retention_days), and at least the guard's window
+
+
+def prefix_keep(s, now: int) -> int:
+    return now - now % DAY + max(GUARD_KEEP_DAYS, s.send_log_retention_days) * DAY
 GUARD_KEEP_DAYS = 3     # hour shards and IP rows: only the guard's windows need them
 SHARDS = guard.COUNTRY_SHARDS
-GROUPS = {"country": "c#", "prefix": "p#", "channel": "c#", "purpose": "c#", "day": "c#"}
-EMAIL = "@"  # the pseudo-country of email sends in the country rows
 
 
 class StatsModel(SharedConnection, Model):
@@ -56,12 +61,8 @@ def _table() -> str:
     return StatsModel.Meta.table_name
 
 
-def day_of(now: float) -> str:
-    return time.strftime("%Y%m%d", time.gmtime(now))
-
-
-def _n(item: Optional[dict], attr: str) -> int:
-    return int(item[attr]["N"]) if item and attr in item else 0
+def _n(item: Optional[dict], attr: str) -> float:
+    return float(item[attr]["N"]) if item and attr in item else 0
 
 
 class StatCharge:
@@ -222,7 +223,7 @@ class DynamoStats:
         charges = [StatCharge(pk, f"c#{place}", row, keep_stats, SHARDS,
                               {"u": v.cap_day, "u" + hh: v.cap_hour} if capped else None,
                               _rooms(v) if capped else None, "country", v.window if v else "day")]
-        blocked = [(pk, f"c#{place}", {"b": 1, f"b_ch_{channel}": 1, f"b_pu_{purpose}": 1})]
+        blocked = [(pk, f"c#{place}", {"b": 1, f"b_ch_{channel}": 1, f"b_pu_{purpose}": 1}, keep_stats)]
         v = by.get("app")
         if v:
             capped = mode == "block"
@@ -232,12 +233,12 @@ class DynamoStats:
         for d in dims:
             if d.shards == 1:
                 charges.append(DimCharge(StatsModel, d, pk, ypk, now, sent,
-                                         keep_stats if d.name == "prefix" else keep_guard, mode))
+                                         prefix_keep(s, now) if d.name == "prefix" else keep_guard, mode))
                 charges[-1].row = charges[0]
         if e164:
             if not any(d.name == "prefix" for d in dims):  # the prefix stats row, unguarded
-                charges.append(StatCharge(pk, f"p#{guard.prefix_of(e164)}", sent, keep_stats, 1))
-            blocked.append((pk, f"p#{guard.prefix_of(e164)}", {"b": 1}))
+                charges.append(StatCharge(pk, f"p#{guard.prefix_of(e164)}", sent, prefix_keep(s, now), 1))
+            blocked.append((pk, f"p#{guard.prefix_of(e164)}", {"b": 1}, prefix_keep(s, now)))
         # the country dimension refuses before the write only when it has been learned
         verdicts = [v for v in verdicts if v.dim.name != "country" or block_country]
         return SendPlan(mode, verdicts, charges, blocked, {"channel": channel, "country": country or "none"})
@@ -290,8 +291,8 @@ class DynamoStats:
         statistic, never a limit: what an instance had not written when it is recycled is
         lost. ``rows`` writes this instance's first."""
         with self._lock:
-            for pk, sk, adds in plan.blocked_ops:
-                row = _PENDING["rows"].setdefault((pk, sk), {})
+            for pk, sk, adds, keep in plan.blocked_ops:
+                row = _PENDING["rows"].setdefault((pk, sk, keep), {})
                 for attr, by in adds.items():
                     row[attr] = row.get(attr, 0) + by
             if _PENDING["since"] is None:
@@ -307,9 +308,8 @@ class DynamoStats:
             _PENDING.update(rows={}, since=None)
         if not pending:
             return
-        keep = now - now % DAY + STATS_KEEP_DAYS * DAY
         charges = [StatCharge(pk, sk, adds, keep, 1 if sk.startswith("p#") else SHARDS)
-                   for (pk, sk), adds in pending.items()]
+                   for (pk, sk, keep), adds in pending.items()]
         for start in range(0, len(charges), 25):
             _write(charges[start:start + 25], now)
 
@@ -338,7 +338,7 @@ class DynamoStats:
                 charges.append(StatCharge(pk, "a#", done, keep_guard, SHARDS))
             t = guard.thresholds(s, "prefix", country, base)
             charges.append(StatCharge(pk, f"p#{guard.prefix_of(target)}",
-                                      {**done, "rd": 1 + t.ratio_day, "r" + hh: 1 + t.ratio_hour}, keep_stats))
+                                      {**done, "rd": 1 + t.ratio_day, "r" + hh: 1 + t.ratio_hour}, prefix_keep(s, now)))
             ip = guard.ip_key(requester_ip if requester_ip is not None else guard.CLIENT_IP.get())
             if ip and "ip" in in_force:
                 t = guard.thresholds(s, "ip", country, base)
@@ -347,59 +347,13 @@ class DynamoStats:
         _write(charges, now)
         return channel, country
 
-    # -- the admin stats --
+    # -- the admin stats (store/stats_rows.py) --
     def rows(self, app_id: str, group: str, since: str, until: str) -> dict:
         """Sent / verified / blocked per key of ``group`` over the days ``since`` to
-        ``until`` (``YYYYMMDD``, inclusive): one ``Query`` per day."""
+        ``until`` (``YYYYMMDD``, inclusive): one ``Query`` per day. Blocked sends this
+        instance has not written yet are written first."""
         self.flush_blocked(_PENDING["now"])
-        prefix = GROUPS[group]
-        client = connection().client
-        acc: dict = {}
-        would = 0
-        day = datetime.strptime(since, "%Y%m%d").replace(tzinfo=timezone.utc).timestamp()
-        last = datetime.strptime(until, "%Y%m%d").replace(tzinfo=timezone.utc).timestamp()
-        split = {"channel": "_ch_", "purpose": "_pu_"}.get(group)
-
-        def add(key, s_, v, b):
-            row = acc.setdefault(key, [0, 0, 0])
-            row[0] += s_
-            row[1] += v
-            row[2] += b
-
-        while day <= last:
-            d = day_of(day)
-            kw = {"TableName": _table(), "KeyConditionExpression": "pk = :pk AND begins_with(sk, :g)",
-                  "ExpressionAttributeValues": {":pk": {"S": f"{app_id}#{d}"}, ":g": {"S": prefix}}}
-            while True:
-                resp = client.query(**kw)
-                for item in resp.get("Items", []):
-                    sk = item["sk"]["S"][len(prefix):]
-                    would += _n(item, "w")
-                    if split:
-                        for attr, val in item.items():
-                            kind, _, key = attr.partition(split)
-                            if key and kind in ("s", "v", "b"):
-                                n = int(val["N"])
-                                add(key, n if kind == "s" else 0, n if kind == "v" else 0, n if kind == "b" else 0)
-                        continue
-                    if group == "day":
-                        key = f"{d[:4]}-{d[4:6]}-{d[6:]}"
-                    elif group == "prefix":
-                        key = sk
-                    else:
-                        key = sk.rsplit("#", 1)[0]
-                        if key == EMAIL:
-                            continue
-                    add(key, _n(item, "s"), _n(item, "v"), _n(item, "b"))
-                if "LastEvaluatedKey" not in resp:
-                    break
-                kw["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-            day += DAY
-        out = [{"key": k, "sent": s_, "verified": v, "blocked": b,
-                "conversion": round(min(1.0, v / s_), 4) if s_ else 0.0}
-               for k, (s_, v, b) in acc.items()]
-        out.sort(key=lambda r: (r["key"]) if group == "day" else (-r["sent"], -r["blocked"], r["key"]))
-        return {"rows": out, "would_block": would}
+        return rows(_table(), app_id, group, since, until)
 
 
 def _rooms(v) -> tuple:
