@@ -61,16 +61,19 @@ def plan_traffic(users: int, conversion: float, pump: int, nat_share: float = 0.
 
 
 def simulate(users: int = 2000, conversion: float = 0.65, pump: int = 300, settings: dict | None = None,
-             moto=None) -> dict:
-    """Run the cutover hour through the service; the figures as a dict."""
-    os.environ.update(KEYS)
+             moto=None, app: str = APP, fresh: bool = True) -> dict:
+    """Run the cutover hour through the service; the figures as a dict. ``moto``: a running
+    one (else one is started); ``fresh``: create the tables (tests have them already)."""
+    if fresh:
+        os.environ.update(KEYS)
     # the deployed defaults (fraud_guard "block", learning, prefix + IP), CN allowed
     os.environ["VERIKIT_SETTINGS"] = json.dumps({"allowed_regions": ["CN"], **(settings or {})})
     from devserver.local import create_tables, start_moto
     own = None
     if moto is None:
         own = moto = start_moto()
-    create_tables()
+    if fresh:
+        create_tables()
     from chalicelib import wiring
     from chalicelib.core import guard
     from chalicelib.core.errors import RateLimited
@@ -115,7 +118,7 @@ def simulate(users: int = 2000, conversion: float = 0.65, pump: int = 300, setti
             mark = len(items)
             if kind == "send":
                 try:
-                    svc.send(SendRequest(app_id=APP, phone=number, client_ip=ip))
+                    svc.send(SendRequest(app_id=app, phone=number, client_ip=ip))
                     kept.extend(items[mark:] if real else ())
                     out[who]["sent"] += 1
                     trips["send"][len(calls)] += 1
@@ -131,7 +134,7 @@ def simulate(users: int = 2000, conversion: float = 0.65, pump: int = 300, setti
             elif number in codes:
                 token = guard.CLIENT_IP.set(ip)
                 try:
-                    svc.verify(APP, number, codes[number])
+                    svc.verify(app, number, codes[number])
                     kept.extend(items[mark:])
                     out[who]["verified"] += 1
                     trips["verify"][len(calls)] += 1
@@ -149,7 +152,7 @@ def simulate(users: int = 2000, conversion: float = 0.65, pump: int = 300, setti
     by_group = Counter()
     for k, n in writes.items():
         by_group[re.sub(r"#\d+$", "#<shard>", k.split("|", 1)[-1])] = max(by_group[re.sub(r"#\d+$", "#<shard>", k.split("|", 1)[-1])], n)
-    s = svc.config.get(APP).settings
+    s = svc.config.get(app).settings
     return {
         "users": users, "conversion": conversion, "pump_attempts": pump,
         "real_users_sent": out["real"]["sent"], "real_users_blocked": out["real"]["blocked"],

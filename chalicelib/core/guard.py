@@ -237,6 +237,12 @@ def evaluate(dim: Dim, r: Reading, hour: int, frac: float) -> Verdict:
     n_day, n_hour = len(r.day_shards), len(r.hour_shards)
     day_room = tuple(i for i, u in enumerate(r.day_shards) if u < share(cap_day, n_day, i))
     hour_room = tuple(i for i, u in enumerate(r.hour_shards) if u < share(cap_hour, n_hour, i))
+    # the totals too: in record mode (or while learning) sends are not held to their shards'
+    # shares, so a shard may have room while the dimension as a whole has none
+    if sum(r.day_shards) >= cap_day:
+        day_room = ()
+    if sum(r.hour_shards) >= cap_hour:
+        hour_room = ()
     window = "" if day_room and hour_room else ("day" if not day_room else "hour")
     return Verdict(dim, not window, window, cap_day, cap_hour, day_room, hour_room, u24, v24, u1, v1)
 
