@@ -59,9 +59,9 @@ def test_a_learning_country_records_then_blocks(settings):
     assert s.stats.rows(APP, "country", day, day)["would_block"] >= 4
     for i in range(3):
         s.verify(APP, f"+4474001{i:05d}", last_code(f"+4474001{i:05d}"))
-    wiring.reset()  # a new instance reads the baseline: 3 verified, learned
+    wiring.reset()  # an hour later the baseline is recomputed: 3 verified, learned
     s = wiring.service()
-    s.clock = SimpleNamespace(now=lambda: NOW)
+    s.clock = SimpleNamespace(now=lambda: NOW + 3600)
     with pytest.raises(guard.FraudBlocked) as e:
         s.send(SendRequest(app_id=APP, phone="+447400200001", client_ip="198.51.100.1"))
     assert e.value.dimension == "country"

@@ -152,42 +152,27 @@ class DynamoStats:
     """The guard's counters and the admin stats over the stats table."""
 
     def __init__(self):
-        self._base: dict = {}       # (app, country) -> (until, guard.Baseline)
+        self._base: dict = {}       # app -> (until, the baseline document)
         self._lock = _LOCK
 
     # -- calibration --
     def baseline(self, app_id: str, s, country: str, now: int) -> Optional[guard.Baseline]:
-        """The country's sends and verified codes over the last ``fraud_learn_days`` days
-        (one ``Query`` per day of its stats rows), cached per instance for an hour."""
+        """The country's sends and verified codes over the last ``fraud_learn_days`` days.
+
+        Kept in one item per app (``<app>#base`` / ``base``: a map of countries), recomputed
+        from the stats rows (one ``Query`` per day) by the first instance that finds it
+        older than an hour (a conditional write, so one instance an hour does it); every
+        instance reads it once an hour (one ``GetItem``, on its first send)."""
         if not country or not (s.fraud_learn_verifications or s.fraud_baseline_percent):
             return None
-        hit = self._base.get((app_id, country))
-        if hit is not None and hit[0] > now:
-            return hit[1]
-        days = s.fraud_learn_days
-        client = connection().client
-        sent = verified = 0
-        oldest = False
-        for back in range(days + 1):
-            kw = {"TableName": _table(), "KeyConditionExpression": "pk = :pk AND begins_with(sk, :g)",
-                  "ExpressionAttributeValues": {":pk": {"S": f"{app_id}#{day_of(now - back * DAY)}"},
-                                                ":g": {"S": f"c#{country}#"}},
-                  "ProjectionExpression": "s, v"}
-            while True:
-                resp = client.query(**kw)
-                for item in resp.get("Items", []):
-                    sent += _n(item, "s")
-                    verified += _n(item, "v")
-                    oldest = oldest or back == days
-                if "LastEvaluatedKey" not in resp:
-                    break
-                kw["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-        base = guard.Baseline(sent, verified, oldest)
-        with self._lock:
-            if len(self._base) > 5000:
-                self._base.clear()
-            self._base[(app_id, country)] = (now + BASELINE_SECONDS, base)
-        return base
+        hit = self._base.get(app_id)
+        if hit is None or hit[0] <= now:
+            from .stats_base import load
+            hit = (now + BASELINE_SECONDS, load(_table(), app_id, s.fraud_learn_days, now, BASELINE_SECONDS))
+            with self._lock:
+                self._base[app_id] = hit
+        row = hit[1].get("c", {}).get(country)  # a country first seen since: learning
+        return guard.Baseline(int(row[0]), int(row[1]), bool(row[2])) if row else guard.Baseline()
 
     # -- sends --
     def plan(self, app_id: str, s, channel: str, purpose: str, e164: Optional[str], country: str,
@@ -333,7 +318,7 @@ class DynamoStats:
         charges = [StatCharge(pk, f"c#{place}", {**done, f"v_ch_{channel}": 1, f"v_pu_{purpose}": 1}, keep_stats,
                               SHARDS)]
         if phone_:
-            base = self._base.get((app_id, country), (0, None))[1]
+            base = self.baseline(app_id, s, country, now) if app_id in self._base else None
             if "app" in in_force:
                 charges.append(StatCharge(pk, "a#", done, keep_guard, SHARDS))
             t = guard.thresholds(s, "prefix", country, base)
