@@ -136,3 +136,21 @@ def test_a_retried_right_code_gets_the_first_answer_once_the_first_has_passed(lc
     item.update(actions=[codes.CodeModel.guessed_at.set(float(item.guessed_at) - 5)])  # 5 s ago
     assert lc.verify(code) == (200, {})
     assert lc.verify("000000" if code != "000000" else "111111")[0] == 400
+
+
+def test_an_opted_out_user_number_answers_like_an_unknown_number(lc, settings):
+    """Enumeration protection: requestPasswordResetBySmsCode to a registered number whose
+    owner opted out of SMS answers {} as it does for a number nobody has (it used to
+    answer 502, telling the two apart)."""
+    from chalicelib import aws
+    from faults import inject, query_error
+
+    settings(allow_reset_password_if_phone_unverified=True)
+    assert lc.post("/1.1/users", {"username": "ann", "password": "secret-123",
+                                  "mobilePhoneNumber": "+8613800138009"})[0] == 201
+    with inject(aws.client("sns"), "Publish", query_error("OptedOut")):
+        known = lc.post("/1.1/requestPasswordResetBySmsCode", {"mobilePhoneNumber": "+8613800138009"})
+    unknown = lc.post("/1.1/requestPasswordResetBySmsCode", {"mobilePhoneNumber": "+8613800138019"})
+    assert known == unknown == (200, {}), (known, unknown)
+    from chalicelib.store.sendlog import SendLogModel
+    assert sorted(i.outcome for i in SendLogModel.scan()) == ["failed", "suppressed"]

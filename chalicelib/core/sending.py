@@ -14,6 +14,11 @@ from .ports import LogEntry, SendResult
 from .settings import Settings
 
 
+# provider refusals that are about the recipient, not the service: under enumeration
+# protection they answer like a send (see SendRequest.quiet)
+RECIPIENT_REFUSALS = ("OptedOut", "OptedOutException")
+
+
 class SendSteps:
     # -- the steps of a send --
     def _issue(self, req, s, key, purpose, limit_key, fixed, issues_code, draw, code, message, template, ttl,
@@ -74,7 +79,7 @@ class SendSteps:
         self._pace.wait_like_a_send(req.channel)
         return SendResult(to=target, expires_at=None, message_id="")
 
-    def _deliver(self, channel, message, key, record, charges, plan, log_key, entry, now) -> str:
+    def _deliver(self, channel, message, key, record, charges, plan, log_key, entry, now, quiet=False) -> str:
         """The provider call. The staged send-log entry already says ``sent``; the provider's
         message id is not written back (one write per send): it goes to the structured
         log line. A failure undoes the send in one compensating write."""
@@ -87,6 +92,8 @@ class SendSteps:
             self._undo_send(key, record, charges, plan, log_key, error, now)
             if log_key is None:
                 self.log.record(LogEntry(**entry, outcome="failed", error=error, at=self.clock.now()))
+            if quiet and e.details.get("provider_error") in RECIPIENT_REFUSALS:
+                return ""  # answered like an unknown number's suppressed send
             raise
         if message_id:
             from .. import log

@@ -54,6 +54,9 @@ class SendRequest:
     email: Optional[str] = None
     # verification links: the message carries <link_base>/<code> (purposes that allow it)
     link_base: Optional[str] = None
+    # enumeration protection: a refusal that is about the recipient (opted out) answers like
+    # a sent message, as an unknown number's suppressed send does (the send log says failed)
+    quiet: bool = False
     # called once the CAPTCHA is redeemed and the limits are charged, before anything is
     # sent: a check that may tell something about users (CloudBase's target USER/NOT_USER)
     # runs only for callers who paid. What it raises ends the send (the code is discarded).
@@ -158,7 +161,7 @@ class OTPService(SendSteps):
         if fixed is not None:
             self._pace.wait_like_a_send(req.channel)
             return result
-        message_id = self._deliver(channel, message, key, record, charges, plan, log_key, entry, now)
+        message_id = self._deliver(channel, message, key, record, charges, plan, log_key, entry, now, req.quiet)
         self._metric("Sent", plan)
         return dataclasses.replace(result, message_id=message_id)
 

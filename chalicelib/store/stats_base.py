@@ -26,6 +26,12 @@ def load(table: str, app_id: str, days: int, now: int, max_age: int) -> dict:
                         ExpressionAttributeValues={":old": item["at"] if item and "at" in item else {"N": "-1"}})
     except client.exceptions.ConditionalCheckFailedException:
         pass  # another instance recomputed it meanwhile: ours is as good
+    except Exception as e:  # noqa: BLE001 - best effort: the next instance writes it
+        import logging
+        from .. import aws, log
+        if not aws.transient(e):
+            raise
+        log.event(logging.WARNING, error="baseline_not_written", type=type(e).__name__)
     return fresh
 
 

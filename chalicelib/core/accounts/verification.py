@@ -48,7 +48,8 @@ class Verification:
         if user is None:
             self._read_like_a_user(app_id)
         self.otp.send(SendRequest(app_id=app_id, phone=e164, purpose=purpose, client_ip=client_ip,
-                                  validate_token=validate_token, deliver=refusal is None))
+                                  validate_token=validate_token, deliver=refusal is None,
+                                  quiet=s.enumeration_protection))
 
     # ---- verify phone, change phone, reset password --------------------------------------
 
