@@ -154,3 +154,28 @@ def test_an_opted_out_user_number_answers_like_an_unknown_number(lc, settings):
     assert known == unknown == (200, {}), (known, unknown)
     from chalicelib.store.sendlog import SendLogModel
     assert sorted(i.outcome for i in SendLogModel.scan()) == ["failed", "suppressed"]
+
+
+def test_lowering_the_app_budget_mid_day_holds_on_the_sum(svc, lc):
+    """20 sends under 10 000 spread over the budget's shards, then an emergency cut to 25:
+    exactly 5 more go out (the shards' excess over their new shares is not lost)."""
+    import json as _json
+    from conftest import KEYS as _K
+
+    s = svc(per_app_daily=10000, fraud_guard="off")
+    for i in range(20):
+        send(s, f"+4474009{i:05d}")
+    r = lc.client.http.patch("/admin/v1/settings", headers={**lc.headers, "X-LC-Key": _K["VERIKIT_MASTER_KEY"] + ",master"},
+                             body=_json.dumps({"per_app_daily": 25}))
+    assert r.status_code == 200, r.body
+    s = wiring.service()
+    s.clock = SimpleNamespace(now=lambda: NOW)
+    sent = refused = 0
+    for i in range(20, 40):
+        try:
+            send(s, f"+4474009{i:05d}")
+            sent += 1
+        except Exception as e:  # noqa: BLE001
+            assert getattr(e, "limit", "") == "app_daily", e
+            refused += 1
+    assert (sent, refused) == (5, 15)

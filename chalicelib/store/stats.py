@@ -143,9 +143,14 @@ _LOCK = threading.Lock()
 
 
 def reset() -> None:
-    """Forget blocked counts not yet written (tests that recreate the tables)."""
+    """Forget blocked counts not yet written and the caches of items (tests that recreate
+    the tables)."""
+    from . import counters, guard_items
     with _LOCK:
         _PENDING.update(rows={}, since=None, now=0)
+    counters._cuts.clear()
+    for cache in (guard_items._closed, guard_items._prev, guard_items._today_v, _yesterday):
+        cache.clear()
 
 
 class DynamoStats:
