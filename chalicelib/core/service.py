@@ -243,7 +243,7 @@ class OTPService(SendSteps):
             # a short numeric code can be guessed across every user: cap such guesses per IP
             # and per app. A complex (~186-bit) code cannot, and is never capped, so nobody
             # can block the real links by spending the cap.
-            self.store.issue(None, limits.code_only_attempts(app_id, client_ip, s, now), now)
+            self.store.issue(None, limits.code_only_attempts(app_id, guard.ip_key(client_ip), s, now), now)
         for p in ps:
             found = self.store.find(codes.lookup_key(app_id, p.name, self._lookup_hash(app_id, p.name, code)), now)
             if found is None:
