@@ -77,12 +77,13 @@ clean:
 	rm -rf $(VENV) $(SDK) $(JS)/node_modules $(CB)/node_modules vendor vendor.tmp build .local
 
 # Deploying (see README "Deploying"): STAGE=dev|prod; LEANCLOUD_KEYS=1 takes a LeanCloud app's id
-# and keys for missing parameters (README "Moving from LeanCloud")
+# and keys for missing parameters (README "Moving from LeanCloud"); SMS_PROVIDERS=aliyun,tencent asks for
+# those providers' credentials missing from the environment (README "Sending to mainland China")
 provision: $(VENV)/.installed
-	$(VENV)/bin/python -m deploy provision --stage $(STAGE) $(if $(LEANCLOUD_KEYS),--leancloud-keys)
+	$(VENV)/bin/python -m deploy provision --stage $(STAGE) $(if $(LEANCLOUD_KEYS),--leancloud-keys) $(if $(SMS_PROVIDERS),--sms-providers $(SMS_PROVIDERS))
 
 deploy: vendor
-	$(VENV)/bin/python -m deploy deploy --stage $(STAGE) $(if $(LEANCLOUD_KEYS),--leancloud-keys)
+	$(VENV)/bin/python -m deploy deploy --stage $(STAGE) $(if $(LEANCLOUD_KEYS),--leancloud-keys) $(if $(SMS_PROVIDERS),--sms-providers $(SMS_PROVIDERS))
 
 # DELETE_TABLES=yes also deletes the stage's tables: their data is gone for good
 destroy: $(VENV)/.installed

@@ -5,7 +5,8 @@ Layout (read top to bottom):
 - ``core/``      pure domain: codes, purposes and their policies, rate-limit plans,
                  phone numbers, settings, messages, the OTP service. No boto3 here.
 - ``store/``     DynamoDB persistence, one module per table (pynamodb models).
-- ``channels/``  how a message leaves: SNS SMS, voice, and the local dev outbox.
+- ``channels/``  how a message leaves: SMS (SNS, Alibaba Cloud, Tencent Cloud, Twilio, Vonage, a
+                 send hook; routed per country), voice, email, and the local dev outbox.
 - ``dialects/``  one module per API dialect (LeanCloud, dev); they translate requests
                  and errors and call the core.
 - ``runtime.py`` environment (stage, table names, local mode) and secrets.

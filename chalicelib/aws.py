@@ -32,7 +32,7 @@ def client(service: str):
 
                 from . import deadline
                 region = os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
-                timeouts = deadline.OTHER if service == "ssm" else deadline.PROVIDER
+                timeouts = deadline.OTHER if service in ("ssm", "secretsmanager") else deadline.PROVIDER
                 connect, read, attempts = timeouts
                 c = session().create_client(
                     service, region_name=region,

@@ -64,3 +64,15 @@ def guard(worst: float):
 def install(client, timeouts: tuple) -> None:
     connect, read, _ = timeouts
     client.meta.events.register_first("before-send", guard(connect + read), unique_id="verikit-deadline")
+
+
+def bounded(default: float, reserve: float = 0.5) -> float:
+    """A provider call's timeout (seconds): ``default``, cut to what is left of the request's
+    budget less ``reserve`` (to log and answer), so that failing over to another SMS provider
+    never outlives the Lambda timeout. ``DeadlineExceeded`` when too little is left to try."""
+    left = remaining()
+    if left is None:
+        return default
+    if left - reserve < 0.3:
+        raise DeadlineExceeded(f"{left:.1f} s left of the request budget: no time for another provider")
+    return min(default, left - reserve)

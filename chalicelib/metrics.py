@@ -5,7 +5,8 @@ send or verify never import it).
 Namespace ``verikit``; metrics ``Sent``, ``Verified``, ``Blocked`` (refused by the fraud
 guard) and ``WouldBlock`` (``fraud_guard: "record"``), each a Count with two dimension
 sets: ``service`` alone (what the CloudFormation alarms watch) and
-``service, channel, country``. ``VERIKIT_METRICS=0`` turns them off.
+``service, channel, country``. ``Sent`` and ``ProviderFailed`` (one provider attempt that
+failed; a routed send may then go on to the next provider) also carry ``service, provider``. ``VERIKIT_METRICS=0`` turns them off.
 """
 from __future__ import annotations
 
@@ -44,7 +45,7 @@ def warm() -> None:
         _warming.start()
 
 
-def emit(name: str, channel: str, country: str) -> None:
+def emit(name: str, channel: str, country: str, provider: str = "") -> None:
     """Print one EMF line counting ``name`` (CloudWatch Logs turns it into metrics)."""
     if os.environ.get("VERIKIT_METRICS", "1") == "0":
         return
@@ -54,6 +55,8 @@ def emit(name: str, channel: str, country: str) -> None:
         m = _get()
         m.add_metric(name=name, unit=MetricUnit.Count, value=1)
         m.add_dimensions(service=SERVICE, channel=channel or "none", country=country or "none")
+        if provider:
+            m.add_dimensions(service=SERVICE, provider=provider)
         m.flush_metrics()
 
 

@@ -92,6 +92,7 @@ def _build():
     from . import metrics
 
     from .channels.ses import SesEmail
+    from .channels.providers import routed_sms  # other SMS providers: each SDK imported on its first send
 
     sms = SnsSms(lambda: aws.client("sns"), os.environ.get("VERIKIT_SMS_MAX_PRICE", ""))
     email = SesEmail(lambda: aws.client("sesv2"), runtime.email_from(),
@@ -100,13 +101,14 @@ def _build():
         from .channels.outbox import Recording, RecordOnly
         # SMS and email go through the real SNS and SES code paths (into moto), then the outbox
         delay = float(os.environ.get("VERIKIT_DEV_PROVIDER_DELAY_MS") or 0) / 1000  # a slow provider, for benchmarks
-        channels = {"sms": Recording(sms, outbox(), delay), "voice": RecordOnly(outbox(), delay),
+        channels = {"sms": routed_sms(Recording(sms, outbox(), delay, provider="sns"), outbox(), delay),
+                    "voice": RecordOnly(outbox(), delay),
                     "email": Recording(email, outbox(), delay)}
     else:
         voice = EndUserVoice(lambda: aws.client("pinpoint-sms-voice-v2"),
                              os.environ.get("VERIKIT_VOICE_ORIGINATION", ""),
                              os.environ.get("VERIKIT_VOICE_CONFIGURATION_SET", ""))
-        channels = {"sms": sms, "voice": voice, "email": email}
+        channels = {"sms": routed_sms(sms), "voice": voice, "email": email}
     store, clock, secret = DynamoCodeStore(), SystemClock(), runtime.secrets().code_secret
     return OTPService(store=store, channels=channels, config=DynamoConfig(), secret=secret,
                       clock=clock, log=DynamoSendLog(), stats=DynamoStats(), metrics=metrics.emit,
@@ -119,6 +121,8 @@ def reset() -> None:
     _service = None
     _accounts = None
     _outbox = None
+    from . import provider_secrets
+    provider_secrets.reset()
 
 
 def app_id() -> str:

@@ -131,9 +131,20 @@ def leancloud_keys(a) -> dict | None:
     return out
 
 
+def sms_secrets(a) -> list:
+    """The SMS providers' credentials from the environment (or asked for: --sms-providers)."""
+    from . import sms_secrets as sms
+    ask = tuple(p.strip() for p in (getattr(a, "sms_providers", "") or "").split(",") if p.strip())
+    unknown = [p for p in ask if p not in sms.fields()]
+    if unknown:
+        raise DeployError(f"unknown SMS provider(s) {', '.join(unknown)}: one of {', '.join(sms.fields())}")
+    return sms.provision(a.stage, sms.given(os.environ, ask), kms_key_id=a.kms_key_id, project_dir=a.project_dir)
+
+
 def cmd_provision(a) -> int:
     changes = prov.provision(a.stage, params_only=a.params_only, kms_key_id=a.kms_key_id, project_dir=a.project_dir,
                              values=leancloud_keys(a))
+    changes += sms_secrets(a)
     _print_changes(f"provision {a.stage} (region {prov.region()}):", changes)
     return 0
 
@@ -157,6 +168,7 @@ def cmd_deploy(a) -> int:
     if not (Path(a.project_dir) / "vendor" / "pynamodb").is_dir():
         raise DeployError("vendor/pynamodb is missing: run `make vendor` first (pynamodb without botocore)")
     changes = prov.provision(a.stage, kms_key_id=a.kms_key_id, project_dir=a.project_dir, values=leancloud_keys(a))
+    changes += sms_secrets(a)
     _print_changes(f"provision {a.stage} (region {prov.region()}):", changes)
     code, output = run_chalice(["deploy", "--stage", a.stage], a.project_dir)
     if code != 0:
@@ -224,7 +236,9 @@ def cmd_destroy(a) -> int:
     if a.delete_tables:
         changes += prov.delete_tables(a.stage, project_dir=a.project_dir)
     if a.delete_parameters:
+        from . import sms_secrets as sms
         changes += prov.delete_parameters(a.stage, project_dir=a.project_dir)
+        changes += sms.delete(a.stage, project_dir=a.project_dir)
     if changes:
         _print_changes(f"destroy {a.stage}:", changes)
     kept = [w for w, flag in (("tables", a.delete_tables), ("SSM parameters", a.delete_parameters)) if not flag]
@@ -254,10 +268,14 @@ def parser() -> argparse.ArgumentParser:
     s.add_argument("--leancloud-keys", action="store_true",
                    help="create missing app-id/app-key/master-key from LEANCLOUD_APP_ID, LEANCLOUD_APP_KEY and "
                         "LEANCLOUD_MASTER_KEY (or asked for): shipped LeanCloud clients keep working")
+    s.add_argument("--sms-providers", default="",
+                   help="SMS providers (aliyun,tencent,twilio,vonage,hook) whose credentials missing from the "
+                        "environment are asked for; stored as Secrets Manager secrets")
     s.set_defaults(func=cmd_provision)
     s = sub.add_parser("deploy", parents=[common], help="provision, then chalice deploy")
     s.add_argument("--kms-key-id", help="a customer managed KMS key for new parameters (default aws/ssm)")
     s.add_argument("--leancloud-keys", action="store_true", help="as for provision")
+    s.add_argument("--sms-providers", default="", help="as for provision")
     s.set_defaults(func=cmd_deploy)
     s = sub.add_parser("destroy", parents=[common], help="chalice delete; tables only when asked")
     s.add_argument("--delete-tables", action="store_true", help="also delete the stage's tables (needs --yes)")

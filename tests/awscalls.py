@@ -115,6 +115,11 @@ def iam_requests(signing_name: str, op: str, params: dict, region: str) -> tuple
                                         "DeleteParameters"):
         names = params.get("Names") or [params.get("Name")]
         return tuple((f"ssm:{op}", f"arn:aws:ssm:{region}:{ACCOUNT}:parameter/{n.lstrip('/')}") for n in names)
+    if signing_name == "secretsmanager" and ("SecretId" in params or op == "CreateSecret"):
+        # a secret named without its ARN: IAM evaluates the full ARN, whose name ends in -<6 random characters>
+        name = params.get("SecretId") or params.get("Name")
+        arn = name if name.startswith("arn:") else f"arn:aws:secretsmanager:{region}:{ACCOUNT}:secret:{name}-AbCdEf"
+        return ((f"secretsmanager:{op}", arn),)
     if signing_name == "sns" and op == "Publish":
         # to a phone number: no resource ARN, IAM evaluates "*"
         return (("sns:Publish", params.get("TopicArn") or params.get("TargetArn") or "*"),)

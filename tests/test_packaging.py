@@ -31,10 +31,12 @@ def test_chalice_package_is_small_and_carries_no_botocore(stage, tmp_path):
     assert all(n.endswith(".cpython-311.pyc") for n in caches), caches
     site = "python/lib/python3.11/site-packages/"
     libs = zipfile.ZipFile(layer).namelist()
-    # ~12.7 MB: Pillow's manylinux wheel (for the CAPTCHA image) bundles ~7.8 MB of image
-    # libraries, pydantic-core (settings writes) ~2 MB zipped; the rest is under 2 MB.
-    # Lambda's limit is 50 MB zipped.
-    assert layer.stat().st_size <= 14 * 1024 * 1024
+    # ~12.4 MB before the SMS providers: Pillow's manylinux wheel (for the CAPTCHA image) bundles
+    # ~7.8 MB of image libraries, pydantic-core (settings writes) ~2 MB zipped. The provider SDKs
+    # add ~11.7 MB zipped (~54 MB unzipped): cryptography 4.7 MB (vonage, Alibaba's credentials),
+    # twilio 2.4 MB (22 MB unzipped), aiohttp 1.9 MB (twilio, Alibaba's tea), the rest under 1 MB
+    # each. Lambda's limits are 50 MB zipped and 250 MB unzipped; none of them loads at cold start.
+    assert layer.stat().st_size <= 26 * 1024 * 1024
     assert not any(n.startswith((site + "botocore/", site + "boto3/", site + "moto/")) for n in libs)
     assert all(any(n.startswith(site + lib + "/") for n in libs)
                for lib in ("pynamodb", "phonenumbers", "aws_lambda_powertools"))

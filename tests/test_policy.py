@@ -29,7 +29,7 @@ def test_no_wildcard_actions_and_only_known_services(stage):
         assert set(st) <= {"Sid", "Effect", "Action", "Resource"}, st
         for a in acts:
             assert "*" not in a and "?" not in a, f"{st['Sid']}: {a}"
-            assert a.split(":")[0] in {"dynamodb", "sns", "sms-voice", "ses", "ssm", "logs"}, a
+            assert a.split(":")[0] in {"dynamodb", "sns", "sms-voice", "ses", "ssm", "logs", "secretsmanager"}, a
     allowed = {a for st, acts, _ in statements(stage) if st["Effect"] == "Allow" for a in acts}
     assert not allowed & {"dynamodb:Scan", "dynamodb:DeleteTable", "dynamodb:CreateTable",
                           "dynamodb:DescribeTable", "ssm:PutParameter", "ssm:GetParameter"}
@@ -56,6 +56,11 @@ def test_other_resources_are_scoped(stage):
     assert prefix == f"/verikit/{stage}/"
     assert by_action["ssm:GetParameters"] == [("Allow", [f"arn:aws:ssm:*:*:parameter{prefix}*"])]
     assert by_action["sns:Publish"] == [("Allow", ["*"]), ("Deny", ["arn:aws:sns:*:*:*"])]
+    # exactly the stage's SMS provider secrets (Secrets Manager appends -<6 characters> to a secret's ARN)
+    from chalicelib.provider_secrets import ENV
+    assert by_action["secretsmanager:GetSecretValue"] == [("Allow", sorted(
+        f"arn:aws:secretsmanager:*:*:secret:verikit/{stage}/sms/{p}-??????" for p in ENV))]
+    assert not {a for a in by_action if a.startswith("secretsmanager:")} - {"secretsmanager:GetSecretValue"}
     assert by_action["sms-voice:SendVoiceMessage"] == [("Allow", sorted([
         "arn:aws:sms-voice:*:*:phone-number/*", "arn:aws:sms-voice:*:*:pool/*",
         "arn:aws:sms-voice:*:*:configuration-set/*"]))]

@@ -37,13 +37,16 @@ PROVISIONING = {
     ("sesv2", "CreateEmailIdentity"), ("sesv2", "GetEmailIdentity"), ("sesv2", "DeleteEmailIdentity"),
     ("ses", "VerifyEmailIdentity"), ("ses", "VerifyDomainIdentity"), ("ses", "VerifyEmailAddress"),
     ("sns", "GetSMSAttributes"), ("sns", "SetSMSAttributes"),
+} | {
+    ("secretsmanager", op) for op in ("CreateSecret", "DescribeSecret", "PutSecretValue", "DeleteSecret")
 }
 PROVISIONING_SERVICES = {"iam", "lambda", "apigateway", "cloudformation", "sts"}  # chalice deploy checks
 
 # what the flows below must have made, at the least
 REQUIRED = {("dynamodb", op) for op in ("TransactWriteItems", "PutItem", "UpdateItem", "GetItem", "Query",
                                         "BatchGetItem")} | {
-    ("sns", "Publish"), ("ssm", "GetParameters"), ("pinpoint-sms-voice-v2", "SendVoiceMessage")}
+    ("sns", "Publish"), ("ssm", "GetParameters"), ("pinpoint-sms-voice-v2", "SendVoiceMessage"),
+    ("secretsmanager", "GetSecretValue")}
 
 
 def provisioning(call) -> bool:
@@ -54,12 +57,14 @@ def deployed_stage_check(call) -> bool:
     """A harness call on a deployed stage's resources: test_deploy.py inspecting what the
     deploy tool made on its own moto server."""
     return call.origin == "harness" and bool(call.requests) and all(
-        any(f"table/verikit-{s}-" in r or f"parameter/verikit/{s}/" in r for s in STAGES) for _, r in call.requests)
+        any(f"table/verikit-{s}-" in r or f"parameter/verikit/{s}/" in r or f"secret:verikit/{s}/" in r
+            for s in STAGES) for _, r in call.requests)
 
 
 def as_stage(resource: str, stage: str) -> str:
     return (resource.replace(f":table/verikit-{TEST_STAGE}-", f":table/verikit-{stage}-")
-            .replace(f":parameter/verikit/{TEST_STAGE}/", f":parameter/verikit/{stage}/"))
+            .replace(f":parameter/verikit/{TEST_STAGE}/", f":parameter/verikit/{stage}/")
+            .replace(f":secret:verikit/{TEST_STAGE}/", f":secret:verikit/{stage}/"))
 
 
 def policy(stage):
@@ -97,6 +102,21 @@ def drive_the_flows(lc, monkeypatch):
     finally:
         monkeypatch.undo()
         runtime.reset()
+
+    # an SMS provider's credentials from Secrets Manager, as in a Lambda (none in the environment)
+    from chalicelib import provider_secrets
+    sm = aws.client("secretsmanager")
+    sm.create_secret(Name=f"verikit/{TEST_STAGE}/sms/tencent",
+                     SecretString=json.dumps({"secret_id": "AKIDx", "secret_key": "k", "sms_app_id": "1400000001"}))
+    for env in provider_secrets.ENV["tencent"].values():
+        monkeypatch.delenv(env, raising=False)
+    monkeypatch.setenv("VERIKIT_SMS_SECRETS_PREFIX", f"verikit/{TEST_STAGE}/sms/")
+    provider_secrets.reset()
+    try:
+        assert provider_secrets.get("tencent")["sms_app_id"] == "1400000001"
+    finally:
+        monkeypatch.undo()
+        provider_secrets.reset()
 
     # a voice call from an origination number through a configuration set
     client = aws.session().create_client("pinpoint-sms-voice-v2", region_name="us-east-1")

@@ -18,13 +18,15 @@ class Outbox:
         self._lock = threading.Lock()
         self._items: list = []
 
-    def record(self, message: OutgoingMessage, message_id: str) -> None:
+    def record(self, message: OutgoingMessage, message_id: str, extra: dict | None = None) -> None:
         sent_at = datetime.fromtimestamp(time.time(), tz=timezone.utc)
         entry = {"channel": message.channel, "to": message.to, "body": message.body,
                  "sent_at": sent_at.isoformat(timespec="milliseconds").replace("+00:00", "Z"),
                  "message_id": message_id, "purpose": message.purpose}
         if message.channel == "email":
             entry.update(subject=message.subject, html=message.html)
+        if extra:  # a routed SMS: the provider, and a template provider's sign, template id, parameters
+            entry.update(extra)
         with self._lock:
             self._items.append(entry)
 
@@ -44,14 +46,17 @@ class Recording:
     every send take that much longer, as a slow provider would (``VERIKIT_DEV_PROVIDER_DELAY_MS``
     under ``make run``, for benchmarks)."""
 
-    def __init__(self, inner, outbox: Outbox, delay: float = 0.0):
-        self._inner, self._outbox, self._delay = inner, outbox, delay
+    def __init__(self, inner, outbox: Outbox, delay: float = 0.0, provider: str = ""):
+        self._inner, self._outbox, self._delay, self._provider = inner, outbox, delay, provider
 
     def send(self, message: OutgoingMessage) -> str:
         if self._delay:
             time.sleep(self._delay)
         message_id = self._inner.send(message)
-        self._outbox.record(message, message_id)
+        extra = {"provider": self._provider} if self._provider else None
+        if extra is not None and hasattr(self._inner, "request"):
+            extra.update(self._inner.request(message))
+        self._outbox.record(message, message_id, extra)
         return message_id
 
 

@@ -74,7 +74,8 @@ export async function statsPage(main) {
   const days = Number(new URLSearchParams(window.location.hash.split('?')[1] || '').get('days')) || 14;
   const until = utcDay(new Date());
   const since = utcDay(new Date(Date.now() - (days - 1) * 86400000));
-  const [byDay, byCountry] = await Promise.all([stats('day', since, until), stats('country', since, until)]);
+  const [byDay, byCountry, byProvider] = await Promise.all([stats('day', since, until), stats('country', since, until),
+    api('GET', `admin/v1/stats${query({ group: 'provider', since, until })}`).catch(() => ({ rows: [] }))]);
   const dayRows = daysOf(byDay, since, until);
   const labels = seriesLabels();
   const select = h('select', { name: 'days', onchange: (e) => { window.location.hash = `#/stats?days=${e.target.value}`; } },
@@ -86,6 +87,11 @@ export async function statsPage(main) {
       statsTable(dayRows, t('stats.day'))),
     h('section', { id: 'stats-country' }, h('h2', {}, t('stats.byCountry')),
       byCountry.rows.length ? [barChart(byCountry.rows.slice(0, 20), SERIES, labels), statsTable(byCountry.rows, t('stats.country'))]
+        : h('p', { className: 'note' }, t('stats.empty'))),
+    h('section', { id: 'stats-provider' }, h('h2', {}, t('stats.byProvider')),
+      (byProvider.rows || []).length
+        ? table([t('stats.provider'), t('stats.sent'), t('stats.failed'), t('stats.failureRate')],
+          byProvider.rows.map((r) => [r.key, num(r.sent), num(r.failed), pct(r.failure_rate)]), { className: 'data' })
         : h('p', { className: 'note' }, t('stats.empty'))),
     sourceNote(byDay.source));
 }
@@ -131,9 +137,9 @@ export async function sendLog(main) {
     if (next) pages.push(next);
     clear(results,
       shown.length ? table([t('log.when'), t('log.to'), t('log.channel'), t('log.purpose'), t('log.template'), t('log.outcome'),
-        t('log.count'), t('log.error')],
+        t('log.count'), t('log.error'), t('log.provider')],
         shown.map((e) => [e.sent_at.replace('T', ' ').replace('Z', ''), e.to, e.channel, e.purpose, e.template || '',
-          h('span', { className: `outcome ${e.outcome}` }, e.outcome), num(e.count || 1), e.error || '']), { className: 'data', id: 'log-table' })
+          h('span', { className: `outcome ${e.outcome}` }, e.outcome), num(e.count || 1), e.error || '', e.provider || '']), { className: 'data', id: 'log-table' })
         : h('p', { className: 'note' }, t('common.none')),
       h('p', { className: 'note' }, t('log.aggregated')),
       h('div', { className: 'pager' },

@@ -8,6 +8,7 @@ export const GROUPS = [
   ['codes', ['sms_enabled', 'code_length', 'default_ttl_minutes', 'max_ttl_minutes', 'max_attempts', 'default_region',
     'locale', 'send_log_retention_days']],
   ['messages', ['signature', 'signatures', 'free_op', 'allowed_ops', 'sender_id']],
+  ['providers', ['sms_routes', 'provider_templates']],
   ['limits', ['cooldown_seconds', 'per_number_daily', 'per_ip_hourly', 'per_app_daily', 'email_cooldown_seconds',
     'per_email_daily', 'verification_per_ip_hourly']],
   ['abuse', ['allowed_regions', 'require_captcha', 'validate_token_ttl_seconds', 'captcha_per_ip_hourly',
@@ -26,6 +27,7 @@ export const GROUPS = [
 export const TITLES = {
   codes: ['Codes', '验证码'],
   messages: ['Who messages come from', '短信签名与用途'],
+  providers: ['SMS providers', '短信服务商'],
   limits: ['Limits', '频率限制'],
   abuse: ['Abuse protection', '防滥用'],
   accounts: ['Account policies', '账号策略'],
@@ -35,6 +37,10 @@ export const TITLES = {
 };
 
 export const HELP = {
+  sms_routes: ['SMS providers per destination country, tried in order (the next one when a provider fails), e.g. {"CN": ["aliyun", "tencent"], "*": ["sns"]}. Providers: sns, aliyun, tencent, twilio, vonage, hook (README, Sending to mainland China).',
+    '按目的国家/地区选择短信服务商，按顺序尝试（失败时换下一个），如 {"CN": ["aliyun", "tencent"], "*": ["sns"]}。可选：sns、aliyun、tencent、twilio、vonage、hook（见 README 的 Sending to mainland China）。'],
+  provider_templates: ['Template ids at Alibaba Cloud / Tencent Cloud per purpose or template name, e.g. {"aliyun": {"generic": "SMS_150000001", "login": "SMS_150000002"}}; a purpose without its own id uses generic.',
+    '阿里云 / 腾讯云的模板 ID，按用途或模板名配置，如 {"aliyun": {"generic": "SMS_150000001", "login": "SMS_150000002"}}；未单独配置的用途使用 generic。'],
   fraud_guard: ['SMS-pumping guard: block refuses sends with too many unverified codes; record only counts them; off.',
     '短信轰炸防护：block 拒绝未验证过多的发送；record 只计数；off 关闭。'],
   fraud_guard_by: ['What the guard counts by: number prefix (number without its last 3 digits), client IP; country and app-wide are opt-in (one read more per send).',

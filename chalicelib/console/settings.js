@@ -59,13 +59,18 @@ export async function settingsPage(main) {
     row.error.textContent = text || '';
     row.wrap.classList.toggle('invalid', Boolean(text));
   };
-  const check = debounce(async (name) => {
-    const value = read(byName[name], rows[name].el);
-    try {
-      const { errors } = await api('POST', 'admin/v1/settings/validate', { [name]: value });
-      setError(name, errors[name]);
-    } catch (err) { setError(name, err.message); }
-  }, 250);
+  // one debounced check per setting: editing another field within 250 ms does not drop this one's
+  const checks = {};
+  const check = (name) => {
+    checks[name] = checks[name] || debounce(async () => {
+      const value = read(byName[name], rows[name].el);
+      try {
+        const { errors } = await api('POST', 'admin/v1/settings/validate', { [name]: value });
+        setError(name, errors[name]);
+      } catch (err) { setError(name, err.message); }
+    }, 250);
+    checks[name]();
+  };
 
   const render = (f) => {
     const el = control(f, values[f.name]);

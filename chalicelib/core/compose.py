@@ -1,11 +1,15 @@
 """Composing the message of a send (pure): the text or email a person receives."""
 from __future__ import annotations
 
-from . import messages
+import dataclasses
+from typing import Optional
+
+from . import messages, routing
 from .ports import OutgoingMessage
 
 
-def message(req, template, code: str, ttl: int, locale: str, s, target: str, purpose) -> OutgoingMessage:
+def message(req, template, code: str, ttl: int, locale: str, s, target: str, purpose,
+            region: Optional[str] = None) -> OutgoingMessage:
     """The message of a send: a template's text or a purpose's built-in one, with the code,
 its lifetime, the brand and (purposes that allow it) a verification link."""
     # links carry complex codes only: a 6-digit code in a URL could be guessed by value
@@ -31,5 +35,13 @@ its lifetime, the brand and (purposes that allow it) a verification link."""
                 messages.sms_text(purpose.message, code, ttl, name=name, op=req.op or "", locale=locale))
         if link:
             body = f"{body} {link}"
-    return OutgoingMessage(channel=req.channel, to=target, body=body, purpose=purpose.name,
-                           sender_id=s.sender_id, locale=locale)
+    out = OutgoingMessage(channel=req.channel, to=target, body=body, purpose=purpose.name,
+                          sender_id=s.sender_id, locale=locale)
+    if req.channel != "sms" or region is None:  # a preview is not routed
+        return out
+    # the route, checked before anything is charged: a template provider without an id is refused
+    route = routing.plan(s, region, purpose.name, req.template, template.text(locale) if template else "",
+                         req.sign if req.sign is not None else req.name)
+    return dataclasses.replace(out, route=route.providers, template=route.key, template_ids=route.template_ids,
+                               sign=route.sign, code=code, ttl_minutes=ttl, variables=dict(req.variables),
+                               variable_order=route.variable_order)

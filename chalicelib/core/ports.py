@@ -3,8 +3,8 @@ cross them. ``core/service.py`` holds the service alone; ``store/`` and ``channe
 implement these."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Optional, Protocol
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Protocol
 
 from .codes import CodeRecord, StoredCode
 
@@ -46,6 +46,15 @@ class OutgoingMessage:
     locale: str = "en"
     subject: str = ""  # email only
     html: str = ""     # email only
+    # routed SMS (core/routing.py): the providers to try, and what template providers send
+    route: tuple = ()            # provider names, in order (empty: the channel's own provider)
+    template: str = ""           # the purpose or template name the template ids were looked up by
+    template_ids: Mapping[str, str] = field(default_factory=dict)  # provider -> its template id
+    sign: str = ""               # the sign name template providers send
+    code: str = ""
+    ttl_minutes: int = 0
+    variables: Mapping[str, object] = field(default_factory=dict)  # the request's variables
+    variable_order: tuple = ()   # their order in the template (Tencent's TemplateParamSet)
 
 
 class Channel(Protocol):
@@ -67,6 +76,7 @@ class LogEntry:
     provider_id: str = ""
     error: str = ""
     count: int = 1     # refused sends: how many this entry stands for (core/refusals.py)
+    provider: str = ""  # who carried (or failed) this attempt: sns, aliyun, ... (core/delivery.py)
 
 
 class SendLog(Protocol):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import time
 from typing import Optional
 
-from . import codes, guard, limits
+from . import codes, delivery, guard, limits
 from .codes import CodeRecord
 from .errors import Conflict, RateLimited, SendFailed
 from .ports import LogEntry, SendResult
@@ -22,9 +22,10 @@ RECIPIENT_REFUSALS = ("OptedOut", "OptedOutException")
 class SendSteps:
     # -- the steps of a send --
     def _issue(self, req, s, key, purpose, limit_key, fixed, issues_code, draw, code, message, template, ttl,
-               locale, target, charges, plan, entry, outcome, now):
+               locale, target, charges, plan, entry, outcome, now, region=None):
         """The one write of a send: every counter and the guard's items under their
-        conditions, the code, and the send-log entry (``outcome``). Returns (the code
+        conditions, the code, the send-log entry (``outcome``, naming the route's first
+        provider, known before the call) and that provider's count. Returns (the code
         record, the message, the log entry's key)."""
         record = None
         for _ in range(8):  # re-draw when a code found by value alone collides (rare)
@@ -37,13 +38,17 @@ class SendSteps:
                     if purpose.lookup_by_code and not fixed else None,
                     client_ip=guard.ip_key(req.client_ip),
                 )
-            op, log_key = self._staged(LogEntry(**entry, outcome=outcome, at=self.clock.now()))
+            first = self._first_provider(message) if outcome == "sent" else ""
+            op, log_key = self._staged(LogEntry(**entry, outcome=outcome, at=self.clock.now(), provider=first))
+            count = getattr(self.stats, "staged_attempt_op", None)
+            counted = op is not None and count is not None and bool(first)
+            also = (op, count(req.app_id, first, now)) if counted else ((op,) if op is not None else ())
             try:
-                self.store.issue(record, charges, now, (op,) if op is not None else ())
+                self.store.issue(record, charges, now, also)
                 break
             except codes.Collision:
                 code = draw()
-                message = self._message(req, template, code, ttl, locale, s, target, purpose)
+                message = self._message(req, template, code, ttl, locale, s, target, purpose, region)
             except guard.FraudBlocked:  # the guard's condition refused (or racing sends took the room)
                 self._blocked(plan, now)
                 raise
@@ -55,6 +60,10 @@ class SendSteps:
         if op is None:  # a send log that cannot join the transaction writes after it
             self.log.record(LogEntry(**entry, outcome=outcome, at=self.clock.now()))
         return record, message, log_key
+
+    @staticmethod
+    def _first_provider(message) -> str:
+        return message.route[0] if message.route else delivery.DEFAULT_PROVIDER.get(message.channel, message.channel)
 
     def _staged(self, entry: LogEntry) -> tuple:
         stage = getattr(self.log, "stage", None)
@@ -80,25 +89,65 @@ class SendSteps:
         return SendResult(to=target, expires_at=None, message_id="")
 
     def _deliver(self, channel, message, key, record, charges, plan, log_key, entry, now, quiet=False) -> str:
-        """The provider call. The staged send-log entry already says ``sent``; the provider's
-        message id is not written back (one write per send): it goes to the structured
-        log line. A failure undoes the send in one compensating write."""
+        """The provider call. The staged send-log entry already says ``sent`` by the route's
+        first provider (and counted it): when that is what happened nothing more is
+        written. The provider's message id is not written back (one write per send): it
+        goes to the structured log line (``code.sent``). A failover writes after the call
+        (the first attempt's entry becomes ``failed``, the later attempts are logged and
+        counted); a failure undoes the send in one compensating write."""
+        first = self._first_provider(message)
         try:
             started = time.perf_counter()
-            message_id = channel.send(message)
+            sent = delivery.delivered(channel.send(message), message.channel)
             self._pace.observe(message.channel, time.perf_counter() - started)
         except SendFailed as e:
-            error = e.details.get("provider_error", e.message)
+            attempts = delivery.failed_attempts(e, message.channel)
+            error = attempts[0].error or e.details.get("provider_error", e.message)
             self._undo_send(key, record, charges, plan, log_key, error, now)
-            if log_key is None:
-                self.log.record(LogEntry(**entry, outcome="failed", error=error, at=self.clock.now()))
+            self._after(entry, attempts, plan, first, log_key, now)
             if quiet and e.details.get("provider_error") in RECIPIENT_REFUSALS:
                 return ""  # answered like an unknown number's suppressed send
             raise
-        if message_id:
+        if sent.attempts and (len(sent.attempts) > 1 or sent.provider != first):  # a failover
+            if log_key is not None:
+                fail = getattr(self.log, "failed_op", None)
+                release = getattr(self.store, "release", None)
+                if fail is not None and release is not None:
+                    release(None, None, [], now, (fail(log_key, sent.attempts[0].error),))
+            self._after(entry, sent.attempts, plan, first, log_key, now)
+        elif log_key is None:
+            self._after(entry, sent.attempts, plan, first, None, now)
+        self._metric("Sent", plan, provider=sent.provider)
+        if sent.message_id:
             from .. import log
-            log.event(event="code.sent", provider_message_id=message_id, channel=message.channel)
-        return message_id
+            log.event(event="code.sent", provider=sent.provider, provider_message_id=sent.message_id,
+                      channel=message.channel)
+        return sent.message_id
+
+    def _after(self, entry: dict, attempts: tuple, plan, first: str, log_key, now: int) -> None:
+        """The attempts the send's transaction did not record: all of them when the entry
+        could not be staged, else those after the first (whose staged ``sent`` count on the
+        first provider becomes a failure)."""
+        labels = plan.labels if plan is not None else {}
+
+        def entry_of(a, at: float) -> LogEntry:
+            return LogEntry(**entry, outcome=a.outcome, at=at, provider=a.provider, provider_id=a.message_id,
+                            error=a.error)
+
+        if log_key is None:
+            delivery.record(self.log, self.stats, self.metrics, entry_of, entry["app_id"], attempts, labels, self.clock)
+            return
+        rest = attempts[1:]
+        delivery.record(self.log, None, self.metrics, entry_of, entry["app_id"], rest, labels, self.clock)
+        if self.metrics is not None and attempts and attempts[0].outcome == "failed":
+            self.metrics("ProviderFailed", labels.get("channel", "none"), labels.get("country", "none"), first)
+        count = getattr(self.stats, "count_attempts", None)
+        if count is not None and getattr(self.stats, "staged_attempt_op", None) is not None:
+            try:
+                count(entry["app_id"], rest, now, {f"s_{first}": -1, f"f_{first}": 1})
+            except Exception as e:  # noqa: BLE001 - a failure to count is not the caller's failure
+                import logging
+                logging.getLogger("verikit").warning("could not count provider attempts: %s", type(e).__name__)
 
     def _withdraw(self, key: str, record: Optional[CodeRecord], log_key, now: int) -> None:
         """The gate refused after the write: the code and its send-log entry go, the charges
@@ -153,7 +202,10 @@ class SendSteps:
         self.stats.count_blocked(plan, now)
         self._metric("Blocked", plan)
 
-    def _metric(self, name: str, plan, country: str = "") -> None:
+    def _metric(self, name: str, plan, country: str = "", provider: str = "") -> None:
         if self.metrics is not None:
             labels = plan.labels if plan is not None else {"channel": "none", "country": country or "none"}
-            self.metrics(name, labels["channel"], labels["country"])
+            if provider:
+                self.metrics(name, labels["channel"], labels["country"], provider)
+            else:
+                self.metrics(name, labels["channel"], labels["country"])

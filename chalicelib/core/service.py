@@ -126,7 +126,7 @@ class OTPService(SendSteps):
         draw = codes.generate_complex if complex_code else (lambda: codes.generate(s.code_length))
         code = draw() if issues_code else ""
         # rendered before anything is charged: a missing template variable changes nothing
-        message = self._message(req, template, code, ttl, locale, s, target, purpose)
+        message = self._message(req, template, code, ttl, locale, s, target, purpose, region)
         entry = dict(app_id=req.app_id, to_key=self._log_key(req.app_id, limit_key), to_masked=masked,
                      channel=req.channel, purpose=purpose.name, template=req.template or "",
                      retention_days=s.send_log_retention_days)
@@ -149,7 +149,7 @@ class OTPService(SendSteps):
         outcome = "test_number" if fixed is not None else "sent"
         record, message, log_key = self._issue(req, s, key, purpose, limit_key, fixed, issues_code, draw, code,
                                                message, template, ttl, locale, target, charges, plan, entry,
-                                               outcome, now)
+                                               outcome, now, region)
         if req.gate is not None:
             try:
                 req.gate()
@@ -162,12 +162,11 @@ class OTPService(SendSteps):
             self._pace.wait_like_a_send(req.channel)
             return result
         message_id = self._deliver(channel, message, key, record, charges, plan, log_key, entry, now, req.quiet)
-        self._metric("Sent", plan)
         return dataclasses.replace(result, message_id=message_id)
 
     def _message(self, req: "SendRequest", template, code: str, ttl: int, locale: str, s: Settings,
-                 target: str, purpose) -> OutgoingMessage:
-        return compose.message(req, template, code, ttl, locale, s, target, purpose)
+                 target: str, purpose, region: Optional[str] = None) -> OutgoingMessage:
+        return compose.message(req, template, code, ttl, locale, s, target, purpose, region)
 
     def preview(self, req: SendRequest, template) -> OutgoingMessage:
         """What ``req`` would send with ``template`` (saved or not), with a sample code in

@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
-from . import guard
+from . import guard, routing
 from .errors import InvalidRequest
 
 
@@ -115,6 +115,10 @@ class Settings:
     fraud_country_overrides: dict = field(default_factory=dict, metadata={"check": guard.check_overrides})
     # numbers and prefixes ("+4479460") the guard never blocks
     fraud_safe_list: tuple = field(default=(), metadata={"check": guard.check_safe_list})
+    # SMS providers per destination country, tried in order ({"CN": ["aliyun", "tencent"], "*": ["sns"]}),
+    # and the template providers' template ids per purpose or template name (core/routing.py)
+    sms_routes: dict = field(default_factory=lambda: {"*": ["sns"]}, metadata={"check": routing.check_routes})
+    provider_templates: dict = field(default_factory=dict, metadata={"check": routing.check_templates})
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "Settings | None" = None) -> "Settings":

@@ -187,13 +187,13 @@ def _day(value, default: str) -> str:
 @lc_view(bp, "admin.stats", master=True)
 def stats(request, role):
     """Sent / verified / blocked and conversion per country, prefix, channel, purpose or
-    day, from ``since`` to ``until`` (UTC dates, inclusive; the last 7 days by default)."""
+    day (``group=provider``: messages sent and attempts failed per SMS provider), from ``since`` to ``until`` (UTC dates, inclusive; the last 7 days by default)."""
     from ..store.stats import GROUPS, day_of
 
     q = request.query_params or {}
     group = q.get("group", "country")
-    if group not in GROUPS:
-        raise InvalidRequest(f"group must be one of {', '.join(GROUPS)}")
+    if group not in GROUPS and group != "provider":
+        raise InvalidRequest(f"group must be one of {', '.join(GROUPS)}, provider")
     now = time.time()
     until = _day(q.get("until"), day_of(now))
     since = _day(q.get("since"), day_of(datetime.strptime(until, "%Y%m%d").replace(tzinfo=timezone.utc).timestamp()
@@ -203,4 +203,7 @@ def stats(request, role):
         raise InvalidRequest("since must not be after until")
     if (last - first).days > 366:
         raise InvalidRequest("at most 367 days at a time")
+    if group == "provider":  # attempts per SMS provider (store/provider_stats.py)
+        from ..store import provider_stats
+        return ok(provider_stats.rows(_app(), since, until))
     return ok(wiring.stats().rows(_app(), group, since, until))

@@ -251,19 +251,21 @@ OPERATIONS = {
     ("GET", "/admin/v1/messages"): Op(
         "The send log, newest first", query={"to": STR, "since": STR, "until": STR, "limit": STR},
         ok={200: RESULTS(obj(("to", "channel", "purpose", "outcome", "sent_at"), to=STR, channel=STR,
-                             purpose=STR, template=STR, outcome=STR, provider_message_id=STR, error=STR,
-                             sent_at=STR))}),
+                             purpose=STR, template=STR, outcome=STR, provider=STR, provider_message_id=STR,
+                             error=STR, sent_at=STR))}),
     ("GET", "/admin/v1/stats"): Op(
         "Sent, verified, blocked and conversion per country, prefix, channel, purpose or day (the fraud "
-        "guard's counters)",
-        query={"group": {"enum": ["country", "prefix", "channel", "purpose", "day"], "default": "country"},
+        "guard's counters); group=provider: messages sent and attempts failed per SMS provider",
+        query={"group": {"enum": ["country", "prefix", "channel", "purpose", "day", "provider"],
+                         "default": "country"},
                "since": {"type": "string", "description": "UTC date YYYY-MM-DD (or YYYYMMDD), inclusive; "
                                                           "default: 6 days before until"},
                "until": {"type": "string", "description": "UTC date YYYY-MM-DD (or YYYYMMDD), inclusive; "
                                                           "default: today; at most 367 days from since"}},
-        ok={200: obj(("rows", "would_block"), would_block=INT, rows={"type": "array", "items": obj(
-            ("key", "sent", "verified", "blocked", "conversion"), key=STR, sent=INT, verified=INT, blocked=INT,
-            conversion={"type": "number", "minimum": 0, "maximum": 1})})}),
+        ok={200: obj(("rows",), would_block=INT, rows={"type": "array", "items": obj(
+            ("key", "sent"), key=STR, sent=INT, verified=INT, blocked=INT, failed=INT,
+            conversion={"type": "number", "minimum": 0, "maximum": 1},
+            failure_rate={"type": "number", "minimum": 0, "maximum": 1})})}),
     ("GET", "/admin/v1/test-numbers"): Op(
         "Test numbers", ok={200: RESULTS(obj(("number", "version", "updated_at"), number=STR, version=INT,
                                              updated_at=STR))}),

@@ -40,6 +40,7 @@ class SendLogModel(SharedConnection, Model):
     template = UnicodeAttribute(null=True)
     outcome = UnicodeAttribute()
     provider_id = UnicodeAttribute(null=True)
+    provider = UnicodeAttribute(null=True)    # who carried the attempt: sns, aliyun, tencent, ...
     error = UnicodeAttribute(null=True)
     at = NumberAttribute()
     count = NumberAttribute(null=True)        # refused sends this entry stands for (>1 only)
@@ -93,7 +94,7 @@ class DynamoSendLog:
             f"{e.app_id}#{e.to_key}", f"{_sk(ms)}#{secrets.token_hex(4)}",
             app_id=f"{e.app_id}#{secrets.randbelow(LOG_SHARDS)}",
             to=e.to_masked, channel=e.channel, purpose=e.purpose, template=e.template or None,
-            outcome=e.outcome, provider_id=e.provider_id or None, error=e.error or None, at=e.at,
+            outcome=e.outcome, provider_id=e.provider_id or None, provider=e.provider or None, error=e.error or None, at=e.at,
             count=e.count if e.count > 1 else None,
             ttl=datetime.fromtimestamp(e.at + e.retention_days * 86400, tz=timezone.utc),
         )
@@ -122,7 +123,7 @@ class DynamoSendLog:
         more = len(found) > limit
         found = found[:limit]
         out = [{"to": m.to, "channel": m.channel, "purpose": m.purpose, "template": m.template,
-                "outcome": m.outcome, "provider_message_id": m.provider_id, "error": m.error,
+                "outcome": m.outcome, "provider": m.provider, "provider_message_id": m.provider_id, "error": m.error,
                 "count": int(m.count or 1),
                 "sent_at": datetime.fromtimestamp(m.at, tz=timezone.utc)
                 .isoformat(timespec="milliseconds").replace("+00:00", "Z")} for m in found]

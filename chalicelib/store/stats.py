@@ -337,6 +337,18 @@ class DynamoStats:
         _write(charges, now)
         return channel, country
 
+    # -- provider attempts (store/provider_stats.py: GET /admin/v1/stats?group=provider) --
+    @staticmethod
+    def count_attempts(app_id: str, attempts, now: int, less: dict | None = None) -> None:
+        from .provider_stats import count_attempts
+        count_attempts(app_id, attempts, now, less)
+
+    @staticmethod
+    def staged_attempt_op(app_id: str, provider: str, now: int) -> tuple:
+        """The first provider's ``sent`` count, joining the send's transaction."""
+        from .provider_stats import count_op
+        return ("provider", "Update", count_op(app_id, {f"s_{provider}": 1}, now))
+
     # -- the admin stats (store/stats_rows.py) --
     def rows(self, app_id: str, group: str, since: str, until: str) -> dict:
         """Sent / verified / blocked per key of ``group`` over the days ``since`` to
