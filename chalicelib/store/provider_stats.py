@@ -3,14 +3,20 @@ often each failed (``GET /admin/v1/stats?group=provider``).
 
 Items ``pk = <app>#<YYYYMMDD>``, ``sk = r#<shard>`` (64 shards taken in turn: every send writes one, so
 no item gets hot), attributes ``s_<provider>`` (messages it carried) and ``f_<provider>``
-(attempts that failed, whether or not a later provider then carried the message). One
-``UpdateItem`` with ``ADD`` per send, never read first; kept as long as the other stats rows.
+(attempts that failed, whether or not a later provider then carried the message). The
+route's first provider is counted in the send's own transaction (``count_op``); a failover
+adds one ``UpdateItem`` after the call (``count_attempts``); never read first; kept as long
+as the other stats rows.
 """
 from __future__ import annotations
 
+import itertools
+import random
 from datetime import datetime, timezone
 
-SHARDS = 64  # taken in turn (store/counters.next_lane): each ~1.6% of a busy app's sends
+SHARDS = 64  # taken in turn: each ~1.6% of a busy app's sends
+# each instance starts at a random shard (a cache of where it is, not a rule)
+_turn = itertools.count(random.randrange(SHARDS))
 PREFIX = "r#"
 
 
@@ -30,7 +36,6 @@ def count_attempts(app_id: str, attempts, now: int, less: dict | None = None) ->
 
 def count_op(app_id: str, adds: dict, now: int) -> dict:
     """The ``UpdateItem`` (or transaction ``Update``) adding ``adds`` on one shard."""
-    from .counters import next_lane
     from .stats import DAY, STATS_KEEP_DAYS, _table, day_of
 
     names = {f"#a{i}": k for i, k in enumerate(adds)}
@@ -38,7 +43,7 @@ def count_op(app_id: str, adds: dict, now: int) -> dict:
     values[":ttl"] = {"N": str(now - now % DAY + STATS_KEEP_DAYS * DAY)}
     return dict(
         TableName=_table(),
-        Key={"pk": {"S": f"{app_id}#{day_of(now)}"}, "sk": {"S": f"{PREFIX}{next_lane() % SHARDS}"}},
+        Key={"pk": {"S": f"{app_id}#{day_of(now)}"}, "sk": {"S": f"{PREFIX}{next(_turn) % SHARDS}"}},
         UpdateExpression="ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(adds))) + " SET #ttl = :ttl",
         ExpressionAttributeNames={**names, "#ttl": "ttl"}, ExpressionAttributeValues=values)
 
