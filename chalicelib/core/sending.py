@@ -118,10 +118,8 @@ class SendSteps:
         elif log_key is None:
             self._after(entry, sent.attempts, plan, first, None, now)
         self._metric("Sent", plan, provider=sent.provider)
-        if sent.message_id:
-            from .. import log
-            log.event(event="code.sent", provider=sent.provider, provider_message_id=sent.message_id,
-                      channel=message.channel)
+        if sent.message_id:  # the request's log line carries it (dialects/http.py)
+            delivery.SENT.set({"provider": sent.provider, "provider_message_id": sent.message_id})
         return sent.message_id
 
     def _after(self, entry: dict, attempts: tuple, plan, first: str, log_key, now: int) -> None:
