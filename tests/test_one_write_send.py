@@ -179,3 +179,15 @@ def test_lowering_the_app_budget_mid_day_holds_on_the_sum(svc, lc):
             assert getattr(e, "limit", "") == "app_daily", e
             refused += 1
     assert (sent, refused) == (5, 15)
+
+
+def test_suppressed_sends_charge_the_guard_like_real_ones(lc, settings):
+    """Enumeration protection: codes requested for numbers nobody has count as unverified
+    for the guard exactly as a registered number's would, so the range's 609 comes at the
+    same count whoever owns the numbers."""
+    settings(cooldown_seconds=0, allowed_regions=["GB"], fraud_guard="block", fraud_guard_by=["prefix"],
+             fraud_thresholds={"prefix": {"floor_hour": 2}})
+    for n in ("+447561000001", "+447561000002"):  # nobody has these numbers
+        assert lc.post("/1.1/requestLoginSmsCode", {"mobilePhoneNumber": n}) == (200, {})
+    status, body = lc.request_code("+447561000003")
+    assert status == 429 and body["code"] == 609, body
