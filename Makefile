@@ -9,9 +9,16 @@ STAGE  ?= dev
 
 .PHONY: run test bench package vendor clean provision deploy destroy template import-leancloud browser screenshots fuzz load
 
-$(VENV)/.installed: requirements.txt requirements-vendor.txt requirements-dev.txt
+# two stamps: .serve is what `make run` and the operator tools need (requirements-serve.txt),
+# .installed adds the test tooling (requirements-dev.txt: pytest, schemathesis, Playwright,
+# cfn-lint); a first `make run` installs only the former
+$(VENV)/.serve: requirements.txt requirements-vendor.txt requirements-serve.txt
 	test -x $(VENV)/bin/python || $(PY) -m venv $(VENV)
 	$(VENV)/bin/python -m pip install -q "pip>=23,<26.3"  # chalice 1.34 needs pip<26.3
+	$(VENV)/bin/python -m pip install -q --no-compile -r requirements-serve.txt  # bytecode on first import: half the CPU
+	touch $@
+
+$(VENV)/.installed: $(VENV)/.serve requirements-dev.txt
 	$(VENV)/bin/python -m pip install -q -r requirements-dev.txt
 	touch $@
 
@@ -30,7 +37,7 @@ $(CB)/node_modules/.package-lock.json: $(CB)/package.json $(CB)/package-lock.jso
 	@command -v npm >/dev/null || { echo "make test needs node and npm (node 20) for the JS SDK tests"; exit 1; }
 	cd $(CB) && npm ci --ignore-scripts --no-audit --no-fund
 
-run: $(VENV)/.installed
+run: $(VENV)/.serve
 	PORT=$(PORT) $(VENV)/bin/python -m devserver
 
 test: $(VENV)/.installed $(SDK)/.installed $(JS)/node_modules/.package-lock.json $(CB)/node_modules/.package-lock.json vendor browser
@@ -54,7 +61,7 @@ fuzz: $(VENV)/.installed
 	FUZZ_EXAMPLES=$${FUZZ_EXAMPLES:-150} FUZZ_RANDOM=1 $(VENV)/bin/python -m pytest tests/test_fuzz.py -p no:cacheprovider
 
 # a bounded load run against a local server on 127.0.0.1 (bench/load.py): throughput, p50/p99, 5xx, broken rules
-load: $(VENV)/.installed
+load: $(VENV)/.serve
 	$(VENV)/bin/python bench/load.py
 
 bench: $(VENV)/.installed vendor
@@ -64,7 +71,7 @@ bench: $(VENV)/.installed vendor
 # into vendor.tmp first: a failed install leaves the previous vendor/ in place
 vendor: vendor/.installed
 
-vendor/.installed: requirements-vendor.txt | $(VENV)/.installed
+vendor/.installed: requirements-vendor.txt | $(VENV)/.serve
 	rm -rf vendor.tmp && $(VENV)/bin/python -m pip install -q --no-deps --target vendor.tmp -r requirements-vendor.txt
 	find vendor.tmp -name '__pycache__' -prune -exec rm -rf {} +
 	rm -rf vendor && mv vendor.tmp vendor && touch $@
@@ -79,14 +86,14 @@ clean:
 # Deploying (see README "Deploying"): STAGE=dev|prod; LEANCLOUD_KEYS=1 takes a LeanCloud app's id
 # and keys for missing parameters (README "Moving from LeanCloud"); SMS_PROVIDERS=aliyun,tencent asks for
 # those providers' credentials missing from the environment (README "Sending to mainland China")
-provision: $(VENV)/.installed
+provision: $(VENV)/.serve
 	$(VENV)/bin/python -m deploy provision --stage $(STAGE) $(if $(LEANCLOUD_KEYS),--leancloud-keys) $(if $(SMS_PROVIDERS),--sms-providers $(SMS_PROVIDERS))
 
 deploy: vendor
 	$(VENV)/bin/python -m deploy deploy --stage $(STAGE) $(if $(LEANCLOUD_KEYS),--leancloud-keys) $(if $(SMS_PROVIDERS),--sms-providers $(SMS_PROVIDERS))
 
 # DELETE_TABLES=yes also deletes the stage's tables: their data is gone for good
-destroy: $(VENV)/.installed
+destroy: $(VENV)/.serve
 	$(VENV)/bin/python -m deploy destroy --stage $(STAGE) $(if $(filter yes,$(DELETE_TABLES)),--delete-tables --yes)
 
 template: vendor
@@ -96,8 +103,8 @@ template: vendor
 	$(VENV)/bin/cfn-lint -- build/sam-$(STAGE)/sam.json && echo "build/sam-$(STAGE)/sam.json: cfn-lint clean"
 
 # A LeanCloud _User export into a running verikit (README "Moving from LeanCloud"):
-#   make import-leancloud FILE=_User.jsonl URL=http://127.0.0.1:8000 APP_ID=... [DRY_RUN=1]
+#   make import-leancloud FILE=_User.jsonl URL=http://127.0.0.1:8000 APP_ID=... [DRY_RUN=1] [KEEP_ACCOUNT=1]
 # the master key comes from MASTER_KEY in the environment, or is asked for
-import-leancloud: $(VENV)/.installed
-	@test -n "$(FILE)" -a -n "$(URL)" || { echo "usage: make import-leancloud FILE=<export> URL=<base url> [APP_ID=<app id>] [DRY_RUN=1]"; exit 2; }
-	$(VENV)/bin/python -m deploy.import_leancloud "$(FILE)" --url "$(URL)" $(if $(APP_ID),--app-id "$(APP_ID)") $(if $(DRY_RUN),--dry-run)
+import-leancloud: $(VENV)/.serve
+	@test -n "$(FILE)" -a -n "$(URL)" || { echo "usage: make import-leancloud FILE=<export> URL=<base url> [APP_ID=<app id>] [DRY_RUN=1] [KEEP_ACCOUNT=1]"; exit 2; }
+	$(VENV)/bin/python -m deploy.import_leancloud "$(FILE)" --url "$(URL)" $(if $(APP_ID),--app-id "$(APP_ID)") $(if $(DRY_RUN),--dry-run) $(if $(KEEP_ACCOUNT),--keep-account)

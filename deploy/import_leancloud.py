@@ -1,12 +1,16 @@
 """``make import-leancloud FILE=<export> URL=<base url>``: a LeanCloud ``_User`` export into verikit.
 
-    python -m deploy.import_leancloud FILE --url URL [--app-id ID] [--dry-run] [--batch 500] [--parallel 4]
+    python -m deploy.import_leancloud FILE --url URL [--app-id ID] [--dry-run] [--keep-account]
+                                           [--batch 500] [--parallel 4]
 
 FILE is JSONL (one record a line, ``.jsonl``/``.ndjson``/anything else, gzip'd if it ends in
 ``.gz``), a JSON document (``.json``: an array or ``{"results": [...]}``), or a MongoDB dump
 (``.bson``, ``.bson.gz``, read with pymongo's ``bson``: the sunset export's format). It is read
 as a stream and sent in batches to ``POST /admin/v1/import/leancloud-users``; failed records
 are reported with their line in the file (for JSON and BSON: their position, 1-based).
+``--keep-account`` imports a record whose phone, email (or another field) cannot be taken
+without that field, and lists what was dropped per line; a dry run also prints its warnings
+(what will not work as on LeanCloud after the switch), grouped by kind.
 
 The app id comes from ``--app-id``, ``APP_ID`` or ``VERIKIT_APP_ID``; the master key from
 ``MASTER_KEY`` or ``VERIKIT_MASTER_KEY`` in the environment, else it is asked for (not echoed).
@@ -106,8 +110,8 @@ class Source:
             import bson
             from bson.codec_options import CodecOptions
         except ImportError:
-            raise ImportError_("reading .bson needs pymongo's bson (in requirements-dev.txt: make it with "
-                               "`make .venv/.installed`)") from None
+            raise ImportError_("reading .bson needs pymongo's bson (in requirements-serve.txt: make it with "
+                               "`make .venv/.serve`)") from None
         try:
             yield from bson.decode_file_iter(self._file, CodecOptions(tz_aware=True, tzinfo=timezone.utc))
         except bson.errors.InvalidBSON as e:
@@ -180,13 +184,18 @@ def _json_default(value):
 # ---- sending ----------------------------------------------------------------------------------
 
 class Client:
-    def __init__(self, url: str, app_id: str, master_key: str, dry_run: bool):
-        self.url, self.dry_run = url.rstrip("/"), dry_run
+    def __init__(self, url: str, app_id: str, master_key: str, dry_run: bool, keep_account: bool = False):
+        self.url, self.dry_run, self.keep_account = url.rstrip("/"), dry_run, keep_account
         self.headers = {"X-LC-Id": app_id, "X-LC-Key": master_key + ",master",
                         "Content-Type": "application/x-ndjson; charset=utf-8"}
 
-    def send(self, offset: int, body: str) -> dict:
+    def send(self, offset: int, body: str, final: bool = False) -> dict:
+        """One batch. Keeping accounts, a phone or email another user holds fails the record
+        on the first pass (a later record of the file may release it: the tool sends it again
+        at the end) and is dropped on the ``final`` one."""
         query = f"?line_offset={offset}" + ("&dry_run=true" if self.dry_run else "")
+        if self.keep_account:
+            query += "&drop_invalid_fields=true" + ("" if final else "&retry_taken=true")
         data = body.encode("utf-8")
         for attempt in range(RETRIES + 1):
             req = urllib.request.Request(self.url + ROUTE + query, data=data, method="POST", headers=self.headers)
@@ -213,8 +222,11 @@ class Progress:
 
     def __init__(self, source: Source, stream=sys.stderr):
         self.source, self.stream, self.start = source, stream, time.monotonic()
-        self.records, self.failed, self._last = 0, 0, 0.0
+        self.records, self.failed = 0, 0
         self.live = stream.isatty()
+        # a log (not a terminal) gets a line every 5 s, not one at the first batch: a small
+        # file printed its bar twice, the same 100% line again with the final one
+        self._last, self._shown = (0.0 if self.live else self.start), None
 
     def update(self, records: int, failed: int, final: bool = False) -> None:
         self.records += records
@@ -222,13 +234,18 @@ class Progress:
         now = time.monotonic()
         if not final and now - self._last < (0.2 if self.live else 5):
             return
-        self._last = now
+        if final and not self.live and self._shown == (self.records, self.failed):
+            return  # that line is in the log already
+        self._last, self._shown = now, (self.records, self.failed)
         frac = min(self.source.done_bytes() / self.source.size, 1.0) if self.source.size else 1.0
         if final:
             frac = 1.0
         bar = "#" * int(frac * 30) + "." * (30 - int(frac * 30))
         rate = self.records / max(now - self.start, 1e-6)
         line = f"[{bar}] {frac:6.1%}  {self.records:,} records  {self.failed:,} failed  {rate:,.0f}/s"
+        if self.live:  # wider than the terminal, \r would leave the wrapped part behind
+            import shutil
+            line = line[:max(20, shutil.get_terminal_size().columns - 1)]
         self.stream.write(("\r" + line) if self.live else (line + "\n"))
         if final and self.live:
             self.stream.write("\n")
@@ -239,7 +256,7 @@ def run(path: str, client: Client, batch: int = 500, parallel: int = 4, out=sys.
     source = Source(path, batch)
     progress = Progress(source, err)
     totals = {"created": 0, "updated": 0, "unchanged": 0}
-    failed, retry = [], []
+    failed, retry, dropped, warnings = [], [], [], []
     lock = threading.Lock()
 
     def one(item):
@@ -249,6 +266,8 @@ def run(path: str, client: Client, batch: int = 500, parallel: int = 4, out=sys.
         with lock:
             for k in totals:
                 totals[k] += result.get(k, 0)
+            dropped.extend(result.get("dropped", []))
+            warnings.extend(result.get("warnings", []))
             for f in result.get("failed", []):
                 # a value another record of the file releases later on: try once more at the end
                 if "belongs to another user" in f.get("error", "") and 0 < f["line"] - offset <= len(lines):
@@ -267,21 +286,46 @@ def run(path: str, client: Client, batch: int = 500, parallel: int = 4, out=sys.
             for p in pending:
                 p.result()
         for line, text, first_failure in sorted(retry):
-            result = client.send(line - 1, text)
+            result = client.send(line - 1, text, final=True)
             for k in totals:
                 totals[k] += result.get(k, 0)
             failed.extend(result.get("failed", []))
+            dropped.extend(result.get("dropped", []))
+            warnings.extend(result.get("warnings", []))
         progress.failed = len(failed)
         progress.update(0, 0, final=True)
+        err.flush()  # the bar is done before the summary starts
     finally:
         source.close()
-    failed.sort(key=lambda f: f["line"])
-    word = "would be " if client.dry_run else ""
-    print(f"{totals['created']:,} {word}created, {totals['updated']:,} {word}updated, "
-          f"{totals['unchanged']:,} unchanged, {len(failed):,} failed", file=out)
-    for f in failed:
-        print(f"  line {f['line']}: {f.get('objectId') or '-'}: {f['error']}", file=out)
+    report(totals, failed, dropped, warnings, client.dry_run, out)
     return 1 if failed else 0
+
+
+def report(totals: dict, failed: list, dropped: list, warnings: list, dry_run: bool, out, shown: int = 50) -> None:
+    """The summary: totals, every failed record, every dropped field, warnings by kind."""
+    word = "would be " if dry_run else ""
+    kept = len({d["line"] for d in dropped})
+    print(f"{totals['created']:,} {word}created, {totals['updated']:,} {word}updated, "
+          f"{totals['unchanged']:,} unchanged, {len(failed):,} failed"
+          + (f"; {kept:,} {word}kept without a field" if kept else ""), file=out)
+    for f in sorted(failed, key=lambda f: f["line"]):
+        print(f"  line {f['line']}: {f.get('objectId') or '-'}: {f['error']}", file=out)
+    if dropped:
+        print(f"dropped fields ({word}imported without them):", file=out)
+    for d in sorted(dropped, key=lambda d: d["line"]):
+        value = f" {json.dumps(d['value'], ensure_ascii=False)}" if d.get("value") is not None else ""
+        print(f"  line {d['line']}: {d['objectId']}: {d['field']}{value}: {d['reason']}", file=out)
+    kinds = {}
+    for w in sorted(warnings, key=lambda w: w["line"]):
+        kinds.setdefault(w["kind"], []).append(w)
+    if kinds:
+        print("warnings (what will not work as on LeanCloud after the switch):", file=out)
+    for kind, ws in sorted(kinds.items()):
+        lines = ", ".join(str(w["line"]) for w in ws[:shown]) + (f" and {len(ws) - shown:,} more" if len(ws) > shown
+                                                                  else "")
+        print(f"  {kind}: {len(ws):,} user{'s' if len(ws) != 1 else ''}, e.g. line {ws[0]['line']}: "
+              f"{ws[0]['warning']}\n    lines {lines}", file=out)
+    out.flush()
 
 
 def _secret(env_names: tuple, prompt: str, required_what: str) -> str:
@@ -302,7 +346,10 @@ def main(argv=None) -> int:
     p.add_argument("file", help="the export: .jsonl, .json, .bson or .bson.gz (also .jsonl.gz)")
     p.add_argument("--url", required=True, help="verikit's base URL (make run's URL, or the stage's API URL)")
     p.add_argument("--app-id", help="the app id (default: APP_ID or VERIKIT_APP_ID)")
-    p.add_argument("--dry-run", action="store_true", help="check every record, write nothing")
+    p.add_argument("--dry-run", action="store_true", help="check every record, write nothing; print the warnings")
+    p.add_argument("--keep-account", action="store_true",
+                   help="import a record whose phone, email or other field cannot be taken without that field "
+                        "(listed per line) rather than failing it")
     p.add_argument("--batch", type=int, default=500, help="records per request (1-1000, default 500)")
     p.add_argument("--parallel", type=int, default=4, help="requests in flight (default 4)")
     a = p.parse_args(argv)
@@ -317,7 +364,7 @@ def main(argv=None) -> int:
         if not app_id:
             raise ImportError_("the app id: pass --app-id (APP_ID=... with make) or set APP_ID")
         master = _secret(("MASTER_KEY", "VERIKIT_MASTER_KEY"), "master key: ", "the master key")
-        return run(a.file, Client(a.url, app_id, master, a.dry_run), a.batch, a.parallel)
+        return run(a.file, Client(a.url, app_id, master, a.dry_run, a.keep_account), a.batch, a.parallel)
     except ImportError_ as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

@@ -90,6 +90,9 @@ def test_wrong_key_says_so_and_the_key_stays_out_of_urls_and_storage(page, local
     sign_in(page, local_server, key="not-the-key")
     page.wait_for_selector("#signin-status .msg.error")
     assert page.inner_text("#signin-status") == "Wrong app ID or master key."
+    # the commands are code, not text between literal backticks
+    assert "`" not in page.inner_text("#signin .lead")
+    assert page.locator("#signin .lead code").all_inner_texts() == ["make run", "make deploy"]
     assert page.evaluate("sessionStorage.length") == 0
     sign_in(page, local_server, key=KEYS["VERIKIT_APP_KEY"])  # the app key is not enough
     page.wait_for_selector("#signin-status .msg.error")
@@ -510,3 +513,35 @@ def test_docs_show_a_current_screenshot_of_every_page():
     for name in ["signin", *PAGES, "overview-zh"]:
         path = f"docs/console/console-{name}.png"
         assert (ROOT / path).is_file() and path in readme, path
+
+
+def test_import_keeping_every_account_lists_dropped_fields_and_warnings(page, local_server, tmp_path):
+    """"Keep every account": a landline is dropped rather than the user lost, the dry run lists
+    the dropped field and its warnings by kind, and the import writes the user without it."""
+    records = [
+        {"objectId": "64a1b2c3d4e5f60718293b01", "username": "keep_landline", "mobilePhoneNumber": "01065529988",
+         "email": "landline@lc.example", "updatedAt": "2024-02-03T04:05:06.789Z"},
+        {"objectId": "64a1b2c3d4e5f60718293b02", "username": "keep_unverified", "mobilePhoneNumber": "13900139077",
+         "mobilePhoneVerified": False, "updatedAt": "2024-02-03T04:05:06.789Z"},
+    ]
+    export = tmp_path / "_User.jsonl"
+    export.write_text("\n".join(json.dumps(r) for r in records) + "\n")
+    sign_in(page, local_server)
+    open_page(page, local_server, "import")
+    assert not page.is_checked("#import-form input[name=keep]")
+    page.check("#import-form input[name=keep]")
+    page.set_input_files("#import-form input[name=file]", str(export))
+    page.click("#import-form button[type=submit]")
+    page.wait_for_selector("#imp-created")
+    assert page.inner_text("#imp-created .card-value") == "2" and page.inner_text("#imp-failed .card-value") == "0"
+    [dropped] = page.locator("#import-dropped tbody tr").all_inner_texts()
+    assert dropped.split("\t")[:3] == ["1", "64a1b2c3d4e5f60718293b01", "mobilePhoneNumber"], dropped
+    warnings = page.locator("#import-warnings tbody tr").all_inner_texts()
+    assert any(w.startswith("phone_unverified\t1\t") and "imported_unverified_claims" in w for w in warnings), warnings
+    page.uncheck("#import-form input[name=dry]")
+    page.click("#import-form button[type=submit]")
+    expect(page.locator("#import-result")).not_to_contain_text("Dry run")
+    page.wait_for_selector("#import-dropped")
+    assert page.locator("#import-warnings").count() == 0   # warnings are the dry run's
+    found = http(f"{local_server}/admin/v1/users?username=keep_landline", master=True)[1]["results"]
+    assert [u["objectId"] for u in found] == ["64a1b2c3d4e5f60718293b01"]

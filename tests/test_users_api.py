@@ -170,12 +170,14 @@ def test_users_by_mobile_phone_signs_up_then_logs_in(lc):
     status, user = lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE[3:], "smsCode": last_code(ALICE),
                                                        "nickname": "A"})
     assert status == 201
-    assert user["username"] == ALICE and user["mobilePhoneNumber"] == ALICE
+    # as on LeanCloud: the username is the number as the app sent it, and so is the phone
+    # answered (the claim, lookups and sends use E.164)
+    assert user["username"] == ALICE[3:] and user["mobilePhoneNumber"] == ALICE[3:]
     assert user["mobilePhoneVerified"] is True and user["nickname"] == "A" and user["sessionToken"]
     # a login code works the second time; the same user comes back
     lc.post("/1.1/requestLoginSmsCode", {"mobilePhoneNumber": ALICE})
     status, again = lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE, "smsCode": last_code(ALICE)})
-    assert status == 200 and again["objectId"] == user["objectId"]
+    assert status == 200 and again["objectId"] == user["objectId"] and again["mobilePhoneNumber"] == ALICE[3:]
 
 
 def test_users_by_mobile_phone_with_username_and_password(lc):
@@ -604,3 +606,16 @@ def test_account_settings_are_editable_through_the_admin_api(lc):
                                      body='{"block_login_if_phone_unverified": true}').status_code, None
     assert status == 200
     assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "password": "secret-123"})[1]["code"] == 215
+
+
+def test_a_sign_up_may_name_itself_by_its_own_number_as_written(lc):
+    """LeanCloud apps sign up with username = mobilePhoneNumber = "138..." (no +86): that is the
+    user's own number, and comes back as written; another's number stays refused."""
+    status, user = lc.post("/1.1/users", {"username": "13800138055", "mobilePhoneNumber": "13800138055",
+                                          "password": "secret-123"})
+    assert status == 201, user
+    status, me = lc.get("/1.1/users/me", headers=sess(user["sessionToken"]))
+    assert me["username"] == "13800138055" and me["mobilePhoneNumber"] == "13800138055"
+    status, resp = lc.post("/1.1/users", {"username": "13800138066", "mobilePhoneNumber": "13800138077",
+                                          "password": "secret-123"})
+    assert status == 400

@@ -5,7 +5,7 @@ import { importPage } from './import.js';
 import { overview, sendLog, statsPage, testNumbers } from './pages.js';
 import { settingsPage } from './settings.js';
 import { templatesPage } from './templates.js';
-import { clear, field, h, message } from './ui.js';
+import { clear, field, h, message, withCode } from './ui.js';
 import { usersPage } from './users.js';
 
 const PAGES = [
@@ -23,7 +23,7 @@ function signIn(note) {
   document.title = t('app.title');
   const status = h('div', { id: 'signin-status' }, note ? message('error', note) : null);
   const form = h('form', { id: 'signin', className: 'signin stack', autocomplete: 'off' },
-    h('h1', {}, t('app.title')), h('p', { className: 'lead' }, t('signin.lead')),
+    h('h1', {}, t('app.title')), h('p', { className: 'lead' }, withCode(t('signin.lead'))),
     field(t('signin.appId'), h('input', { name: 'appId', type: 'text', required: true, value: session.appId, autocomplete: 'username' })),
     field(t('signin.key'), h('input', { name: 'key', type: 'password', required: true, autocomplete: 'current-password' })),
     h('button', { type: 'submit' }, t('signin.submit')), status);

@@ -68,6 +68,10 @@ const EN = {
   'import.created': 'Created', 'import.updated': 'Updated', 'import.unchanged': 'Unchanged', 'import.failed': 'Failed',
   'import.line': 'Line', 'import.report': 'Report', 'import.dryNote': 'Dry run: nothing was changed.',
   'import.choose': 'Choose a file first.',
+  'import.keep': 'Keep every account (import a record without a phone or email it cannot take, and list it)',
+  'import.dropped': 'Imported without these fields', 'import.field': 'Field',
+  'import.warnings': 'Warnings: what will not work as on LeanCloud after the switch',
+  'import.kind': 'Kind', 'import.users': 'Users', 'import.example': 'Example', 'import.lines': 'Lines',
 };
 
 const ZH = {
@@ -138,6 +142,10 @@ const ZH = {
   'import.created': '新建', 'import.updated': '更新', 'import.unchanged': '未变', 'import.failed': '失败',
   'import.line': '行', 'import.report': '报告', 'import.dryNote': '试运行：未做任何修改。',
   'import.choose': '请先选择文件。',
+  'import.keep': '保留每个账号（无法接受的手机号或邮箱去掉后导入，并列出）',
+  'import.dropped': '去掉以下字段后导入', 'import.field': '字段',
+  'import.warnings': '警告：切换后与 LeanCloud 行为不同之处',
+  'import.kind': '类别', 'import.users': '用户数', 'import.example': '示例', 'import.lines': '行号',
 };
 
 export const DICTS = { en: EN, 'zh-CN': ZH };

@@ -21,6 +21,11 @@ function build(el, attrs, children) {
 export function h(tag, attrs, ...children) { return build(document.createElement(tag), attrs, children); }
 export function s(tag, attrs, ...children) { return build(document.createElementNS(SVG, tag), attrs, children); }
 
+// `make run` in a message becomes <code>make run</code>: as text nodes, never as markup
+export function withCode(text) {
+  return String(text).split('`').map((part, i) => (i % 2 ? h('code', {}, part) : part));
+}
+
 export function clear(el, ...children) {
   el.replaceChildren();
   return build(el, {}, children);

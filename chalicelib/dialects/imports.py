@@ -3,7 +3,12 @@
 The body is JSONL (one record a line), a JSON array, or ``{"results": [...]}``, whatever the
 Content-Type. Master key only. ``?dry_run=true`` checks everything and writes nothing;
 ``?line_offset=N`` adds N to the reported line numbers (``make import-leancloud`` sends a big
-file in batches and reports lines of the file). The rules live in ``core.accounts.migration``.
+file in batches and reports lines of the file). ``?drop_invalid_fields=true`` keeps every
+account it can: a phone, email (or other field) that cannot be taken is left out and listed
+under ``dropped``; with it, ``?retry_taken=true`` still fails a record whose phone or email
+another stored user holds (the tool sends those again after the whole file, when a later
+record may have released it). The rules live in ``core.accounts.migration`` and
+``core.accounts.import_checks``.
 """
 from __future__ import annotations
 
@@ -64,12 +69,12 @@ def records(raw) -> tuple:
     return out, bad
 
 
-def _flag(value) -> bool:
+def _flag(value, name: str = "dry_run") -> bool:
     if value in (None, "", "false", "0"):
         return False
     if value in ("true", "1"):
         return True
-    raise InvalidRequest("dry_run must be true or false")
+    raise InvalidRequest(f"{name} must be true or false")
 
 
 @bp.route("/admin/v1/import/leancloud-users", methods=["POST"], **ROUTE)
@@ -90,8 +95,10 @@ def import_leancloud_users(request, role):
     if len(found) + len(bad) > MAX_RECORDS:
         raise InvalidRequest(f"at most {MAX_RECORDS} records per request: send the export in batches "
                              "(make import-leancloud does)")
+    keep = _flag(q.get("drop_invalid_fields"), "drop_invalid_fields")
+    retry_taken = _flag(q.get("retry_taken"), "retry_taken")
     result = wiring.accounts().import_leancloud(wiring.app_id(), [(n + offset, r) for n, r in found],
-                                                dry_run=dry_run)
+                                                dry_run=dry_run, drop_invalid_fields=keep, drop_taken=not retry_taken)
     for n, error in bad:
         result.fail(n + offset, None, error)
     return ok(result.to_dict())

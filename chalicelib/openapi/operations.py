@@ -50,7 +50,12 @@ EXPORT_RECORDS = {"type": "array", "maxItems": 1000, "items": ANY_OBJECT}
 IMPORT_REPORT = obj(
     ("created", "updated", "unchanged", "failed"), created=INT, updated=INT, unchanged=INT,
     failed={"type": "array", "items": obj(("line", "objectId", "error"), line=INT, objectId=nullable(STR),
-                                          error=STR)})
+                                          error=STR)},
+    dropped={"type": "array", "description": "fields left out to keep the account (drop_invalid_fields=true)",
+             "items": obj(("line", "objectId", "field", "reason"), line=INT, objectId=STR, field=STR, reason=STR,
+                          value={})},
+    warnings={"type": "array", "description": "dry runs: what will not work as on LeanCloud after the switch",
+              "items": obj(("line", "objectId", "kind", "warning"), line=INT, objectId=STR, kind=STR, warning=STR)})
 CONSOLE_FILE = {"text/html": STR, "text/javascript": STR, "text/css": STR, "image/svg+xml": STR}
 
 OPERATIONS = {
@@ -223,7 +228,13 @@ OPERATIONS = {
         "Import a LeanCloud _User export (created, updated or unchanged per record)", body_required=True,
         query={"dry_run": {"enum": ["true", "false", "1", "0"], "description": "check everything, write nothing"},
                "line_offset": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999,
-                               "description": "added to the line numbers reported (batches of one file)"}},
+                               "description": "added to the line numbers reported (batches of one file)"},
+               "drop_invalid_fields": {"enum": ["true", "false", "1", "0"],
+                                       "description": "keep the account without a phone, email or other field "
+                                                      "that cannot be taken (listed in `dropped`)"},
+               "retry_taken": {"enum": ["true", "false", "1", "0"],
+                               "description": "with drop_invalid_fields: fail, rather than drop, a phone or email "
+                                              "another stored user holds (to send it again later)"}},
         body={"anyOf": [EXPORT_RECORDS, obj(("results",), results=EXPORT_RECORDS)]},
         body_media={"application/x-ndjson": {"type": "string", "description": "JSONL: one record a line"}},
         ok={200: IMPORT_REPORT},

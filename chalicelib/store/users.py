@@ -41,6 +41,7 @@ class UserModel(SharedConnection, Model):
     password_hash = UnicodeAttribute(null=True)
     phone = UnicodeAttribute(null=True)
     phone_verified = BooleanAttribute(null=True)
+    phone_given = UnicodeAttribute(null=True)       # the number as the app wrote it, if not E.164
     email = UnicodeAttribute(null=True)
     email_verified = BooleanAttribute(null=True)
     custom = UnicodeAttribute(null=True)            # JSON object of the app's own fields
@@ -76,7 +77,8 @@ def session_key(token_hash: str, kind: str = "session") -> str:
 def _item(user: User) -> UserModel:
     return UserModel(user_key(user.app_id, user.object_id), kind="user", app_id=user.app_id,
                      uid=user.object_id, username=user.username, password_hash=user.password_hash,
-                     phone=user.phone, phone_verified=user.phone_verified, email=user.email,
+                     phone=user.phone, phone_verified=user.phone_verified, phone_given=user.phone_given,
+                     email=user.email,
                      email_verified=user.email_verified,
                      custom=json.dumps(dict(user.custom), ensure_ascii=False, separators=(",", ":")),
                      created_at=user.created_at, updated_at=user.updated_at, version=user.version,
@@ -89,6 +91,7 @@ def _item(user: User) -> UserModel:
 def _user(item: UserModel) -> User:
     return User(app_id=item.app_id, object_id=item.uid, username=item.username,
                 password_hash=item.password_hash, phone=item.phone, phone_verified=bool(item.phone_verified),
+                phone_given=item.phone_given,
                 email=item.email, email_verified=bool(item.email_verified),
                 custom=json.loads(item.custom or "{}"), created_at=int(item.created_at),
                 updated_at=int(item.updated_at), version=int(item.version or 0),

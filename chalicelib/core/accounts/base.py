@@ -130,14 +130,15 @@ class AccountBase:
         return secrets.token_hex(12)  # 24 hex characters, like LeanCloud's objectIds
 
     @staticmethod
-    def _username(value: Any, own_phone: Optional[str] = None, own_email: Optional[str] = None) -> str:
+    def _username(value: Any, own_phone: Optional[str] = None, own_email: Optional[str] = None,
+                  own_given: Optional[str] = None) -> str:
         if not isinstance(value, str):
             raise InvalidRequest("username must be a string")
         if not 1 <= len(value) <= 128 or not value.isprintable() or value != value.strip():
             raise InvalidRequest("username must be 1-128 printable characters without surrounding spaces")
         # sign-ups by phone or email default the username to it, and sign-in takes a phone or
         # an email as username: nobody may squat another's number or address
-        if E164_LIKE.match(re.sub(r"[\s\-()]", "", value)) and value != own_phone:
+        if E164_LIKE.match(re.sub(r"[\s\-()]", "", value)) and value not in (own_phone, own_given or own_phone):
             raise InvalidRequest("a username that looks like a phone number must be the user's own number")
         if "@" in value and (own_email is None or value.lower() != own_email.lower()):
             raise InvalidRequest("a username with @ must be the user's own email address")

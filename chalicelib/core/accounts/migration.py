@@ -19,7 +19,8 @@ from typing import Any, Iterable, Optional
 from .. import codes, emails, passwords, phone
 from ..errors import InvalidEmail, InvalidPhoneNumber, InvalidRequest, SessionRequired
 from ..passwords import leancloud_hash
-from .model import CUSTOM_KEY, Session, Stale, User, _merge_custom, _plausible_id
+from .model import CUSTOM_KEY, Session, Stale, User, _merge_custom
+from .user_queries import UserQueries
 
 MAX_RECORDS = 1000               # per request; `make import-leancloud` sends batches of 500
 TOKEN = re.compile(r"^[A-Za-z0-9_\-]{10,200}$")
@@ -27,9 +28,6 @@ TOKEN = re.compile(r"^[A-Za-z0-9_\-]{10,200}$")
 KNOWN = {"objectId", "_id", "createdAt", "updatedAt", "username", "password", "salt", "email", "emailVerified",
          "mobilePhoneNumber", "mobilePhoneVerified", "sessionToken", "authData", "ACL", "className", "__type"}
 KEPT = ("authData", "ACL")       # kept as they came, not interpreted
-QUERY_FIELDS = {"objectId": None, "username": "username", "email": "email", "mobilePhoneNumber": "phone"}
-ORDER_FIELDS = {"createdAt": "created_at", "updatedAt": "updated_at", "objectId": "object_id",
-                "username": "username"}
 CLAIM_WIRE = {"username": "username", "phone": "mobilePhoneNumber", "email": "email"}
 
 
@@ -57,14 +55,20 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     failed: list = field(default_factory=list)
+    dropped: list = field(default_factory=list)    # fields left out to keep an account (per line)
+    warnings: list = field(default_factory=list)   # what will not work as on LeanCloud (per line)
 
     def fail(self, line: int, object_id: Any, error: str) -> None:
         self.failed.append({"line": line, "objectId": object_id if isinstance(object_id, str) else None,
                             "error": error})
 
     def to_dict(self) -> dict:
-        return {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
-                "failed": sorted(self.failed, key=lambda f: f["line"])}
+        out = {"created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+               "failed": sorted(self.failed, key=lambda f: f["line"])}
+        for name in ("dropped", "warnings"):  # only when there are any (keeping accounts; a dry run)
+            if getattr(self, name):
+                out[name] = sorted(getattr(self, name), key=lambda f: f["line"])
+        return out
 
 
 # ---- reading an export record ------------------------------------------------------------------
@@ -145,6 +149,14 @@ def _object_id(rec: dict) -> Any:
     return oid if isinstance(oid, str) else (str(oid) if oid is not None and not isinstance(oid, (dict, list)) else oid)
 
 
+def _proven(user: User, name: str) -> bool:
+    return user.phone_verified if name == "phone" else user.email_verified
+
+
+def _raise(message: str):
+    raise InvalidRequest(message)
+
+
 def _flag(rec: dict, name: str) -> bool:
     value = rec.get(name, False)
     if value is None:
@@ -154,22 +166,30 @@ def _flag(rec: dict, name: str) -> bool:
     return value
 
 
-class Migration:
-    """LeanCloud import and master-key user administration, part of ``AccountService``."""
+class Migration(UserQueries):
+    """LeanCloud import (and, from ``user_queries``, master-key user administration), part of
+    ``AccountService``."""
 
     # ---- import ----------------------------------------------------------------------------
 
-    def import_leancloud(self, app_id: str, records: Iterable[tuple], dry_run: bool = False) -> ImportResult:
-        """Import ``(line, record)`` pairs of a LeanCloud ``_User`` export."""
+    def import_leancloud(self, app_id: str, records: Iterable[tuple], dry_run: bool = False,
+                         drop_invalid_fields: bool = False, drop_taken: bool = True) -> ImportResult:
+        """Import ``(line, record)`` pairs of a LeanCloud ``_User`` export. With
+        ``drop_invalid_fields`` a record keeps its account without the fields that cannot be
+        taken (``import_checks``); ``drop_taken=False`` still fails a record whose phone or
+        email another stored user holds (the tool tries those again after the whole file)."""
+        from .import_checks import Keeper, warnings_of
+
         s = self._settings(app_id)
         result = ImportResult()
+        keeper = Keeper(enabled=drop_invalid_fields, drop_taken=drop_taken)
         now_ms = self._now_ms()
-        parsed, lines_of = [], {}
+        parsed, lines_of, raw = [], {}, {}
         for line, rec in records:
             try:
                 if not isinstance(rec, dict):
                     raise InvalidRequest("a record must be a JSON object")
-                user, token = self._lc_record(app_id, rec, s, now_ms)
+                user, token = self._lc_record(app_id, rec, s, now_ms, keeper.for_line(line))
             except (InvalidRequest, InvalidEmail, InvalidPhoneNumber) as e:
                 result.fail(line, _object_id(rec) if isinstance(rec, dict) else None, e.message)
                 continue
@@ -177,7 +197,20 @@ class Migration:
                 result.fail(line, user.object_id, f"objectId also on line {lines_of[user.object_id]} of this import")
                 continue
             lines_of[user.object_id] = line
+            raw[line] = rec
             parsed.append((line, user, token))
+
+        def landed(unit: Unit) -> None:
+            """A unit written (or, dry, that would be): its drops and warnings are reported."""
+            if unit.before is None:
+                result.created += 1
+            else:
+                result.updated += 1
+            oid = unit.after.object_id
+            result.dropped.extend(keeper.report(unit.line, oid))
+            if dry_run:  # what will bite after the switch, told before it
+                result.warnings.extend({"line": unit.line, "objectId": oid, "kind": k, "warning": w}
+                                       for k, w in warnings_of(raw[unit.line], unit.after, s))
 
         existing = self.users.get_many(app_id, [u.object_id for _, u, _ in parsed]) if parsed else {}
         units = []
@@ -189,14 +222,24 @@ class Migration:
                 units.append(unit)
 
         # two records of one import claiming one value: the first wins, unless the other
-        # gives it up in the same import (a delta moving a phone from one user to another)
+        # gives it up in the same import (a delta moving a phone from one user to another);
+        # keeping accounts, the later record is imported without that phone or email
         first, dropped = {}, set()
         for i, unit in enumerate(units):
             for name, value in unit.added_claims().items():
                 other = first.setdefault((name, value), i)
                 if other != i:
-                    result.fail(unit.line, unit.after.object_id,
-                                f"{CLAIM_WIRE[name]} is also claimed by line {units[other].line} of this import")
+                    why = f"{CLAIM_WIRE[name]} is also claimed by line {units[other].line} of this import"
+                    if keeper.enabled and name != "username":
+                        loser = unit
+                        if _proven(unit.after, name) and not _proven(units[other].after, name):
+                            # the verified holder keeps it (it can prove the number or address)
+                            first[(name, value)] = i
+                            loser, why = units[other], f"{CLAIM_WIRE[name]} is also claimed, verified, by line " \
+                                                       f"{unit.line} of this import"
+                        keeper.drop_claim(loser, name, why)
+                        continue
+                    result.fail(unit.line, unit.after.object_id, why)
                     dropped.add(i)
                     break
         units = [u for i, u in enumerate(units) if i not in dropped]
@@ -206,19 +249,21 @@ class Migration:
             wanted = [(n, v) for u in units for n, v in u.added_claims().items()]
             owners = self.users.claim_owners(app_id, wanted) if wanted else {}
             for unit in units:
-                error = next((f"{CLAIM_WIRE[n]} belongs to another user" for n, v in unit.added_claims().items()
-                              if owners.get((n, v)) not in (None, unit.after.object_id) and (n, v) not in released),
-                             None)
-                if error:
-                    result.fail(unit.line, unit.after.object_id, error)
-                elif unit.before is None:
-                    result.created += 1
+                taken = [n for n, v in unit.added_claims().items()
+                         if owners.get((n, v)) not in (None, unit.after.object_id) and (n, v) not in released]
+                if taken and keeper.enabled and keeper.drop_taken and "username" not in taken:
+                    for name in taken:
+                        keeper.drop_claim(unit, name, f"{CLAIM_WIRE[name]} belongs to another user")
+                    taken = []
+                if taken:
+                    result.fail(unit.line, unit.after.object_id, f"{CLAIM_WIRE[taken[0]]} belongs to another user")
                 else:
-                    result.updated += 1
+                    landed(unit)
             return result
 
         pending = units
-        for attempt in range(2):  # a second pass for claims another unit of the batch released first
+        for attempt in range(3):  # a second pass for claims another unit of the batch released first,
+            # a third (keeping accounts) without the phones and emails still taken
             failures = self.users.apply_units(pending)
             if any(f == {"user"} for f in failures.values()):
                 # a transaction that went through but was retried (a timeout) fails its own
@@ -232,13 +277,16 @@ class Migration:
             for i, unit in enumerate(pending):
                 failed = failures.get(i)
                 if failed is None:
-                    if unit.before is None:
-                        result.created += 1
-                    else:
-                        result.updated += 1
+                    landed(unit)
                     continue
                 taken = sorted(t.split(":", 1)[1] for t in failed if t.startswith("claim:"))
-                if taken and attempt == 0 and not failed - {f"claim:{t}" for t in taken}:
+                only_claims = not failed - {f"claim:{t}" for t in taken}
+                if taken and attempt == 0 and only_claims:
+                    retry.append(unit)
+                elif taken and attempt == 1 and only_claims and keeper.enabled and keeper.drop_taken \
+                        and "username" not in taken:
+                    for name in taken:
+                        keeper.drop_claim(unit, name, f"{CLAIM_WIRE[name]} belongs to another user")
                     retry.append(unit)
                 elif taken:
                     result.fail(unit.line, unit.after.object_id,
@@ -254,8 +302,13 @@ class Migration:
             pending = retry
         return result
 
-    def _lc_record(self, app_id: str, rec: dict, s, now_ms: int) -> tuple:
-        """(User, sessionToken or None) of an export record, validated; InvalidRequest if not."""
+    def _lc_record(self, app_id: str, rec: dict, s, now_ms: int, drop=None) -> tuple:
+        """(User, sessionToken or None) of an export record, validated; InvalidRequest if not.
+        With ``drop`` (``import_checks.Keeper``), a field that cannot be taken is left out and
+        reported through it instead."""
+        from .import_checks import given_phone, or_drop
+        from .lc_types import canonical
+
         oid = _object_id(rec)
         if not isinstance(oid, str) or not OBJECT_ID.match(oid):
             raise InvalidRequest("objectId is missing or not 1-64 letters and digits")
@@ -268,44 +321,59 @@ class Migration:
         raw_phone = rec.get("mobilePhoneNumber")
         e164 = None
         if raw_phone not in (None, ""):
-            if not isinstance(raw_phone, str):
-                raise InvalidRequest("mobilePhoneNumber must be a string")
-            e164 = phone.normalise(raw_phone, s.default_region, ("*",)).e164
-        address = emails.normalise(rec["email"]) if rec.get("email") not in (None, "") else None
+            def read_phone():
+                if not isinstance(raw_phone, str):
+                    raise InvalidRequest("mobilePhoneNumber must be a string")
+                return phone.normalise(raw_phone, s.default_region, ("*",)).e164
+            e164 = or_drop(drop, "mobilePhoneNumber", raw_phone, read_phone)
+        address = or_drop(drop, "email", rec["email"], lambda: emails.normalise(rec["email"])) \
+            if rec.get("email") not in (None, "") else None
         username = rec.get("username")
         if username in (None, ""):
-            username = e164 or address
+            username = given_phone(raw_phone, e164) or e164 or address  # as an SMS sign-up names it
         if not isinstance(username, str) or not 1 <= len(username) <= 128 or not username.isprintable():
             raise InvalidRequest("username is missing or not 1-128 printable characters")
 
         password, salt = rec.get("password"), rec.get("salt")
         password_hash = mark = None
         if password not in (None, ""):
-            if not isinstance(password, str) or not isinstance(salt, str) or not 1 <= len(salt) <= 200 or "$" in salt \
-                    or not passwords.encodable(salt) or not re.fullmatch(r"[A-Za-z0-9+/]{86}==", password):
-                raise InvalidRequest("password must be LeanCloud's base64 SHA-512 hash with its salt")
-            password_hash = leancloud_hash(salt, password)
-            mark = codes.keyed_hash(self.secret, "lc-password", app_id, oid, password_hash)[:32]
+            def read_password():
+                if not isinstance(password, str) or not isinstance(salt, str) or not 1 <= len(salt) <= 200 \
+                        or "$" in salt or not passwords.encodable(salt) \
+                        or not re.fullmatch(r"[A-Za-z0-9+/]{86}==", password):
+                    raise InvalidRequest("password must be LeanCloud's base64 SHA-512 hash with its salt")
+                return leancloud_hash(salt, password)
+            password_hash = or_drop(drop, "password", "<hidden>", read_password)
+            if password_hash:
+                mark = codes.keyed_hash(self.secret, "lc-password", app_id, oid, password_hash)[:32]
 
         token = rec.get("sessionToken")
         if token in (None, ""):
             token = None
         elif not isinstance(token, str) or not TOKEN.match(token):
-            raise InvalidRequest("sessionToken must be 10-200 letters, digits, - or _")
+            token = or_drop(drop, "sessionToken", "<hidden>",
+                            lambda: _raise("sessionToken must be 10-200 letters, digits, - or _"))
 
         custom = {}
         for key, value in rec.items():
             if key in KNOWN or key.startswith("_"):  # _-prefixed: storage internals of a dump
                 continue
             if not CUSTOM_KEY.match(key):
-                raise InvalidRequest(f"invalid field name: {key!r}")
-            custom[key] = plain(value)
+                or_drop(drop, key, value, lambda: _raise(f"invalid field name: {key!r}"))
+                continue
+            custom[key] = canonical(plain(value))
         kept = {k: plain(rec[k]) for k in KEPT if rec.get(k) is not None}
         if kept:
-            _merge_custom({}, {f"k{k}": v for k, v in kept.items()})  # JSON and size-capped
+            if or_drop(drop, "/".join(kept), None, lambda: _merge_custom({}, {f"k{k}": v for k, v in kept.items()})) \
+                    is None:  # JSON and size-capped
+                kept = {}
+        phone_ok = or_drop(drop, "mobilePhoneVerified", rec.get("mobilePhoneVerified"),
+                           lambda: _flag(rec, "mobilePhoneVerified"))
+        email_ok = or_drop(drop, "emailVerified", rec.get("emailVerified"), lambda: _flag(rec, "emailVerified"))
         return User(app_id=app_id, object_id=oid, username=username, created_at=created, updated_at=updated,
-                    password_hash=password_hash, phone=e164, phone_verified=_flag(rec, "mobilePhoneVerified"),
-                    email=address, email_verified=_flag(rec, "emailVerified"), custom=_merge_custom({}, custom),
+                    password_hash=password_hash, phone=e164, phone_verified=bool(e164 and phone_ok),
+                    phone_given=given_phone(raw_phone, e164), email=address,
+                    email_verified=bool(address and email_ok), custom=_merge_custom({}, custom),
                     kept=kept, import_password=mark), token
 
     def _lc_unit(self, line: int, before: Optional[User], user: User, token: Optional[str], s) -> Optional[Unit]:
@@ -328,7 +396,8 @@ class Migration:
         if user.updated_at <= before.updated_at:
             return None  # already imported, or changed here since: unchanged
         after = dataclasses.replace(
-            before, username=user.username, phone=user.phone, phone_verified=user.phone_verified, email=user.email,
+            before, username=user.username, phone=user.phone, phone_verified=user.phone_verified,
+            phone_given=user.phone_given, email=user.email,
             email_verified=user.email_verified, custom=user.custom, kept=user.kept, created_at=user.created_at,
             updated_at=user.updated_at, version=before.version + 1)
         new_password = bool(user.import_password and user.import_password != before.import_password)
@@ -357,73 +426,3 @@ class Migration:
         except Stale:
             return user
         return after
-
-    # ---- master-key administration ------------------------------------------------------------
-
-    def query_users(self, app_id: str, where: Any, limit: int = 100, skip: int = 0,
-                    order: Optional[str] = None) -> tuple:
-        """LeanCloud's ``GET /1.1/users`` for the master key, by key lookups only: equality on
-        objectId, username, email or mobilePhoneNumber. Returns (page of users, total count)."""
-        if not isinstance(where, dict) or not where:
-            raise InvalidRequest("listing every user needs a table scan, which verikit does not do: query with "
-                                 "where equality on objectId, username, email or mobilePhoneNumber")
-        for key, value in where.items():
-            if key not in QUERY_FIELDS:
-                raise InvalidRequest(f"where on {key!r} needs a table scan, which verikit does not do: query by "
-                                     "objectId, username, email or mobilePhoneNumber")
-            if not isinstance(value, str):
-                raise InvalidRequest(f"where on {key} must be an equality with a string (no operators)")
-        s = self._settings(app_id)
-        key = next(k for k in ("objectId", "username", "mobilePhoneNumber", "email") if k in where)
-        found = self._lookup(app_id, key, where[key], s)
-        users = [found] if found is not None and all(self._matches(found, k, v, s) for k, v in where.items()) else []
-        if order:
-            for part in reversed([p.strip() for p in order.split(",") if p.strip()]):
-                name = part.lstrip("-")
-                if name not in ORDER_FIELDS:
-                    raise InvalidRequest(f"cannot order by {name!r}")
-                users.sort(key=lambda u: getattr(u, ORDER_FIELDS[name]), reverse=part.startswith("-"))
-        return users[skip:skip + limit], len(users)
-
-    def _lookup(self, app_id: str, key: str, value: str, s) -> Optional[User]:
-        if key == "objectId":
-            return self.users.get(app_id, value) if _plausible_id(value) else None
-        if len(value) > 254:
-            return None
-        if key == "email":
-            try:
-                return self.users.find(app_id, "email", emails.key(emails.normalise(value)))
-            except InvalidEmail:
-                return None
-        if key == "mobilePhoneNumber":
-            try:
-                return self.users.find(app_id, "phone", phone.normalise(value, s.default_region, ("*",)).e164)
-            except InvalidPhoneNumber:
-                return None
-        return self.users.find(app_id, "username", value)
-
-    @staticmethod
-    def _matches(user: User, key: str, value: str, s) -> bool:
-        if key == "objectId":
-            return user.object_id == value
-        if key == "username":
-            return user.username == value
-        if key == "email":
-            try:
-                return bool(user.email) and emails.key(user.email) == emails.key(emails.normalise(value))
-            except InvalidEmail:
-                return False
-        try:
-            return user.phone == phone.normalise(value, s.default_region, ("*",)).e164
-        except InvalidPhoneNumber:
-            return False
-
-    def delete_user(self, app_id: str, object_id: str, actor: Optional[User], master: bool = False) -> None:
-        """Delete the user (the master key, or its own session): its claims are freed and its
-        sessions end with it, in one transaction. The same deletion as the console's
-        (``DELETE /admin/v1/users/<id>``): one mechanism, ``UserAdmin.delete``."""
-        if not master and (actor is None or actor.object_id != object_id):
-            raise SessionRequired("The user cannot be deleted by a client without the session.")
-        from ..user_admin import UserAdmin
-
-        UserAdmin(users=self.users, limiter=self.limiter, config=self.config, clock=self.clock).delete(app_id, object_id)

@@ -28,8 +28,11 @@ class User:
     created_at: int                   # epoch milliseconds
     updated_at: int
     password_hash: Optional[str] = None
-    phone: Optional[str] = None       # E.164
+    phone: Optional[str] = None       # E.164: the claim, lookups and sends use it
     phone_verified: bool = False
+    # the number as the app wrote it when that is not the E.164 form (``18752169780``):
+    # LeanCloud answers mobilePhoneNumber as stored; None answers the E.164 form
+    phone_given: Optional[str] = None
     email: Optional[str] = None
     email_verified: bool = False
     custom: Mapping[str, Any] = field(default_factory=dict)
@@ -45,6 +48,15 @@ class User:
     # while its password and sessions already existed: they were never attested by that
     # proof, so the first login by proof ends them (see AccountBase._login_by_proof)
     unproven: bool = False
+
+    @property
+    def phone_shown(self) -> Optional[str]:
+        """``mobilePhoneNumber`` as LeanCloud answers it: as the app wrote it, if that is still
+        this number (a stale form left by a change of number is never shown), else E.164."""
+        given = self.phone_given
+        if self.phone and given and self.phone.endswith(given.lstrip("+").lstrip("0") or "-"):
+            return given
+        return self.phone
 
     def claims(self) -> dict:
         """The unique values this user holds, by field."""
@@ -68,6 +80,16 @@ class Session:
     peer: Optional[str] = None        # the other token of an access/refresh pair (its hash)
     used: bool = False                # refresh tokens: spent by a rotation
     next: Optional[str] = None        # refresh tokens: the one the rotation issued (its hash)
+
+
+def given_phone(raw: Any, e164: Optional[str]) -> Optional[str]:
+    """The number as the app wrote it (``18752169780``), kept beside its E.164 claim when it
+    differs: LeanCloud answers ``mobilePhoneNumber`` as stored. None when it is the E.164 form
+    or not plainly digits (spaces, dashes: answered in E.164)."""
+    if not e164 or not isinstance(raw, str):
+        return None
+    text = raw.strip()
+    return text if text != e164 and re.fullmatch(r"\+?[0-9]{5,20}", text) else None
 
 
 class Stale(Exception):

@@ -9,7 +9,7 @@ from ..errors import (BadCredentials, InvalidCode, InvalidRequest, MissingField,
                       SessionRequired, Taken, UserNotFound)
 from ..passwords import MAX_LENGTH as PASSWORD_MAX
 from ..service import SendRequest
-from .model import DELETE, Session, User, _merge_custom, _plausible_id
+from .model import DELETE, Session, User, _merge_custom, _plausible_id, given_phone
 
 
 class Profile:
@@ -37,7 +37,9 @@ class Profile:
         if code is None or code == "":
             raise InvalidCode("a verification code is required (code)")
         self.otp.verify(app_id, e164, code, purposes.CHANGE_PHONE.name, subject=user.object_id)
-        return self._update(user, lambda u: dataclasses.replace(u, phone=e164, phone_verified=True, unproven=False))
+        given = given_phone(raw_phone, e164)
+        return self._update(user, lambda u: dataclasses.replace(u, phone=e164, phone_given=given, phone_verified=True,
+                                                                unproven=False))
 
     def reset_password(self, app_id: str, code: Any, password: Any, raw_phone: Any = None,
                        client_ip=None) -> User:
@@ -96,7 +98,9 @@ class Profile:
             raw = changes.get("phone")
             phone_after = (self._phone(raw, s) if raw else None) if isinstance(raw, str) else target.phone
             email_after = changes.get("email") if isinstance(changes.get("email"), str) else target.email
-            new["username"] = self._username(changes["username"], phone_after, email_after)
+            new["username"] = self._username(changes["username"], phone_after, email_after,
+                                             own_given=given_phone(raw, phone_after) if isinstance(raw, str)
+                                             else target.phone_shown)
         if "password" in changes:
             if changes["password"] in (None, "", DELETE):
                 raise MissingField("Password is required.", "password")
@@ -104,6 +108,7 @@ class Profile:
         if "phone" in changes:
             value = changes["phone"]
             new["phone"] = None if value in (None, "", DELETE) else self._phone(value, s)
+            new["phone_given"] = given_phone(value, new["phone"])
         if "email" in changes:
             value = changes["email"]
             new["email"] = None if value in (None, "", DELETE) else self._email(value)

@@ -8,7 +8,7 @@ from .. import emails
 from ..errors import (BadCredentials, FeatureDisabled, InvalidCode, InvalidPhoneNumber, InvalidRequest, MissingField,
                       PhoneNotFound, PhoneNotVerified, Taken, UserNotFound)
 from ..passwords import MAX_LENGTH as PASSWORD_MAX
-from .model import LOGIN_CODES, SIGNUP_OR_LOGIN_CODES, User, _merge_custom
+from .model import LOGIN_CODES, SIGNUP_OR_LOGIN_CODES, User, _merge_custom, given_phone
 
 TAKEN = {"username": "Username has already been taken.", "phone": "Mobile phone number has already been taken.",
          "email": "Email has already been taken."}
@@ -31,8 +31,9 @@ class SignupLogin:
         now_ms = self._now_ms()
         e164 = self._phone(raw_phone, s) if raw_phone not in (None, "") else None
         address = self._email(email) if email not in (None, "") else None
-        user = User(app_id=app_id, object_id=self._new_id(), username=self._username(username, e164, address),
-                    phone=e164,
+        given = given_phone(raw_phone, e164)
+        user = User(app_id=app_id, object_id=self._new_id(),
+                    username=self._username(username, e164, address, own_given=given), phone=e164, phone_given=given,
                     email=address,
                     custom=_merge_custom({}, custom or {}), created_at=now_ms, updated_at=now_ms)
         self._password(password, s)
@@ -76,9 +77,11 @@ class SignupLogin:
                 raise FeatureDisabled("Logging in with an SMS code is disabled for this app.")
             existing = self._login_by_proof(existing, "phone")
             return existing, self._login(existing), False
-        # validate everything before the code is spent; hash the password only after it
-        name = self.check_new_username(app_id, username, e164)
-        user = self._verified_user(app_id, e164, name, None, custom, s)
+        # validate everything before the code is spent; hash the password only after it. As on
+        # LeanCloud, the username defaults to the number as the app sent it (18752169780)
+        given = given_phone(raw_phone, e164)
+        name = self.check_new_username(app_id, username, e164, given=given)
+        user = dataclasses.replace(self._verified_user(app_id, e164, name, None, custom, s), phone_given=given)
         if password not in (None, ""):
             self._password(password, s)
         if s.enumeration_protection:  # the code is guessed behind a counter, as for a user
@@ -179,10 +182,11 @@ class SignupLogin:
         self.otp.verify_any(app_id, e164, code, accepted)
         raise InvalidCode("invalid verification code")  # a code, but no user to log in
 
-    def check_new_username(self, app_id: str, username: Any, target: str) -> str:
+    def check_new_username(self, app_id: str, username: Any, target: str, given: Optional[str] = None) -> str:
         """The username a sign-up that proved ``target`` takes (the one asked for, else the
-        target itself), refused before anything is spent if malformed, squatting or taken."""
-        name = self._verified_name(username, target)
+        target itself, as the app wrote it: ``given``), refused before anything is spent if
+        malformed, squatting or taken."""
+        name = self._verified_name(username, target, given)
         if self.users.find(app_id, "username", name) is not None:
             raise Taken("Username has already been taken.", "username")
         return name
@@ -197,11 +201,11 @@ class SignupLogin:
         self.users.create(user, sessions)  # the user, its claims and its first tokens at once
         return user, access, refresh, s.access_token_ttl_seconds
 
-    def _verified_name(self, username: Any, target: str) -> str:
+    def _verified_name(self, username: Any, target: str, given: Optional[str] = None) -> str:
         if username in (None, ""):
-            return target
+            return given or target
         is_email = emails.is_email(target)
-        return self._username(username, None if is_email else target, target if is_email else None)
+        return self._username(username, None if is_email else target, target if is_email else None, own_given=given)
 
     def _verified_user(self, app_id: str, target: str, name: str, password: Any, custom: Optional[Mapping],
                        s) -> User:

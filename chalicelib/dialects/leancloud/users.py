@@ -21,13 +21,15 @@ IGNORED = {"objectId", "createdAt", "updatedAt", "sessionToken", "ACL", "classNa
 
 def user_json(user, token: str | None = None, private: bool = True) -> dict:
     """A user as LeanCloud returns it; phone and email only to the user itself or master."""
-    out = dict(user.custom)
+    from ...core.accounts.lc_types import canonical_fields  # Files and Pointers as the SDKs parse them
+
+    out = canonical_fields(user.custom)
     out.update(objectId=user.object_id, username=user.username, createdAt=iso(user.created_at),
                updatedAt=iso(user.updated_at), mobilePhoneVerified=user.phone_verified,
                emailVerified=user.email_verified)
     if private:
         if user.phone:
-            out["mobilePhoneNumber"] = user.phone
+            out["mobilePhoneNumber"] = user.phone_shown  # as the app wrote it (LeanCloud); the claim is E.164
         if user.email:
             out["email"] = user.email
         out.update(user.kept)  # authData, ACL of an imported user, as they came
