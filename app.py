@@ -2,9 +2,10 @@
 from chalice import Chalice
 
 from chalicelib import runtime
-from chalicelib.dialects import admin, admin_tools, admin_users, cloudbase, console, imports, links, meta
+from chalicelib.dialects import admin, admin_tools, admin_users, cloudbase, console, imports, links, meta, reset_page
 from chalicelib.dialects.http import BINARY_TYPES, accept_anything, method_not_allowed, readable_json
 from chalicelib.dialects.leancloud import captcha as leancloud_captcha
+from chalicelib.dialects.leancloud import password_reset as leancloud_password_reset
 from chalicelib.dialects.leancloud import sms as leancloud_sms
 from chalicelib.dialects.leancloud import users as leancloud_users
 from chalicelib.dialects.leancloud import users_admin as leancloud_users_admin
@@ -22,6 +23,8 @@ app.register_blueprint(leancloud_sms.bp)
 app.register_blueprint(leancloud_captcha.bp)
 app.register_blueprint(leancloud_users.bp)
 app.register_blueprint(leancloud_users_admin.bp)
+app.register_blueprint(leancloud_password_reset.bp)
+app.register_blueprint(reset_page.bp)
 app.register_blueprint(admin.bp)
 app.register_blueprint(imports.bp)
 app.register_blueprint(links.bp)

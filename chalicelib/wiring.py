@@ -50,8 +50,45 @@ def accounts():
                 _accounts = AccountService(
                     users=DynamoUserStore(), otp=otp, limiter=DynamoLimiter(), hasher=Argon2Hasher(),
                     config=otp.config, secret=otp.secret, clock=otp.clock,
-                    on_error=lambda what, exc: log.event(event=what, outcome=getattr(exc, "kind", "error")))
+                    on_error=lambda what, exc: log.event(event=what, outcome=getattr(exc, "kind", "error")),
+                    verifiers=auth_verifiers(otp.clock))
     return _accounts
+
+
+def auth_verifiers(clock):
+    """How each kind of ``auth_platforms`` entry is verified (core.authdata.Verifiers).
+    The adapters are imported on first use only (an authData login)."""
+    from .core.authdata import AnonymousVerifier, TrustVerifier, Verifiers
+
+    class Lazy:
+        def __init__(self, build):
+            self.build, self.built = build, None
+
+        def verify(self, *args):
+            if self.built is None:
+                self.built = self.build()
+            return self.built.verify(*args)
+
+    def weixin():
+        from .authproviders.weixin import WeixinVerifier
+        return WeixinVerifier()
+
+    def apple():
+        from .authproviders.apple import AppleVerifier
+        return AppleVerifier(clock)
+
+    return Verifiers({"anonymous": AnonymousVerifier(), "trust": TrustVerifier(), "weixin": Lazy(weixin),
+                      "apple": Lazy(apple), "hook": Lazy(auth_hook)})
+
+
+def auth_hook():
+    """The ``hook`` verifier: the app's LeanEngine ``onAuthData``. Until LeanEngine hooks are
+    configured it answers a clear "not configured" error. The LeanEngine adapter plugs in
+    here: return an object with ``verify(app_id, platform, data, config) -> dict`` (the
+    authData to store, i.e. the hook's ``result``) that raises
+    ``core.authdata.AuthDataInvalid`` (LeanCloud 251) or any ``VerikitError`` to refuse."""
+    from .core.authdata import NotConfigured
+    return NotConfigured("hook", "set up LeanEngine hooks (the app's onAuthData) first")
 
 
 def tickets():

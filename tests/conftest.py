@@ -2,6 +2,7 @@
 real service is, see devserver/moto_server.py), fresh tables for every test."""
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -121,14 +122,16 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def local_server():
-    """verikit as `make run` starts it, in a subprocess on a free port."""
+@contextlib.contextmanager
+def serve(extra_env: dict | None = None):
+    """verikit as `make run` starts it, in a subprocess on a free port (``extra_env``: more
+    environment, e.g. the endpoints of local fakes). Yields its URL."""
     port = free_port()
     env = {**os.environ, **KEYS, "PORT": str(port), "PYTHONUNBUFFERED": "1"}
     for k in ("AWS_ENDPOINT_URL", "VERIKIT_LOCAL", "VERIKIT_SETTINGS"):
         env.pop(k, None)
     env["VERIKIT_SETTINGS"] = json.dumps({"allowed_regions": ["*"]})
+    env.update(extra_env or {})
     # its log goes to a file: an unread pipe fills up (64 KB of JSON lines) and blocks the server
     logfile = tempfile.TemporaryFile(mode="w+")
     proc = subprocess.Popen([sys.executable, "-m", "devserver"], cwd=ROOT, env=env,
@@ -147,7 +150,16 @@ def local_server():
     else:
         proc.kill()
         raise RuntimeError("local server did not start")
-    yield url
-    proc.terminate()
-    proc.wait(10)
-    logfile.close()
+    try:
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(10)
+        logfile.close()
+
+
+@pytest.fixture(scope="module")
+def local_server():
+    """verikit as `make run` starts it, in a subprocess on a free port."""
+    with serve() as url:
+        yield url

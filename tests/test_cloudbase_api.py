@@ -244,7 +244,7 @@ def test_a_verification_token_takes_over_an_account_that_claimed_the_number_unve
     status, creds = cb.post("signin", {"username": CB_PHONE, "verification_token": v["verification_token"]})
     assert status == 200 and creds["sub"] == squatter["objectId"]
     assert cb.me(creds["access_token"])[1]["phone_verified"] is True
-    assert lc.get("/1.1/users/me", headers={"X-LC-Session": squatter["sessionToken"]})[0] == 401
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": squatter["sessionToken"]})[0] == 400
     assert lc.post("/1.1/login", {"username": "squat", "password": "secret-123"})[1]["code"] == 210
 
 

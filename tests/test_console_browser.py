@@ -287,7 +287,7 @@ def test_find_a_user_revoke_sessions_lift_lockout_delete(page, local_server):
     shot(page, "users")
     page.click("#user-card button[name=revoke]")
     expect(page.locator("#user-status")).to_have_text("Every session and token of this user has ended.")
-    assert me() == 401
+    assert me() == 400
     page.click("#user-card button[name=lift]")
     expect(page.locator("#user-lockout")).to_have_text(re.compile(r"^0 of 5 "))
     assert http(f"{local_server}/1.1/login", "POST", {"username": "console_user", "password": "right-pass"})[0] == 200
@@ -298,6 +298,31 @@ def test_find_a_user_revoke_sessions_lift_lockout_delete(page, local_server):
     page.click(".dialog button[name=confirm]")
     expect(page.locator("#user-status")).to_have_text("The user is deleted.")
     assert http(f"{local_server}/admin/v1/users?username=console_user", master=True)[1] == {"results": []}
+
+
+def test_users_list_newest_first_with_count_and_a_filter_on_any_field(page, local_server):
+    made = []
+    for i, plan in enumerate(["pro", "free", "pro"]):
+        status, user = http(f"{local_server}/1.1/users", "POST", {"username": f"listed_{i}", "password": "right-pass",
+                                                                   "plan": plan})
+        assert status == 201
+        made.append(user)
+    total = http(f"{local_server}/1.1/users?count=1&limit=0", master=True)[1]["count"]
+    sign_in(page, local_server)
+    open_page(page, local_server, "users")
+    expect(page.locator("#user-count")).to_contain_text(f"{total} users")
+    first_row = page.inner_text("#user-table tbody tr:first-child")
+    assert "listed_2" in first_row                                      # newest first
+    page.fill("#user-list input[name=field]", "plan")
+    page.fill("#user-list input[name=value]", "pro")
+    page.click("#user-list button[type=submit]")
+    expect(page.locator("#user-count")).to_contain_text("2 users")
+    rows = page.inner_text("#user-table")
+    assert "listed_0" in rows and "listed_2" in rows and "listed_1" not in rows
+    assert "argon2" not in page.content()
+    page.click(f"#user-table button:has-text('{made[0]['objectId']}')")
+    page.wait_for_selector("#user-card .record")
+    assert "listed_0" in page.inner_text("#user-card")
 
 
 def test_send_log_filters_and_pages(page, local_server):

@@ -23,7 +23,8 @@ def test_chalice_package_is_small_and_carries_no_botocore(stage, tmp_path):
     names = zipfile.ZipFile(z).namelist()
     # automatic_layer: the dependencies ship in a layer; a code deploy uploads ~520 KB: ~115 KB
     # of sources and ~400 KB of their bytecode, which saves ~35 ms at every cold start
-    assert z.stat().st_size <= 600 * 1024
+    # (+~90 KB with third-party login, user queries and the reset page)
+    assert z.stat().st_size <= 700 * 1024
     assert not any(n.startswith(("botocore/", "boto3/", "moto/", "devserver/", "tests/", "vendor/")) for n in names)
     # bytecode compiled for the runtime (checked by source hash), nothing else from __pycache__
     caches = [n for n in names if "__pycache__" in n]
@@ -35,7 +36,7 @@ def test_chalice_package_is_small_and_carries_no_botocore(stage, tmp_path):
     # ~7.8 MB of image libraries, pydantic-core (settings writes) ~2 MB zipped. The provider SDKs
     # add ~11.7 MB zipped (~54 MB unzipped): cryptography 4.7 MB (vonage, Alibaba's credentials),
     # twilio 2.4 MB (22 MB unzipped), aiohttp 1.9 MB (twilio, Alibaba's tea), the rest under 1 MB
-    # each. Lambda's limits are 50 MB zipped and 250 MB unzipped; none of them loads at cold start.
+    # each; PyJWT (Sign in with Apple) under 0.1 MB. Lambda's limits are 50 MB zipped and 250 MB unzipped; none of them loads at cold start.
     assert layer.stat().st_size <= 26 * 1024 * 1024
     assert not any(n.startswith((site + "botocore/", site + "boto3/", site + "moto/")) for n in libs)
     assert all(any(n.startswith(site + lib + "/") for n in libs)
@@ -61,4 +62,7 @@ def test_policy_is_least_privilege(stage):
         resources = st["Resource"] if isinstance(st["Resource"], list) else [st["Resource"]]
         if any(a.startswith(("dynamodb:", "ssm:")) for a in acts):
             assert all(f"verikit-{stage}" in r or f"/verikit/{stage}/" in r for r in resources)
-    assert "dynamodb:Scan" not in actions and "dynamodb:DeleteTable" not in actions
+    assert "dynamodb:DeleteTable" not in actions
+    # Scan: master-key user queries, on the users table alone
+    scans = [st["Resource"] for st in policy["Statement"] if "dynamodb:Scan" in str(st["Action"])]
+    assert scans == [f"arn:aws:dynamodb:*:*:table/verikit-{stage}-users"]

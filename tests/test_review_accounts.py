@@ -163,7 +163,7 @@ def test_the_owner_proving_a_squatted_number_takes_the_account_and_the_squatter_
     lc.request_code(ALICE)                                  # the number's owner
     status, owner = lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE, "smsCode": last_code(ALICE)})
     assert status == 200 and owner["objectId"] == squatter["objectId"] and owner["mobilePhoneVerified"] is True
-    assert lc.get("/1.1/users/me", headers=sess(squatter["sessionToken"]))[0] == 401
+    assert lc.get("/1.1/users/me", headers=sess(squatter["sessionToken"]))[0] == 400
     assert lc.post("/1.1/login", {"username": "alice", "password": "secret-123"})[1]["code"] == 210
     assert lc.get("/1.1/users/me", headers=sess(owner["sessionToken"]))[0] == 200
 
@@ -177,7 +177,7 @@ def test_a_proof_without_the_session_does_not_vouch_for_the_squatters_password(l
     assert lc.post("/1.1/requestLoginSmsCode", {"mobilePhoneNumber": ALICE}) == (200, {})
     status, owner = lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "smsCode": last_code(ALICE)})
     assert status == 200 and owner["objectId"] == squatter["objectId"]
-    assert lc.get("/1.1/users/me", headers=sess(squatter["sessionToken"]))[0] == 401
+    assert lc.get("/1.1/users/me", headers=sess(squatter["sessionToken"]))[0] == 400
     assert lc.post("/1.1/login", {"username": "alice", "password": "secret-123"})[1]["code"] == 210
 
 
@@ -205,7 +205,7 @@ def test_a_squatted_email_verified_by_link_then_proven_at_sign_in(lc, settings):
     status, creds = cb_post(lc, "signin", {"username": "victim@example.com",
                                            "verification_token": v["verification_token"]})
     assert status == 200 and creds["sub"] == squatter["objectId"]
-    assert lc.get("/1.1/users/me", headers=sess(squatter["sessionToken"]))[0] == 401
+    assert lc.get("/1.1/users/me", headers=sess(squatter["sessionToken"]))[0] == 400
     assert lc.post("/1.1/login", {"username": "alice", "password": "secret-123"})[1]["code"] == 210
 
 

@@ -61,3 +61,22 @@ def test_sdk_captcha_flow(flow):
     http = flow["captcha_http"]["ok"]
     assert http["first"]["error"] == "captcha_required" and http["retry"]["status"] == 200
     assert flow["captcha_http_header"]["ok"]["status"] == 200
+
+
+@pytest.fixture(scope="module")
+def anonymous(local_server):
+    proc = subprocess.run([shutil.which("node"), str(CB / "cb_anonymous.js"), local_server, KEYS["VERIKIT_APP_ID"],
+                           KEYS["VERIKIT_MASTER_KEY"]], capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "crash" not in out, out["crash"]
+    return out
+
+
+def test_anonymous_sign_in_and_upgrade(anonymous):
+    first = anonymous["anonymous"]["ok"]
+    assert first["name"] == "anonymous" and first["scope"] == "anonymous" and first["has_token"], first
+    assert anonymous["another_anonymous"] == {"ok": True}
+    up = anonymous["upgrade"]["ok"]
+    assert up == {"same_sub": True, "name": "", "phone_number": "+86 13602000009", "scope": "user"}, anonymous
+    assert anonymous["password_login_after_upgrade"] == {"ok": True}

@@ -410,8 +410,10 @@ def test_change_phone_errors(lc):
     # the code is bound to alice: bob cannot use it for himself
     assert lc.post("/1.1/changePhoneNumber", {"mobilePhoneNumber": NEW, "code": code},
                    headers=sess(bob["sessionToken"]))[1]["code"] == 603
+    # LeanCloud checks the code before the session: 603, not 206 / 211 (a code is bound to its user)
     assert lc.post("/1.1/changePhoneNumber", {"mobilePhoneNumber": NEW, "code": code},
-                   headers=sess("not-a-real-session-token"))[0] == 401
+                   headers=sess("not-a-real-session-token"))[1]["code"] == 603
+    assert lc.post("/1.1/changePhoneNumber", {"mobilePhoneNumber": NEW, "code": "000000"})[1]["code"] == 603
     assert lc.post("/1.1/changePhoneNumber", {"mobilePhoneNumber": NEW, "code": code},
                    headers=sess(alice["sessionToken"]))[0] == 200
 
@@ -438,7 +440,7 @@ def test_reset_password_by_sms_code_ends_every_session(lc):
     assert lc.put(f"/1.1/resetPasswordBySmsCode/{last_code(ALICE)}", {"password": "new-secret"}) == (200, {})
     for token in (old_token, other):
         status, resp = lc.get("/1.1/users/me", headers=sess(token))
-        assert (status, resp["code"]) == (401, 211)
+        assert (status, resp["code"]) == (400, 211)
     assert lc.post("/1.1/login", {"username": ALICE, "password": "secret-123"})[1]["code"] == 210
     assert lc.post("/1.1/login", {"username": ALICE, "password": "new-secret"})[0] == 200
 
@@ -511,7 +513,7 @@ def test_changing_phone_by_update_unverifies_it(lc):
     assert me["mobilePhoneNumber"] == NEW and me["mobilePhoneVerified"] is False
 
 
-def test_update_password_keeps_this_session_and_ends_the_others(lc):
+def test_update_password_answers_a_new_token_and_ends_every_old_session(lc):
     alice = signup(lc)
     other = lc.post("/1.1/login", {"username": "alice", "password": "secret-123"})[1]["sessionToken"]
     path = f"/1.1/users/{alice['objectId']}/updatePassword"
@@ -519,9 +521,12 @@ def test_update_password_keeps_this_session_and_ends_the_others(lc):
     status, resp = lc.put(path, {"old_password": "wrong-pass", "new_password": "next-secret"}, headers=h)
     assert (status, resp["code"]) == (400, 210)
     status, resp = lc.put(path, {"old_password": "secret-123", "new_password": "next-secret"}, headers=h)
-    assert status == 200 and resp["sessionToken"] == alice["sessionToken"]
-    assert lc.get("/1.1/users/me", headers=h)[0] == 200
-    assert lc.get("/1.1/users/me", headers=sess(other))[0] == 401
+    # LeanCloud's answer: {objectId, updatedAt, sessionToken} with a new token
+    assert status == 200 and set(resp) == {"objectId", "updatedAt", "sessionToken"}, resp
+    assert resp["sessionToken"] != alice["sessionToken"] and resp["updatedAt"] != alice["createdAt"]
+    assert lc.get("/1.1/users/me", headers=sess(resp["sessionToken"]))[0] == 200
+    assert lc.get("/1.1/users/me", headers=h)[0] == 400
+    assert lc.get("/1.1/users/me", headers=sess(other))[0] == 400
     assert lc.post("/1.1/login", {"username": "alice", "password": "next-secret"})[0] == 200
 
 
@@ -531,14 +536,15 @@ def test_refresh_session_token(lc):
     assert lc.put(path)[1]["code"] == 206
     status, resp = lc.put(path, headers=sess(alice["sessionToken"]))
     assert status == 200 and resp["sessionToken"] != alice["sessionToken"]
-    assert lc.get("/1.1/users/me", headers=sess(alice["sessionToken"]))[0] == 401
+    assert set(resp) == {"objectId", "updatedAt", "sessionToken"}, resp
+    assert lc.get("/1.1/users/me", headers=sess(alice["sessionToken"]))[0] == 400
     assert lc.get("/1.1/users/me", headers=sess(resp["sessionToken"]))[1]["objectId"] == alice["objectId"]
 
 
 def test_users_me_errors(lc):
     assert lc.get("/1.1/users/me")[1]["code"] == 206
     status, resp = lc.get("/1.1/users/me", headers=sess("x" * 43))
-    assert (status, resp["code"]) == (401, 211)
+    assert (status, resp) == (400, {"code": 211, "error": "Could not find user."})  # LeanCloud's answer
 
 
 def test_a_stale_session_header_does_not_break_calls_that_need_none(lc):
@@ -553,7 +559,7 @@ def test_sessions_expire_when_configured(lc, settings):
     from chalicelib.core.clock import FakeClock
     import time
     acc.clock = FakeClock(time.time() + 86400 + 5)
-    assert lc.get("/1.1/users/me", headers=sess(alice["sessionToken"]))[0] == 401
+    assert lc.get("/1.1/users/me", headers=sess(alice["sessionToken"]))[0] == 400
 
 
 # ---- account settings, both positions --------------------------------------------------------

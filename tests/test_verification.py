@@ -88,7 +88,8 @@ def test_email_template_with_subject_and_escaped_html(lc):
 
 # ---- Skygear-style verification -------------------------------------------------------------
 
-def test_request_verification_and_verify_user_with_code(lc):
+def test_request_verification_and_verify_user_with_code(lc, settings):
+    settings(cooldown_seconds=0, email_cooldown_seconds=0, skygear_is_verified=True)  # Skygear's verification policy on
     user = signup(lc, email="alice@example.com", mobilePhoneNumber=ALICE)
     h = sess(user["sessionToken"])
     assert user["is_verified"] is False
@@ -117,12 +118,13 @@ def test_verify_user_with_code_errors(lc):
 
 
 def test_verified_rule_all(lc, settings):
-    settings(cooldown_seconds=0, email_cooldown_seconds=0, verified_fields=["phone", "email"], verified_rule="all")
+    settings(cooldown_seconds=0, email_cooldown_seconds=0, verified_fields=["phone", "email"], verified_rule="all",
+             skygear_is_verified=True)
     user = signup(lc, email="alice@example.com", mobilePhoneNumber=ALICE)
     h = sess(user["sessionToken"])
     lc.post("/1.1/requestVerification", {"field": "phone"}, headers=h)
     assert lc.post("/1.1/verifyUserWithCode", {"code": last_code(ALICE)}, headers=h)[1]["is_verified"] is False
-    settings(cooldown_seconds=0, verified_fields=["phone", "email"], verified_rule="any")
+    settings(cooldown_seconds=0, verified_fields=["phone", "email"], verified_rule="any", skygear_is_verified=True)
     assert lc.get("/1.1/users/me", headers=h)[1]["is_verified"] is True
 
 
@@ -250,3 +252,17 @@ def test_a_template_named_after_the_purpose_shapes_its_emails(lc, settings):
     assert mail["subject"] == "Confirm your address"
     code = link_code(mail)
     assert len(code) == 32 and 'href="http://' in mail["html"] and code in mail["html"]
+
+
+def test_is_verified_only_with_the_policy_on_and_never_over_an_own_field(lc, settings):
+    user = signup(lc, mobilePhoneNumber=ALICE, is_verified=False)   # an app's own field (a real-name check)
+    assert "is_verified" in user and user["is_verified"] is False
+    plain = signup(lc, username="plain")
+    assert "is_verified" not in plain                               # LeanCloud objects carry no such key
+    settings(cooldown_seconds=0, skygear_is_verified=True)
+    me = lc.get("/1.1/users/me", headers=sess(plain["sessionToken"]))[1]
+    assert me["is_verified"] is False
+    lc.post("/1.1/requestMobilePhoneVerify", {"mobilePhoneNumber": ALICE})
+    lc.post(f"/1.1/verifyMobilePhone/{last_code(ALICE)}", {"mobilePhoneNumber": ALICE})
+    own = lc.get("/1.1/users/me", headers=sess(user["sessionToken"]))[1]
+    assert own["mobilePhoneVerified"] is True and own["is_verified"] is False   # the stored field wins

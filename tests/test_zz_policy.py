@@ -50,6 +50,8 @@ REQUIRED = {("dynamodb", op) for op in ("TransactWriteItems", "PutItem", "Update
 
 
 def provisioning(call) -> bool:
+    if call.origin == "app" and (call.service, call.operation) == ("dynamodb", "Scan"):
+        return False  # master-key user queries scan the users table: checked against the policies
     return (call.service, call.operation) in PROVISIONING or call.service in PROVISIONING_SERVICES
 
 

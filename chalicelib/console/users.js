@@ -3,6 +3,7 @@
 import { api, query } from './api.js';
 import { t } from './i18n.js';
 import { clear, confirmDialog, field, h, message } from './ui.js';
+import { userList } from './users-list.js';
 
 const BY = ['phone', 'email', 'username', 'objectId'];
 
@@ -64,5 +65,9 @@ export async function usersPage(main) {
       if (results.length) show(results[0]);
     } catch (err) { clear(status, message('error', t('common.error', { error: err.message }))); }
   });
-  clear(main, h('h1', {}, t('nav.users')), form, status, card);
+  const pick = async (id) => {
+    clear(status, message('info', t('common.loading')));
+    try { show(await api('GET', `admin/v1/users/${encodeURIComponent(id)}`)); clear(status); } catch (err) { clear(status, message('error', t('common.error', { error: err.message }))); }
+  };
+  clear(main, h('h1', {}, t('nav.users')), form, status, card, userList(pick));
 }

@@ -23,6 +23,8 @@ class Purpose:
     lookup_by_code: bool = False
     # may use complex codes and carry a verification link (settings.code_format)
     link_capable: bool = False
+    # always a complex code in a link, whatever code_format says; lives default_ttl_minutes
+    link_only: bool = False
 
 
 GENERIC = Purpose("sms")
@@ -32,11 +34,14 @@ VERIFY_PHONE = Purpose("verify_phone", message="verify_phone", lookup_by_code=Tr
 CHANGE_PHONE = Purpose("change_phone", message="change_phone", default_ttl_minutes=6)
 RESET_PASSWORD = Purpose("reset_password", message="reset_password", lookup_by_code=True)
 VERIFY_EMAIL = Purpose("verify_email", message="verify_email", lookup_by_code=True, link_capable=True)
+# LeanCloud's requestPasswordReset: an email with a link to verikit's reset page, 30 minutes
+RESET_EMAIL = Purpose("reset_email", message="reset_email", default_ttl_minutes=30, lookup_by_code=True,
+                      link_capable=True, link_only=True)
 # CloudBase /auth/v1/verification: bound to its verification_id, 10 minutes as the seed says
 VERIFICATION = Purpose("verification", default_ttl_minutes=10)
 
 PURPOSES = {p.name: p for p in (GENERIC, LOGIN, SIGNUP, VERIFY_PHONE, CHANGE_PHONE, RESET_PASSWORD,
-                                VERIFY_EMAIL, VERIFICATION)}
+                                VERIFY_EMAIL, VERIFICATION, RESET_EMAIL)}
 
 
 def get(name: str) -> Purpose:

@@ -89,8 +89,9 @@ class OTPService(SendSteps):
             raise FeatureDisabled("SMS verification codes are disabled for this app")
         purpose = purposes.get(req.purpose)
         brand.check(req.name, req.sign, req.op, s)  # no free 【brand】 or op text once configured
-        complex_code = purpose.link_capable and s.code_format == "complex"
-        ttl = s.link_expiry_hours * 60 if complex_code else self._ttl(req.ttl_minutes, purpose, s)
+        complex_code = purpose.link_capable and (s.code_format == "complex" or purpose.link_only)
+        ttl = s.link_expiry_hours * 60 if complex_code and not purpose.link_only else \
+            self._ttl(req.ttl_minutes, purpose, s)
         template = None
         if req.template:
             template = cfg.template(req.template)

@@ -15,7 +15,7 @@ import dataclasses
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
-from . import guard, routing
+from . import authdata, guard, routing
 from .errors import InvalidRequest
 
 
@@ -119,6 +119,14 @@ class Settings:
     # and the template providers' template ids per purpose or template name (core/routing.py)
     sms_routes: dict = field(default_factory=lambda: {"*": ["sns"]}, metadata={"check": routing.check_routes})
     provider_templates: dict = field(default_factory=dict, metadata={"check": routing.check_templates})
+
+    # third-party login (LeanCloud authData): the platforms accepted and how each is verified,
+    # {"weixin": {"verify": "weixin"}, "lc_apple": {"verify": "apple", "client_ids": [...]},
+    #  "anonymous": {"verify": "anonymous"}, ...}; an unlisted platform is refused
+    auth_platforms: dict = field(default_factory=dict, metadata={"check": authdata.check_platforms})
+    # LeanCloud user objects carry Skygear's derived is_verified (verified_fields / verified_rule);
+    # on by itself with only_verified_users
+    skygear_is_verified: bool = False
 
     @classmethod
     def from_mapping(cls, data: Mapping[str, Any], base: "Settings | None" = None) -> "Settings":

@@ -127,8 +127,9 @@ def cloudbase_phone(e164: str | None) -> str | None:
 
 
 def credentials(user, access: str, refresh: str, expires_in: int) -> dict:
+    anonymous = "anonymous" in (user.kept.get("authData") or {})  # the SDK signs in again on a failed refresh
     return {"token_type": "Bearer", "access_token": access, "refresh_token": refresh, "expires_in": expires_in,
-            "scope": "user", "sub": user.object_id, "groups": []}
+            "scope": "anonymous" if anonymous else "user", "sub": user.object_id, "groups": []}
 
 
 def _password(value) -> str:
@@ -179,8 +180,19 @@ def signup(request):
     if tickets.user_of(app_id, target) is not None:
         raise E.Taken("User already exists", "email" if "@" in target else "phone")
     accounts.check_new_username(app_id, body.get("username"), target)   # before the token is spent
+    if body.get("anonymous_token") not in (None, ""):  # an anonymous user signs up: it keeps its id
+        anonymous = accounts.anonymous_user(app_id, body["anonymous_token"])
+        tickets.redeem(app_id, body["verification_token"], expected=target)
+        return ok(credentials(*accounts.upgrade_anonymous(anonymous, target, body.get("username"), password, custom)))
     tickets.redeem(app_id, body["verification_token"], expected=target)
     return ok(credentials(*accounts.signup_verified(app_id, target, body.get("username"), password, custom)))
+
+
+@bp.route("/auth/v1/signin/anonymously", methods=["POST"], **ROUTE)
+@cb_view("signin.anonymously")
+def signin_anonymously(request):
+    """``auth.signInAnonymously()``: a new anonymous user (``auth_platforms.anonymous`` on)."""
+    return ok(credentials(*wiring.accounts().signin_anonymously(wiring.app_id())))
 
 
 @bp.route("/auth/v1/signin", methods=["POST"], **ROUTE)
@@ -251,7 +263,9 @@ def user_me(request):
     user, _ = accounts.resolve(wiring.app_id(), bearer(request))
     accounts.require_verified(user)
     created = user.created_at
-    return ok({"sub": user.object_id, "username": user.username, "name": user.custom.get("name", ""),
+    anonymous = accounts.is_anonymous(user)
+    return ok({"sub": user.object_id, "username": user.username,
+               "name": "anonymous" if anonymous else user.custom.get("name", ""),  # the SDK's is_anonymous
                "phone_number": cloudbase_phone(user.phone), "email": user.email or "",
                "picture": user.custom.get("picture", ""), "gender": user.custom.get("gender", ""),
                "groups": [], "providers": [], "created_from": "verikit",

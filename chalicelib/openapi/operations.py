@@ -19,17 +19,20 @@ USER = ref("LeanCloudUser")
 USER_FIELDS = dict(username=STR, password=STR, mobilePhoneNumber=PHONE, email=STR)
 RESULTS = lambda item: obj(("results",), results={"type": "array", "items": item})  # noqa: E731
 LINK_PAGE = {"text/html": STR}
+TOKEN_ANSWER = obj(("objectId", "updatedAt", "sessionToken"), objectId=STR, updatedAt=STR, sessionToken=STR)
 CB_PHONE = {"type": "string", "description": "`+86 13800000000` (space optional)"}
 
-# GET /1.1/users (master key): key lookups only, never a scan (dialects/leancloud/users_admin.py)
+# GET /1.1/users (master key): LeanCloud's query language (core/userquery.py)
 USER_QUERY = {
-    "where": {"type": "string", "description": "a JSON object of equalities on objectId, username, email or "
-                                                "mobilePhoneNumber (string values, no operators); required in "
-                                                "effect: a query without one would need a table scan and is refused"},
+    "where": {"type": "string", "description": "a JSON object in LeanCloud's query language: equality, $ne, $in, "
+                                                "$nin, $gt/$gte/$lt/$lte, $exists, $regex, $or/$and on any user "
+                                                "field; a unique key (objectId, username, email, "
+                                                "mobilePhoneNumber) is a key lookup, anything else a scan"},
+    "keys": {"type": "string", "description": "comma-separated fields to answer (objectId, createdAt and "
+                                              "updatedAt always)"},
     "limit": {"type": "integer", "minimum": 0, "maximum": 1000, "default": 100},
     "skip": {"type": "integer", "minimum": 0, "maximum": 10_000_000, "default": 0},
-    "order": {"type": "string", "description": "comma-separated createdAt, updatedAt, objectId or username; "
-                                               "`-` before a field for descending"},
+    "order": {"type": "string", "description": "comma-separated fields; `-` before a field for descending"},
     "count": {"type": "string", "description": "`1` or `true`: the answer also has `count`, the number of "
                                                "matches; anything else: no count"},
 }
@@ -86,8 +89,13 @@ OPERATIONS = {
         ok={200: obj(("validate_token",), validate_token=STR)}),
 
     # ---- LeanCloud: users ------------------------------------------------------------------
-    ("POST", "/1.1/users"): Op("Sign up", body_required=True, body=obj((), **USER_FIELDS), ok={201: USER}),
-    ("POST", "/1.1/classes/_User"): Op("Sign up", body_required=True, body=obj((), **USER_FIELDS), ok={201: USER}),
+    ("POST", "/1.1/users"): Op("Sign up, or log in / sign up with authData (third-party login)", body_required=True,
+                               body=obj((), authData=ANY_OBJECT, **USER_FIELDS), query={"failOnNotExist": STR},
+                               ok={200: USER, 201: USER}),
+    ("POST", "/1.1/classes/_User"): Op("Sign up, or log in / sign up with authData", body_required=True,
+                                       body=obj((), authData=ANY_OBJECT, **USER_FIELDS),
+                                       query={"failOnNotExist": STR, "fetchWhenSave": STR},
+                                       ok={200: USER, 201: USER}),
     ("POST", "/1.1/login"): Op(
         "Log in by username, phone or email with a password, or by phone with an SMS code",
         body_required=True, body=obj((), smsCode=CODE, **USER_FIELDS), ok={200: USER}),
@@ -104,13 +112,19 @@ OPERATIONS = {
         "Change a user's fields (own session or master key)", session="optional", body=ANY_OBJECT,
         ok={200: obj(("objectId", "updatedAt"), objectId=STR, updatedAt=STR)}),
     ("GET", "/1.1/users"): Op(
-        "Query users by objectId, username, email or phone (master key; key lookups only)", query=USER_QUERY,
-        ok={200: USER_PAGE},
-        description="LeanCloud's user query, for apps' own servers. `where` must hold an equality on objectId, "
-                    "username, email or mobilePhoneNumber: anything that would need a table scan is refused "
-                    "(400, code 1), never scanned."),
+        "Query users (master key)", query=USER_QUERY, ok={200: USER_PAGE},
+        description="LeanCloud's user query, for apps' own servers. A unique key in `where` is a key lookup; "
+                    "anything else reads the app's users page by page inside the request's time budget (503, "
+                    "code 1, if a query that must read them all, with order or count, does not finish)."),
     ("GET", "/1.1/classes/_User"): Op(
         "Query users (as GET /1.1/users)", query=USER_QUERY, ok={200: USER_PAGE}),
+    ("GET", "/1.1/scan/classes/_User"): Op(
+        "Scan every matching user, a batch per call (master key)",
+        query={"where": USER_QUERY["where"], "keys": USER_QUERY["keys"],
+               "limit": {"type": "integer", "minimum": 1, "maximum": 1000, "default": 100},
+               "cursor": {"type": "string", "description": "the previous answer's cursor"},
+               "scan_key": {"type": "string", "description": "ignored: users come in table order"}},
+        ok={200: obj(("results", "cursor"), results={"type": "array", "items": USER}, cursor=nullable(STR))}),
     ("DELETE", "/1.1/users/{object_id}"): Op(
         "Delete a user (master key, or the user's own session): frees its username, phone and email and "
         "ends its sessions", session="optional", ok={200: EMPTY}),
@@ -121,9 +135,11 @@ OPERATIONS = {
         ok={200: obj(("objectId", "updatedAt"), objectId=STR, updatedAt=STR)}),
     ("PUT", "/1.1/users/{object_id}/updatePassword"): Op(
         "Change the password (old password checked)", session="required", body_required=True,
-        body=obj(("old_password", "new_password"), old_password=STR, new_password=STR), ok={200: USER}),
+        body=obj(("old_password", "new_password"), old_password=STR, new_password=STR), ok={200: TOKEN_ANSWER}),
     ("PUT", "/1.1/users/{object_id}/refreshSessionToken"): Op(
-        "End every session and open a new one", session="optional", ok={200: USER}),
+        "End every session and open a new one", session="optional", ok={200: TOKEN_ANSWER}),
+    ("POST", "/1.1/requestPasswordReset"): Op(
+        "Email a link to the password reset page", body_required=True, body=obj(("email",), email=STR, **VALIDATE)),
     ("POST", "/1.1/requestLoginSmsCode"): Op(
         "Send a login code", body_required=True, body=obj(("mobilePhoneNumber",), mobilePhoneNumber=PHONE, **VALIDATE)),
     ("POST", "/1.1/requestMobilePhoneVerify"): Op(
@@ -154,6 +170,14 @@ OPERATIONS = {
         body=obj(("code",), code=CODE), ok={200: USER}),
 
     # ---- verification links ----------------------------------------------------------------
+    ("GET", "/resetPassword/{code}"): Op(
+        "The password reset page an emailed link opens (a form; spends nothing)", ok={},
+        media={200: LINK_PAGE, 400: LINK_PAGE}),
+    ("POST", "/resetPassword/{code}"): Op(
+        "Set the new password (form-encoded password, password2); the link's code is spent", ok={},
+        body_media={"application/x-www-form-urlencoded": obj(("password", "password2"), password=STR,
+                                                             password2=STR)},
+        media={200: LINK_PAGE, 400: LINK_PAGE}),
     ("GET", "/verify/{code}"): Op(
         "Open a verification link: verifies, then a page or a redirect", ok={},
         media={200: LINK_PAGE, 302: {}, 400: {"text/html": STR, "text/plain": STR}}),
@@ -173,7 +197,12 @@ OPERATIONS = {
     ("POST", "/auth/v1/signup"): Op(
         "Sign up with a verification token", body_required=True,
         body=obj(("verification_token",), phone_number=CB_PHONE, email=STR, verification_token=STR,
-                 verification_code=CODE, name=STR, password=STR, username=STR),
+                 verification_code=CODE, name=STR, password=STR, username=STR, anonymous_token=STR),
+        ok={200: ref("CloudBaseCredentials")},
+        description="With `anonymous_token` (an anonymous user's access token) the anonymous user signs up: "
+                    "it keeps its id (sub)."),
+    ("POST", "/auth/v1/signin/anonymously"): Op(
+        "Sign in anonymously: a new anonymous user (auth_platforms.anonymous on)", body=ANY_OBJECT,
         ok={200: ref("CloudBaseCredentials")}),
     ("POST", "/auth/v1/signin"): Op(
         "Sign in by password or verification token", body_required=True,

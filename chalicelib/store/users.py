@@ -117,6 +117,8 @@ def _taken(failed: set) -> Optional[Taken]:
     for name, message in FIELD_NAMES.items():
         if f"claim:{name}" in failed:
             return Taken(message, name)
+    if any(str(tag).startswith(("claim:auth:", "claim:union:")) for tag in failed):
+        return Taken("This authData is already linked to another user.", "authData")
     return None
 
 
@@ -251,6 +253,23 @@ class DynamoUserStore:
         that were not written (``user``: it exists / changed; ``claim:<field>``: taken)."""
         from .user_batches import apply
         return apply([_unit_ops(u) for u in units])
+
+    def scan_users(self, app_id: str, start_key: Optional[dict] = None, page_size: int = 1000) -> tuple:
+        """One page of the app's users in table order: (users, the key to resume from or None).
+        A Scan reads (and bills) every item of the table, sessions and claims included:
+        for master-key queries and the console only (README, "User queries")."""
+        from .base import connection
+        client = connection().client
+        # eventually consistent: half the read units; a user written in the last second may be missed
+        kwargs = {"TableName": UserModel.Meta.table_name, "Limit": page_size, "ConsistentRead": False,
+                  "FilterExpression": "#k = :user AND #a = :app",
+                  "ExpressionAttributeNames": {"#k": "kind", "#a": "app_id"},
+                  "ExpressionAttributeValues": {":user": {"S": "user"}, ":app": {"S": app_id}}}
+        if start_key:
+            kwargs["ExclusiveStartKey"] = start_key
+        answer = client.scan(**kwargs)
+        users = [_user(UserModel.from_raw_data(item)) for item in answer.get("Items", [])]
+        return users, answer.get("LastEvaluatedKey") or None
 
     def get_session_and_user_by_hash(self, app_id: str, token_hash: str, kind: str = "session") -> tuple:
         """For tokens without a user id (imported from LeanCloud): the session, then its user."""

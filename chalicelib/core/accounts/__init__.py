@@ -14,8 +14,10 @@ Rules that must hold under concurrency are conditions on writes in the store:
 The service is one class assembled from one module per concern: ``model`` (User, Session,
 the store protocol, custom fields), ``signup`` (sign-up and login), ``sessions`` (sessions
 and tokens), ``verification`` (codes for users, verifying phones and emails), ``profile``
-(the user's record, phone and password changes), ``migration`` (LeanCloud import, legacy
-passwords and tokens, master-key queries and deletion) and ``base`` (shared helpers).
+(the user's record, phone and password changes), ``authlogin`` (third-party login,
+authData), ``migration`` (LeanCloud import, legacy
+passwords and tokens, master-key deletion), ``user_queries`` (master-key user queries and deletion, through ``Migration``),
+``resetmail`` (password reset by an emailed link) and ``base`` (shared helpers).
 """
 from __future__ import annotations
 
@@ -26,11 +28,13 @@ from .. import limits
 from ..clock import SystemClock
 from ..config import ConfigProvider
 from ..service import OTPService
+from .authlogin import AuthDataLogin
 from .base import AccountBase
 from .migration import Migration
 from .model import (CUSTOM_KEY, DELETE, E164_LIKE, LOGIN_CODES, MAX_CUSTOM_BYTES, SIGNUP_OR_LOGIN_CODES, Session,
                     Stale, User, UserStore, _merge_custom, _plausible_id)
 from .profile import Profile
+from .resetmail import EmailReset
 from .sessions import Sessions
 from .signup import SignupLogin
 from .verification import Verification
@@ -40,7 +44,7 @@ __all__ = ["AccountService", "User", "Session", "Stale", "UserStore", "DELETE", 
 
 
 @dataclass
-class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, AccountBase):
+class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, AuthDataLogin, EmailReset, AccountBase):
     users: UserStore
     otp: OTPService
     limiter: limits.Limiter
@@ -49,3 +53,4 @@ class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, Ac
     secret: bytes
     clock: Any = field(default_factory=SystemClock)
     on_error: Callable[[str, Exception], None] = lambda what, exc: None
+    verifiers: Any = None             # core.authdata.Verifiers (third-party login); None: refused

@@ -20,7 +20,8 @@ from .model import given_phone  # noqa: F401  (migration reads it from here)
 
 # fields of a user answer the LeanCloud dialect computes or reads itself: a custom field of
 # that name is shadowed in every answer, or cannot be written by clients
-DIALECT_FIELDS = {"is_verified": "computed into every user answer (the verified rule)",
+DIALECT_FIELDS = {"is_verified": "kept as the app's own field; Skygear's derived is_verified (skygear_is_verified) "
+                                 "is then never added to this user's answers",
                   "smsCode": "read as the SMS code by usersByMobilePhone, never stored from a request",
                   "sessionToken": "the session of the answer", "className": "LeanCloud's own",
                   "__type": "LeanCloud's own"}

@@ -31,6 +31,16 @@ KEPT = ("authData", "ACL")       # kept as they came, not interpreted
 CLAIM_WIRE = {"username": "username", "phone": "mobilePhoneNumber", "email": "email"}
 
 
+# claims "keep every account" may drop (a username or a platform's uid is never dropped)
+DROPPABLE = {"phone", "email"}
+
+
+def _wire(claim: str) -> str:
+    """A claim's name as the export spells it (``auth:weixin`` -> ``authData.weixin``)."""
+    kind, _, platform = claim.partition(":")
+    return CLAIM_WIRE.get(claim) or (f"authData.{platform}" if kind == "auth" else f"the unionid of {platform}")
+
+
 @dataclass
 class Unit:
     """One record's writes: ``before`` is None for a new user."""
@@ -229,13 +239,13 @@ class Migration(UserQueries):
             for name, value in unit.added_claims().items():
                 other = first.setdefault((name, value), i)
                 if other != i:
-                    why = f"{CLAIM_WIRE[name]} is also claimed by line {units[other].line} of this import"
-                    if keeper.enabled and name != "username":
+                    why = f"{_wire(name)} is also claimed by line {units[other].line} of this import"
+                    if keeper.enabled and name in DROPPABLE:
                         loser = unit
                         if _proven(unit.after, name) and not _proven(units[other].after, name):
                             # the verified holder keeps it (it can prove the number or address)
                             first[(name, value)] = i
-                            loser, why = units[other], f"{CLAIM_WIRE[name]} is also claimed, verified, by line " \
+                            loser, why = units[other], f"{_wire(name)} is also claimed, verified, by line " \
                                                        f"{unit.line} of this import"
                         keeper.drop_claim(loser, name, why)
                         continue
@@ -251,12 +261,12 @@ class Migration(UserQueries):
             for unit in units:
                 taken = [n for n, v in unit.added_claims().items()
                          if owners.get((n, v)) not in (None, unit.after.object_id) and (n, v) not in released]
-                if taken and keeper.enabled and keeper.drop_taken and "username" not in taken:
+                if taken and keeper.enabled and keeper.drop_taken and set(taken) <= DROPPABLE:
                     for name in taken:
-                        keeper.drop_claim(unit, name, f"{CLAIM_WIRE[name]} belongs to another user")
+                        keeper.drop_claim(unit, name, f"{_wire(name)} belongs to another user")
                     taken = []
                 if taken:
-                    result.fail(unit.line, unit.after.object_id, f"{CLAIM_WIRE[taken[0]]} belongs to another user")
+                    result.fail(unit.line, unit.after.object_id, f"{_wire(taken[0])} belongs to another user")
                 else:
                     landed(unit)
             return result
@@ -284,13 +294,13 @@ class Migration(UserQueries):
                 if taken and attempt == 0 and only_claims:
                     retry.append(unit)
                 elif taken and attempt == 1 and only_claims and keeper.enabled and keeper.drop_taken \
-                        and "username" not in taken:
+                        and set(taken) <= DROPPABLE:
                     for name in taken:
-                        keeper.drop_claim(unit, name, f"{CLAIM_WIRE[name]} belongs to another user")
+                        keeper.drop_claim(unit, name, f"{_wire(name)} belongs to another user")
                     retry.append(unit)
                 elif taken:
                     result.fail(unit.line, unit.after.object_id,
-                                f"{CLAIM_WIRE[taken[0]]} belongs to another user")
+                                f"{_wire(taken[0])} belongs to another user")
                 elif unit.before is None:
                     result.fail(unit.line, unit.after.object_id, "a user with this objectId was created meanwhile; "
                                                                  "import the record again")

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Protocol
 
 from .. import purposes
+from ..authdata import claims_of
 from ..errors import InvalidRequest
 
 # which purposes' codes each way in accepts (a code of one purpose never verifies another):
@@ -59,12 +60,14 @@ class User:
         return self.phone
 
     def claims(self) -> dict:
-        """The unique values this user holds, by field."""
+        """The unique values this user holds, by field (``auth:<platform>``: a linked platform's
+        uid, ``union:<platform>``: a main account's unionid; see core.authdata)."""
         out = {"username": self.username}
         if self.phone:
             out["phone"] = self.phone
         if self.email:
             out["email"] = self.email.lower()
+        out.update(claims_of(self.kept.get("authData")))  # a platform uid belongs to one user
         return out
 
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, Mapping, Optional
 
-from .. import phone, purposes
-from ..errors import (BadCredentials, InvalidCode, InvalidRequest, MissingField, PhoneNotFound, PhoneNotVerified,
-                      SessionRequired, Taken, UserNotFound)
+from .. import fieldops, phone, purposes
+from ..errors import (BadCredentials, InvalidCode, InvalidRequest, InvalidSession, MissingField, PhoneNotFound,
+                      PhoneNotVerified, SessionRequired, Taken, UserNotFound)
 from ..passwords import MAX_LENGTH as PASSWORD_MAX
 from ..service import SendRequest
 from .model import DELETE, Session, User, _merge_custom, _plausible_id, given_phone
@@ -36,6 +36,11 @@ class Profile:
         e164 = self._phone(raw_phone, s)
         if code is None or code == "":
             raise InvalidCode("a verification code is required (code)")
+        if user is None:
+            # LeanCloud checks the code before the session. A phone-change code is bound to the
+            # user who asked for it, so without a session no code can match: 603 (else 206)
+            self.otp.verify(app_id, e164, code, purposes.CHANGE_PHONE.name, subject=None)
+            raise SessionRequired("A session token is required (X-LC-Session).")
         self.otp.verify(app_id, e164, code, purposes.CHANGE_PHONE.name, subject=user.object_id)
         given = given_phone(raw_phone, e164)
         return self._update(user, lambda u: dataclasses.replace(u, phone=e164, phone_given=given, phone_verified=True,
@@ -118,10 +123,15 @@ class Profile:
                     raise InvalidRequest(f"{flag} must be true or false")
                 new[flag] = changes[flag]
         custom = changes.get("custom") or {}
-        _merge_custom(target.custom, custom)  # validate before any write
+        _merge_custom(target.custom, fieldops.resolve(target.custom, custom))  # validate before any write
+        platforms = self.auth_data_changes(app_id, target, changes["auth_data"]) if "auth_data" in changes else {}
 
         def apply(u: User) -> User:
-            out = dataclasses.replace(u, **new, custom=_merge_custom(u.custom, custom))
+            # field operations (Increment, Add...) resolve against the freshest copy, inside
+            # the write conditional on its version; updatedAt moves even if nothing changed
+            out = dataclasses.replace(u, **new, custom=_merge_custom(u.custom, fieldops.resolve(u.custom, custom)),
+                                      updated_at=self._now_ms())
+            out = self.apply_auth_data(out, platforms, "password_hash" in new)
             if "phone" in new and new["phone"] != u.phone and "phone_verified" not in new:
                 out = dataclasses.replace(out, phone_verified=False)
             if "email" in new and (new["email"] or "").lower() != (u.email or "").lower() and "email_verified" not in new:
@@ -139,9 +149,10 @@ class Profile:
             self._auto_verify(app_id, user.email, client_ip, link_base=link_base)
         return user
 
-    def update_password(self, app_id: str, user: User, session: Session, old: Any, new: Any) -> User:
-        """Change the password knowing the old one (counted towards the lockout). The
-        caller's session stays valid; every other session ends."""
+    def update_password(self, app_id: str, user: User, session: Session, old: Any, new: Any) -> tuple:
+        """Change the password knowing the old one (counted towards the lockout). Every
+        session ends, the caller's too, and the caller gets a new one, as on LeanCloud.
+        Returns (user, new session token)."""
         s = self._settings(app_id)
         if old in (None, "") or new in (None, ""):
             raise MissingField("old_password and new_password are required.", "password")
@@ -155,5 +166,16 @@ class Profile:
 
         self._guarded(user, check)
         new_hash = self.hasher.hash(new)  # only once the old password was right
-        return self._update(user, lambda u: dataclasses.replace(
-            u, password_hash=new_hash, session_epoch=u.session_epoch + 1), keep_session=session)
+        holder = {}
+
+        def sessions(after: User) -> tuple:
+            holder["token"], fresh = self._new_session(after)
+            return (fresh,)
+
+        def change(u: User) -> User:
+            if u.session_epoch != session.epoch:  # the caller's session ended meanwhile
+                raise InvalidSession("Invalid or expired session token.")
+            return dataclasses.replace(u, password_hash=new_hash, session_epoch=u.session_epoch + 1)
+
+        user = self._update(user, change, sessions=sessions)
+        return user, holder["token"]

@@ -1,44 +1,45 @@
 """The master-key user administration an app's own servers keep calling after the move from
-LeanCloud: ``GET /1.1/users`` by key lookups, and deletion. Part of ``AccountService`` (through
-``Migration``)."""
+LeanCloud, and the console's Users page: queries in LeanCloud's query language (``GET
+/1.1/users``, ``/1.1/classes/_User``, the scan), as key lookups when the query pins a unique
+key, else a filtered scan of the app's users inside a time budget (``core.userquery``); and
+deletion. Part of ``AccountService`` (through ``Migration``)."""
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import Optional
 
-from .. import emails, phone
-from ..errors import InvalidEmail, InvalidPhoneNumber, InvalidRequest, SessionRequired
+from .. import emails, phone, userquery
+from ..errors import InvalidEmail, InvalidPhoneNumber, SessionRequired
 from .model import User, _plausible_id
-
-QUERY_FIELDS = {"objectId": None, "username": "username", "email": "email", "mobilePhoneNumber": "phone"}
-ORDER_FIELDS = {"createdAt": "created_at", "updatedAt": "updated_at", "objectId": "object_id",
-                "username": "username"}
 
 
 class UserQueries:
-    def query_users(self, app_id: str, where: Any, limit: int = 100, skip: int = 0,
-                    order: Optional[str] = None) -> tuple:
-        """LeanCloud's ``GET /1.1/users`` for the master key, by key lookups only: equality on
-        objectId, username, email or mobilePhoneNumber. Returns (page of users, total count)."""
-        if not isinstance(where, dict) or not where:
-            raise InvalidRequest("listing every user needs a table scan, which verikit does not do: query with "
-                                 "where equality on objectId, username, email or mobilePhoneNumber")
-        for key, value in where.items():
-            if key not in QUERY_FIELDS:
-                raise InvalidRequest(f"where on {key!r} needs a table scan, which verikit does not do: query by "
-                                     "objectId, username, email or mobilePhoneNumber")
-            if not isinstance(value, str):
-                raise InvalidRequest(f"where on {key} must be an equality with a string (no operators)")
-        s = self._settings(app_id)
-        key = next(k for k in ("objectId", "username", "mobilePhoneNumber", "email") if k in where)
-        found = self._lookup(app_id, key, where[key], s)
-        users = [found] if found is not None and all(self._matches(found, k, v, s) for k, v in where.items()) else []
-        if order:
-            for part in reversed([p.strip() for p in order.split(",") if p.strip()]):
-                name = part.lstrip("-")
-                if name not in ORDER_FIELDS:
-                    raise InvalidRequest(f"cannot order by {name!r}")
-                users.sort(key=lambda u: getattr(u, ORDER_FIELDS[name]), reverse=part.startswith("-"))
-        return users[skip:skip + limit], len(users)
+    """User queries and deletion, part of ``AccountService``."""
+
+    def query_users(self, app_id: str, q: "userquery.Query", budget_s: float = 5.0) -> tuple:
+        """(page of users, total): see ``core.userquery``. BudgetExceeded if a scan that
+        must read every user (order, count) runs out of time."""
+        lookups = userquery.keyed(q.where)
+        if lookups is not None:
+            s = self._settings(app_id)
+            field = lookups[0][0]
+            rest = {k: v for k, v in q.where.items() if k != field}  # matched by the lookup (normalised)
+            found = {}
+            for key, value in lookups:
+                user = self._lookup(app_id, key, value, s)
+                if user is not None:
+                    found[user.object_id] = user
+            return userquery.page(userquery.matching(list(found.values()), rest), q)
+        return userquery.run(q, lambda start: self.users.scan_users(app_id, start), budget_s)
+
+    def scan_users(self, app_id: str, q: "userquery.Query", cursor: Optional[str], budget_s: float = 5.0) -> tuple:
+        """``GET /1.1/scan/classes/_User``: (users, cursor or None). The cursor is the store's
+        continuation key, signed and bound to this app (``core.cursors``)."""
+        from .. import cursors
+
+        scope = f"user-scan:{app_id}"
+        start = cursors.decode(self.secret, scope, cursor) if cursor not in (None, "") else None
+        users, key = userquery.scan_page(q, lambda s: self.users.scan_users(app_id, s), start, budget_s)
+        return users, cursors.encode(self.secret, scope, key) if key else None
 
     def _lookup(self, app_id: str, key: str, value: str, s) -> Optional[User]:
         if key == "objectId":
@@ -55,23 +56,7 @@ class UserQueries:
                 return self.users.find(app_id, "phone", phone.normalise(value, s.default_region, ("*",)).e164)
             except InvalidPhoneNumber:
                 return None
-        return self.users.find(app_id, "username", value)
-
-    @staticmethod
-    def _matches(user: User, key: str, value: str, s) -> bool:
-        if key == "objectId":
-            return user.object_id == value
-        if key == "username":
-            return user.username == value
-        if key == "email":
-            try:
-                return bool(user.email) and emails.key(user.email) == emails.key(emails.normalise(value))
-            except InvalidEmail:
-                return False
-        try:
-            return user.phone == phone.normalise(value, s.default_region, ("*",)).e164
-        except InvalidPhoneNumber:
-            return False
+        return self.users.find(app_id, key, value)  # username, auth:<platform>
 
     def delete_user(self, app_id: str, object_id: str, actor: Optional[User], master: bool = False) -> None:
         """Delete the user (the master key, or its own session): its claims are freed and its

@@ -11,6 +11,7 @@ from chalice import CORSConfig, Response
 from ... import log, runtime
 from ...core import errors as E
 from ...core.captcha import CaptchaInvalid, CaptchaRequired
+from ...core.authdata import AuthDataInvalid, AuthDataUnavailable
 from ...core.guard import FraudBlocked
 from ...core.numbers import is_ascii_digits, parse_int
 from ..http import BadBody, logged
@@ -57,11 +58,13 @@ _KINDS = {
     E.InvalidSession: (401, 211),
     E.InvalidEmail: (400, 125),
     E.NotVerified: (403, 1),
+    AuthDataInvalid: (400, 251),       # LeanCloud's "invalid linked session" (a bad platform token)
+    AuthDataUnavailable: (503, 1),
 }
 
 # fields of MissingField / Taken -> LeanCloud code
 _MISSING = {"username": 200, "password": 201, "phone": 212, "email": 204}
-_TAKEN = {"username": 202, "email": 203, "phone": 214}
+_TAKEN = {"username": 202, "email": 203, "phone": 214, "authData": 208}  # 208: account already linked
 _LIMIT_MESSAGES = {"code_only_ip_hourly": "Too many verification attempts from this address",
                    "code_only_app_hourly": "Too many verification attempts; try again later",
                    "login_failures": "Too many failed logins",

@@ -19,8 +19,9 @@ WIRE = {"username": "username", "password": "password", "mobilePhoneNumber": "ph
 IGNORED = {"objectId", "createdAt", "updatedAt", "sessionToken", "ACL", "className", "__type", "smsCode"}
 
 
-def user_json(user, token: str | None = None, private: bool = True) -> dict:
-    """A user as LeanCloud returns it; phone and email only to the user itself or master."""
+def user_json(user, token: str | None = None, private: bool = True, secrets: bool = True) -> dict:
+    """A user as LeanCloud returns it; phone and email only to the user itself or master;
+    authData's secrets (access tokens...) only to the user itself (``secrets``)."""
     from ...core.accounts.lc_types import canonical_fields  # Files and Pointers as the SDKs parse them
 
     out = canonical_fields(user.custom)
@@ -32,11 +33,21 @@ def user_json(user, token: str | None = None, private: bool = True) -> dict:
             out["mobilePhoneNumber"] = user.phone_shown  # as the app wrote it (LeanCloud); the claim is E.164
         if user.email:
             out["email"] = user.email
-        out.update(user.kept)  # authData, ACL of an imported user, as they came
-    out["is_verified"] = wiring.accounts().is_verified(user)
+        out.update(user.kept)  # authData (third-party login), ACL of an imported user
+        if not secrets and "authData" in out:
+            from ...core.authdata import public
+            out["authData"] = public(out["authData"])
+    # Skygear's derived is_verified, where the app turned that policy on; never over a field of its own
+    if "is_verified" not in user.custom and show_is_verified(user):
+        out["is_verified"] = wiring.accounts().is_verified(user)
     if token:
         out["sessionToken"] = token
     return out
+
+
+def show_is_verified(user) -> bool:
+    s = wiring.config().get(user.app_id).settings
+    return s.skygear_is_verified or s.only_verified_users
 
 
 def link_base(request) -> str:
@@ -44,18 +55,23 @@ def link_base(request) -> str:
 
 
 def changes_of(body: dict) -> dict:
-    """Request fields as core changes; ``{"__op": "Delete"}`` removes a field."""
+    """Request fields as core changes; ``{"__op": "Delete"}`` removes a field, and custom
+    fields take LeanCloud's other field operations (Increment, Add, AddUnique, Remove);
+    ``authData`` / ``authData.<platform>`` link and unlink platforms."""
+    from ...core import fieldops
     from ...core.accounts import DELETE  # here, not at cold start: core.accounts is big
     changes, custom = {}, {}
     for key, value in body.items():
         if key in IGNORED:
             continue
-        if key == "authData":
-            raise E.InvalidRequest("authData (third-party login) is not supported")
+        if key == "authData" or key.startswith("authData."):
+            from .authdata import auth_changes
+            changes.setdefault("auth_data", {}).update(auth_changes(key, value))
+            continue
         if isinstance(value, dict) and "__op" in value:
-            if value.get("__op") != "Delete":
-                raise E.InvalidRequest(f"operation {value.get('__op')!r} is not supported on _User")
-            value = DELETE
+            value = fieldops.parse(value, DELETE, key)
+            if key in WIRE and value is not DELETE:
+                raise E.InvalidRequest(f"operation {body[key].get('__op')!r} is not supported on {key}")
         if key in WIRE:
             changes[WIRE[key]] = value
         else:
@@ -96,14 +112,19 @@ def _as_str(value):
 
 def _signup(request):
     body = json_object(request)
+    if body.get("authData") is not None:
+        from .authdata import auth_login
+        return auth_login(request, body)
     changes = changes_of(body)
     if {"phone_verified", "email_verified"} & set(changes):
         raise E.InvalidRequest("mobilePhoneVerified and emailVerified cannot be set at sign-up")
     from ...core.accounts import DELETE
 
+    from ...core.fieldops import Op
+
     custom = changes.get("custom", {})
-    if any(v is DELETE for v in custom.values()):
-        raise E.InvalidRequest("nothing to delete at sign-up")
+    if any(v is DELETE or isinstance(v, Op) for v in custom.values()):
+        raise E.InvalidRequest("no field operations at sign-up")
     user, token = wiring.accounts().signup(
         wiring.app_id(), changes.get("username"), changes.get("password"), changes.get("phone"),
         changes.get("email"), custom, client_ip(request), link_base=link_base(request))
@@ -162,7 +183,10 @@ def users_by_mobile_phone(request, role):
 @bp.route("/1.1/users/me", methods=["GET"], **ROUTE)
 @lc_view(bp, "usersMe")
 def users_me(request, role):
-    user, _ = current(request, verified=False)
+    try:
+        user, _ = current(request, verified=False)
+    except E.InvalidSession:
+        raise LCError(400, 211, "Could not find user.") from None  # LeanCloud's answer to a bad token
     return ok(user_json(user, session_token(request)))
 
 
@@ -197,11 +221,15 @@ def get_user_class(request, role, object_id):
 
 def _put(request, role, object_id):
     body = json_object(request)
+    if (request.query_params or {}).get("where") not in (None, ""):  # never applied unconditionally
+        raise E.InvalidRequest("conditional updates (?where=) are not supported on _User")
     master = role == "master"
     me, session = current(request, required=not master) if not master else _optional_session(request)
     user = wiring.accounts().update_user(wiring.app_id(), object_id, changes_of(body), me, session,
                                          master=master, client_ip=client_ip(request),
                                          link_base=link_base(request))
+    if (request.query_params or {}).get("fetchWhenSave") == "true":  # the JS SDK's _linkWith asks for it
+        return ok(user_json(user, private=master or (me is not None and me.object_id == user.object_id)))
     return ok({"objectId": user.object_id, "updatedAt": iso(user.updated_at)})
 
 
@@ -224,9 +252,14 @@ def update_password(request, role, object_id):
     me, session = current(request)
     if me.object_id != object_id:
         raise E.SessionRequired("The user cannot be altered by a client without the session.")
-    user = wiring.accounts().update_password(wiring.app_id(), me, session, body.get("old_password"),
-                                             body.get("new_password"))
-    return ok(user_json(user, session_token(request)))
+    user, token = wiring.accounts().update_password(wiring.app_id(), me, session, body.get("old_password"),
+                                                    body.get("new_password"))
+    return ok(_token_answer(user, token))
+
+
+def _token_answer(user, token: str) -> dict:
+    """LeanCloud's answer to updatePassword and refreshSessionToken: the new token only."""
+    return {"objectId": user.object_id, "updatedAt": iso(user.updated_at), "sessionToken": token}
 
 
 @bp.route("/1.1/users/{object_id}/refreshSessionToken", methods=["PUT"], **ROUTE)
@@ -235,7 +268,7 @@ def refresh_session_token(request, role, object_id):
     master = role == "master"
     me, _ = current(request, required=not master) if not master else _optional_session(request)
     user, token = wiring.accounts().refresh_session(wiring.app_id(), object_id, me, master=master)
-    return ok(user_json(user, token))
+    return ok(_token_answer(user, token))
 
 
 # ---- codes for users -----------------------------------------------------------------------
@@ -299,7 +332,9 @@ def request_change_phone_number(request, role):
 @lc_view(bp, "changePhoneNumber")
 def change_phone_number(request, role):
     body = json_object(request)
-    me, _ = current(request)
+    me, _ = _optional_session(request)  # the code is checked first (603), then the session (206)
+    if me is not None:
+        wiring.accounts().require_verified(me)
     wiring.accounts().change_phone(wiring.app_id(), me, required_phone(body), body.get("code"))
     return ok()
 

@@ -1,8 +1,8 @@
 """LeanCloud's master-key user administration, as apps' own servers call it:
-``GET /1.1/users`` and ``GET /1.1/classes/_User`` (``where`` equality on objectId, username,
-email or mobilePhoneNumber; ``limit``, ``skip``, ``order``, ``count``) and
-``DELETE /1.1/users/<objectId>``. Queries run as key lookups only: anything that would need a
-table scan is refused (400, code 1) rather than scanned."""
+``GET /1.1/users`` and ``GET /1.1/classes/_User`` (``where``, ``order``, ``limit``, ``skip``,
+``count``, ``keys``) and ``DELETE /1.1/users/<objectId>``. Queries take LeanCloud's query language
+(``core.userquery``): a unique key in ``where`` is a key lookup, anything else a filtered scan
+of the app's users inside the request's time budget. App-key queries are refused (403, 119)."""
 from __future__ import annotations
 
 import json
@@ -31,6 +31,9 @@ def _int(q: dict, name: str, default: int, low: int, high: int) -> int:
 
 
 def _query(request):
+    from ... import deadline
+    from ...core import userquery
+
     q = request.query_params or {}
     try:
         where = json.loads(q["where"]) if q.get("where") not in (None, "") else {}
@@ -38,14 +41,48 @@ def _query(request):
         raise BadBody("where is not JSON") from None
     if not isinstance(where, dict):
         raise BadBody("where must be a JSON object")
-    limit = _int(q, "limit", 100, 0, MAX_LIMIT)
-    skip = _int(q, "skip", 0, 0, 10_000_000)
-    count = q.get("count") in ("1", "true")
-    users, total = wiring.accounts().query_users(wiring.app_id(), where, limit, skip, q.get("order"))
-    out = {"results": [user_json(u) for u in users]}
-    if count:
+    query = userquery.parse(where, q.get("order"), _int(q, "limit", 100, 0, MAX_LIMIT),
+                            _int(q, "skip", 0, 0, 10_000_000), q.get("count") in ("1", "true"), q.get("keys"))
+    left = deadline.remaining()
+    budget = max(1.0, (left if left is not None else 8.0) - 2.0)  # room to answer after the last page
+    try:
+        users, total = wiring.accounts().query_users(wiring.app_id(), query, budget)
+    except userquery.BudgetExceeded:
+        raise LCError(503, 1, "This query reads every user and did not finish in time: narrow it with where on "
+                              "objectId, username, email or mobilePhoneNumber, or drop order and count.",
+                      {"Retry-After": "1"}) from None
+    out = {"results": _answers(users, query)}
+    if query.count:
         out["count"] = total
     return ok(out)
+
+
+@bp.route("/1.1/scan/classes/_User", methods=["GET"], **ROUTE)
+@lc_view(bp, "scanUsers", master=True)
+def scan_users(request, role):
+    """LeanCloud's scan (``AV.Query#scan``, Python ``Query.scan``): every matching user, a batch
+    per call, in table order (``scan_key`` is not honoured), with ``cursor`` to go on."""
+    from ... import deadline
+    from ...core import userquery
+
+    q = request.query_params or {}
+    try:
+        where = json.loads(q["where"]) if q.get("where") not in (None, "") else {}
+    except (ValueError, RecursionError):
+        raise BadBody("where is not JSON") from None
+    if not isinstance(where, dict):
+        raise BadBody("where must be a JSON object")
+    query = userquery.parse(where, None, _int(q, "limit", 100, 1, MAX_LIMIT), 0, False, q.get("keys"))
+    left = deadline.remaining()
+    users, cursor = wiring.accounts().scan_users(wiring.app_id(), query, q.get("cursor"),
+                                                 max(1.0, (left if left is not None else 8.0) - 2.0))
+    return ok({"results": _answers(users, query), "cursor": cursor})
+
+
+def _answers(users: list, query) -> list:
+    """Users as LeanCloud answers them to the master key, without authData's secrets."""
+    from ...core.userquery import project
+    return [project(user_json(u, secrets=False), query.keys) for u in users]
 
 
 @bp.route("/1.1/users", methods=["GET"], **ROUTE)

@@ -56,7 +56,7 @@ async function main() {
   await step('query_phone', async () => (await q('mobilePhoneNumber', facts.vector_phone).find({ useMasterKey: true })).map(summary));
   await step('query_email', async () => (await q('email', 'vector@example.com').find({ useMasterKey: true })).map((u) => u.id));
   await step('count_username', async () => q('username', 'lc_js').count({ useMasterKey: true }));
-  await step('query_scan', async () => q('nickname', 'Vec').find({ useMasterKey: true }));
+  await step('query_scan', async () => (await q('nickname', 'Vec').find({ useMasterKey: true })).map((u) => u.getUsername()));
   await step('query_as_client', async () => q('username', 'lc_js').find());
   await step('delete', async () => {
     const victim = await q('username', 'lc_js_delete').first({ useMasterKey: true });
