@@ -78,6 +78,7 @@ vendor/.installed: requirements-vendor.txt | $(VENV)/.serve
 
 package: vendor
 	$(VENV)/bin/python -c 'from deploy.__main__ import fresh_bytecode; fresh_bytecode(".")'
+	$(VENV)/bin/python -m deploy.layer .
 	rm -rf build/package-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) build/package-$(STAGE)
 
 clean:
@@ -99,12 +100,13 @@ destroy: $(VENV)/.serve
 template: vendor
 	$(VENV)/bin/python -m deploy template --stage $(STAGE) -o build/verikit-$(STAGE).json
 	$(VENV)/bin/python -c 'from deploy.__main__ import fresh_bytecode; fresh_bytecode(".")'
+	$(VENV)/bin/python -m deploy.layer .
 	rm -rf build/sam-$(STAGE) && AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(VENV)/bin/chalice package --stage $(STAGE) --merge-template build/verikit-$(STAGE).json build/sam-$(STAGE)
 	$(VENV)/bin/cfn-lint -- build/sam-$(STAGE)/sam.json && echo "build/sam-$(STAGE)/sam.json: cfn-lint clean"
 
 # A LeanCloud _User export into a running verikit (README "Moving from LeanCloud"):
-#   make import-leancloud FILE=_User.jsonl URL=http://127.0.0.1:8000 APP_ID=... [DRY_RUN=1] [KEEP_ACCOUNT=1]
+#   make import-leancloud FILE=_User.jsonl URL=http://127.0.0.1:8000 APP_ID=... [DRY_RUN=1] [KEEP_ACCOUNT=1] [PARALLEL=4]
 # the master key comes from MASTER_KEY in the environment, or is asked for
 import-leancloud: $(VENV)/.serve
-	@test -n "$(FILE)" -a -n "$(URL)" || { echo "usage: make import-leancloud FILE=<export> URL=<base url> [APP_ID=<app id>] [DRY_RUN=1] [KEEP_ACCOUNT=1]"; exit 2; }
-	$(VENV)/bin/python -m deploy.import_leancloud "$(FILE)" --url "$(URL)" $(if $(APP_ID),--app-id "$(APP_ID)") $(if $(DRY_RUN),--dry-run) $(if $(KEEP_ACCOUNT),--keep-account)
+	@test -n "$(FILE)" -a -n "$(URL)" || { echo "usage: make import-leancloud FILE=<export> URL=<base url> [APP_ID=<app id>] [DRY_RUN=1] [KEEP_ACCOUNT=1] [PARALLEL=<requests in flight>]"; exit 2; }
+	$(VENV)/bin/python -m deploy.import_leancloud "$(FILE)" --url "$(URL)" $(if $(APP_ID),--app-id "$(APP_ID)") $(if $(DRY_RUN),--dry-run) $(if $(KEEP_ACCOUNT),--keep-account) $(if $(PARALLEL),--parallel $(PARALLEL))

@@ -1,11 +1,16 @@
 """verikit benchmark (a script, not a test): prints the figures quoted in the README.
 
-1. DynamoDB round trips per send and per verify, counted with a botocore event hook on
-   every client the store uses (moto behind them; the count is what matters).
-2. Cold-start import time of `app` as a ratio to importing chalice + boto3 alone.
-3. The zipped Lambda package size from `chalice package`.
+1. Every flow's DynamoDB round trips and write/read units, other AWS calls, and time spent
+   outside AWS (bench/flows.py, counted by bench/meter.py), checked against the README's
+   table "Round trips and units per flow" (a flow above its figure is reported, and fails
+   tests/test_round_trips.py); what a verification, a sign-up and a login cost
+   (bench/cost.py).
+2. The cold start: everything a new instance's first send imports, against
+   ``import chalice, boto3`` (bench/coldstart.py), and the ten most expensive imports.
+3. The zipped Lambda package and layer sizes from `chalice package`.
 4. p50/p99 latency of send and verify through the local server (`make run`), 127.0.0.1.
-5. The LeanCloud import rate (users/s) through `make import-leancloud`'s client.
+5. The LeanCloud import: users/s through `make import-leancloud`'s client, and CPU per user
+   (bench/importer.py).
 
 Run with `make bench`.
 """
@@ -18,7 +23,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.error
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -28,10 +32,9 @@ sys.path.insert(0, str(ROOT))
 PY = sys.executable
 KEYS = {"VERIKIT_APP_ID": "benchapp", "VERIKIT_APP_KEY": "bench-key",
         "VERIKIT_MASTER_KEY": "bench-master", "VERIKIT_CODE_SECRET": "bench-secret"}
-# the fraud guard records (reads and writes everything as when it blocks, refuses nothing):
-# the benchmark's own traffic is hundreds of unverified codes on a few number ranges
-FAST = json.dumps({"cooldown_seconds": 0, "per_number_daily": 1000, "per_ip_hourly": 100000,
-                   "per_app_daily": 10_000_000, "allowed_regions": ["*"], "fraud_guard": "record"})
+from flows import FAST as _FAST  # noqa: E402
+
+FAST = json.dumps(_FAST)
 
 
 _moto = []
@@ -47,136 +50,6 @@ def shared_moto():
         import urllib.request as u
         u.urlopen(u.Request(f"{_moto[0].url}/moto-api/reset", method="POST")).read()
     return _moto[0]
-
-
-def round_trips() -> dict:
-    os.environ.update(KEYS)
-    os.environ["VERIKIT_SETTINGS"] = FAST
-    from devserver.local import create_tables
-    moto = shared_moto()
-    create_tables()
-    from chalice.test import Client
-
-    from app import app
-    from chalicelib import wiring
-    from chalicelib.store.base import connection
-
-    calls: list = []
-
-    def hook(model, **kwargs):
-        calls.append(model.name)
-
-    def watch(client):
-        client.meta.events.register("before-call.dynamodb", hook)
-
-    h = {"X-LC-Id": KEYS["VERIKIT_APP_ID"], "X-LC-Key": KEYS["VERIKIT_APP_KEY"]}
-    out = {}
-    with Client(app, project_dir=tempfile.mkdtemp()) as c:
-        def send(phone):
-            r = c.http.post("/1.1/requestSmsCode", headers=h, body=json.dumps({"mobilePhoneNumber": phone}))
-            assert r.status_code == 200, r.body
-
-        def code(phone):
-            body = wiring.outbox().list(phone)[-1]["body"]
-            return re.search(r"is (\d+)", body).group(1)
-
-        def verify(phone, code_):
-            return c.http.post(f"/1.1/verifySmsCode/{code_}", headers=h,
-                               body=json.dumps({"mobilePhoneNumber": phone})).status_code
-
-        from chalicelib.store import all_models
-        clients = {id(connection().client): connection().client}
-        for model in all_models():  # one shared client, unless a model has its own
-            c_ = model._get_connection().connection.client
-            clients[id(c_)] = c_
-        for c_ in clients.values():
-            watch(c_)
-        calls.clear()
-        send("+8613000000000")  # the first send of a cold instance: config not cached yet
-        out["send_cold"] = list(calls)
-        # a send the fraud guard refuses (block mode, a prefix with no room left)
-        mh = {**h, "X-LC-Key": KEYS["VERIKIT_MASTER_KEY"] + ",master"}
-        c.http.patch("/admin/v1/settings", headers=mh, body=json.dumps(
-            {"fraud_guard": "block", "fraud_thresholds": {"prefix": {"floor_hour": 0, "floor_day": 0}}}))
-        calls.clear()
-        r = c.http.post("/1.1/requestSmsCode", headers=h, body=json.dumps({"mobilePhoneNumber": "+8613100000000"}))
-        assert r.status_code == 429, r.body
-        out["send_blocked"] = list(calls)
-        c.http.patch("/admin/v1/settings", headers=mh, body=json.dumps({"fraud_guard": "record", "fraud_thresholds": {}}))
-        for label, fn in (("send", lambda: send("+8613000000001")),
-                          ("verify_ok", lambda: verify("+8613000000001", code("+8613000000001"))),
-                          ("verify_wrong", lambda: (send("+8613000000002"), calls.clear(),
-                                                    verify("+8613000000002", "000000" if code("+8613000000002") != "000000" else "111111")))):
-            calls.clear()
-            fn()
-            out[label] = list(calls)
-
-        def lc(method, path, body=None, headers=None):
-            r = getattr(c.http, method)(path, headers={**h, **(headers or {})}, body=json.dumps(body or {}))
-            assert r.status_code < 300, (path, r.body)
-            return json.loads(r.body)
-
-        # the user system
-        phone = "+8613000000003"
-        calls.clear()
-        user = lc("post", "/1.1/users", {"username": "bench", "password": "secret-123", "mobilePhoneNumber": phone})
-        out["signup"] = list(calls)
-        token = {"X-LC-Session": user["sessionToken"]}
-        steps = [
-            ("users_me", lambda: lc("get", "/1.1/users/me", headers=token)),
-            ("login_password", lambda: lc("post", "/1.1/login", {"username": "bench", "password": "secret-123"})),
-            ("request_verify", lambda: lc("post", "/1.1/requestMobilePhoneVerify", {"mobilePhoneNumber": phone})),
-            # with the session, as the SDKs send it for a logged-in user (a proof without it
-            # would leave the password unattested: the SMS login below would then end it)
-            ("verify_phone_by_code", lambda: lc("post", f"/1.1/verifyMobilePhone/{code(phone)}", headers=token)),
-            ("request_login_code", lambda: lc("post", "/1.1/requestLoginSmsCode", {"mobilePhoneNumber": phone})),
-            ("login_sms", lambda: lc("post", "/1.1/login", {"mobilePhoneNumber": phone, "smsCode": code(phone)})),
-            ("update_user", lambda: lc("put", f"/1.1/users/{user['objectId']}", {"nick": "b"}, headers=token)),
-        ]
-        for label, fn in steps:
-            calls.clear()
-            fn()
-            out[label] = list(calls)
-        send("+8613000000004")
-        calls.clear()
-        lc("post", "/1.1/usersByMobilePhone", {"mobilePhoneNumber": "+8613000000004", "smsCode": code("+8613000000004")})
-        out["signup_by_phone"] = list(calls)
-
-        # CloudBase /auth/v1
-        def cb(path, body):
-            r = c.http.post(f"/auth/v1/{path}", headers={"Content-Type": "text/plain"}, body=json.dumps(body))
-            assert r.status_code == 200, (path, r.body)
-            return json.loads(r.body)
-
-        calls.clear()
-        started = cb("verification", {"phone_number": "+86 13000000005"})
-        out["cb_verification"] = list(calls)
-        calls.clear()
-        verified = cb("verification/verify", {"verification_id": started["verification_id"],
-                                              "verification_code": code("+8613000000005")})
-        out["cb_verify"] = list(calls)
-        calls.clear()
-        creds = cb("signup", {"phone_number": "+86 13000000005", "verification_token": verified["verification_token"]})
-        out["cb_signup"] = list(calls)
-        calls.clear()
-        creds = cb("token", {"grant_type": "refresh_token", "refresh_token": creds["refresh_token"]})
-        out["cb_refresh"] = list(calls)
-        calls.clear()
-        r = c.http.get("/auth/v1/user/me", headers={"Authorization": "Bearer " + creds["access_token"]})
-        assert r.status_code == 200
-        out["cb_user_me"] = list(calls)
-
-        # a LeanCloud import: one batch of 500 users (each with phone, email, session, password)
-        master = {**h, "X-LC-Key": KEYS["VERIKIT_MASTER_KEY"] + ",master"}
-        calls.clear()
-        r = c.http.post("/admin/v1/import/leancloud-users", headers=master, body=export_jsonl(500))
-        assert r.status_code == 200 and json.loads(r.body)["created"] == 500, r.body
-        out["import_500_users"] = list(calls)
-        calls.clear()
-        r = c.http.post("/admin/v1/import/leancloud-users", headers=master, body=export_jsonl(500))
-        assert json.loads(r.body)["unchanged"] == 500, r.body
-        out["reimport_500_unchanged"] = list(calls)
-    return out
 
 
 def mixed_workload(sends: int = 1000, threads: int = 8, verify_share: float = 0.8) -> dict:
@@ -311,115 +184,19 @@ def mixed_workload(sends: int = 1000, threads: int = 8, verify_share: float = 0.
             "shard_moves": done["shard_moves"]}
 
 
-def export_jsonl(n: int, start: int = 0) -> str:
-    """A LeanCloud _User export of n users, as the console exports it (JSONL)."""
-    from chalicelib.core.passwords import leancloud_digest
-    digest = leancloud_digest("benchsalt", "bench-password")
-    return "\n".join(json.dumps({
-        "objectId": f"{i:024x}", "username": f"lcuser{i}", "createdAt": "2025-01-01T00:00:00.000Z",
-        "updatedAt": "2025-06-01T00:00:00.000Z", "mobilePhoneNumber": f"+86137{i:08d}", "mobilePhoneVerified": True,
-        "email": f"user{i}@example.com", "password": digest, "salt": "benchsalt",
-        "sessionToken": f"benchtoken{i:016d}", "nickname": f"n{i}"}) for i in range(start, start + n))
-
-
-def import_rate(n: int = 5000) -> dict:
-    """Users/s through `make import-leancloud`'s client against the local server (moto behind
-    it, DynamoDB requests serialised): a full import, then the same file again (unchanged)."""
-    from load import start_server
-    url, proc = start_server(json.loads(FAST), keys=KEYS)
-    path = Path(tempfile.mkdtemp()) / "_User.jsonl"
-    path.write_text(export_jsonl(n) + "\n")
-    import io
-    from deploy.import_leancloud import Client, run
-    out = {"users": n}
-    try:
-        client = Client(url, KEYS["VERIKIT_APP_ID"], KEYS["VERIKIT_MASTER_KEY"], False)
-        for label in ("import", "reimport"):
-            sink = io.StringIO()
-            t = time.perf_counter()
-            code = run(str(path), client, batch=500, parallel=4, out=sink, err=io.StringIO())
-            elapsed = time.perf_counter() - t
-            assert code == 0, sink.getvalue()
-            out[f"{label}_s"] = round(elapsed, 1)
-            out[f"{label}_users_per_s"] = round(n / elapsed)
-    finally:
-        proc.terminate()
-        proc.wait(10)
-    return out
-
-
-def import_ratio(runs: int = 15) -> dict:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("VERIKIT_LOCAL", "AWS_ENDPOINT"))}
-
-    def median(stmt):
-        times = []
-        for _ in range(runs):
-            t = time.perf_counter()
-            subprocess.run([PY, "-c", stmt], cwd=ROOT, env=env, check=True)
-            times.append(time.perf_counter() - t)
-        # the fastest run: on a shared machine the others measure the neighbours' load
-        return min(times)
-
-    empty = median("pass")
-    base = median("import chalice, boto3") - empty
-    app = median("import app") - empty
-    # what the first send on a cold instance imports on top (store, SNS channel, numbers)
-    hot = median("import app, botocore.session, phonenumbers; import chalicelib.store.codes, "
-                 "chalicelib.store.stats, chalicelib.channels.sns, chalicelib.wiring, chalicelib.metrics, "
-                 "aws_lambda_powertools.metrics") - empty
-    # a login: the user store and argon2 on top of that
-    login = median("import app, botocore.session, phonenumbers, argon2; import chalicelib.store.users, "
-                   "chalicelib.store.codes, chalicelib.store.counters, chalicelib.channels.sns, chalicelib.wiring") - empty
-    return {"chalice+boto3_ms": round(base * 1000, 1), "app_ms": round(app * 1000, 1),
-            "ratio": round(app / base, 2), "app_plus_send_path_ms": round(hot * 1000, 1),
-            "send_path_ratio": round(hot / base, 2), "app_plus_login_path_ms": round(login * 1000, 1),
-            "login_path_ratio": round(login / base, 2)}
-
-
-def first_send(runs: int = 7) -> dict:
-    """Cold start as a new Lambda instance pays it: ``import app`` plus the first send
-    (config read, code written, SMS into moto), in a fresh interpreter, against moto; as a
-    ratio to ``import chalice, boto3``."""
-    from devserver.local import create_tables
-    moto = shared_moto()
-    os.environ["AWS_ENDPOINT_URL"] = moto.url
-    create_tables()
-    env = {**os.environ, **KEYS, "VERIKIT_LOCAL": "", "VERIKIT_SETTINGS": FAST, "VERIKIT_METRICS": "1"}
-    script = (
-        "import time, json, sys, io; t = time.perf_counter()\n"
-        "from app import app\n"
-        "from chalice.test import Client\n"
-        "t1 = time.perf_counter()\n"
-        "c = Client(app, project_dir='/tmp')\n"
-        "out, sys.stdout = sys.stdout, io.StringIO()\n"
-        "r = c.http.post('/1.1/requestSmsCode', headers={'X-LC-Id': 'benchapp', 'X-LC-Key': 'bench-key'},"
-        " body=json.dumps({'mobilePhoneNumber': '+86137%08d' % int(sys.argv[1])}))\n"
-        "sys.stdout = out\n"
-        "assert r.status_code == 200, r.body\n"
-        "print(json.dumps([t1 - t, time.perf_counter() - t1]))\n")
-    imports, sends, base = [], [], []
-    for i in range(runs):
-        p = subprocess.run([PY, "-c", script, str(i)], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-        a, b = json.loads(p.stdout.strip().splitlines()[-1])
-        imports.append(a)
-        sends.append(b)
-        p = subprocess.run([PY, "-c", "import time; t = time.perf_counter(); import chalice, boto3; "
-                            "print(time.perf_counter() - t)"], cwd=ROOT, env=env, check=True,
-                           capture_output=True, text=True)
-        base.append(float(p.stdout.strip()))
-    imp, snd, b = min(imports), min(sends), min(base)  # fastest runs (a shared machine)
-    return {"import_app_ms": round(imp * 1000, 1), "first_send_ms": round(snd * 1000, 1),
-            "chalice+boto3_ms": round(b * 1000, 1), "import_plus_first_send_ratio": round((imp + snd) / b, 2)}
-
-
 def package_size() -> dict:
+    from deploy.__main__ import fresh_bytecode
+    from deploy.layer import with_bytecode_all
+
+    fresh_bytecode(ROOT)
+    with_bytecode_all(ROOT)  # as make package does
     out = Path(tempfile.mkdtemp()) / "pkg"
     subprocess.run([str(Path(PY).parent / "chalice"), "package", "--stage", "dev", str(out)],
                    cwd=ROOT, check=True, capture_output=True)
     z, layer = out / "deployment.zip", out / "layer-deployment.zip"
     with zipfile.ZipFile(z) as zf:
         has_botocore = any(n.startswith("botocore/") for n in zf.namelist())
-    return {"function_zip_bytes": z.stat().st_size, "function_zip_kb": round(z.stat().st_size / 1024, 1),
+    return {"dir": str(out), "function_zip_bytes": z.stat().st_size, "function_zip_kb": round(z.stat().st_size / 1024, 1),
             "layer_zip_bytes": layer.stat().st_size if layer.exists() else 0,
             "layer_zip_mb": round(layer.stat().st_size / 1e6, 2) if layer.exists() else 0,
             "contains_botocore": has_botocore}
@@ -529,17 +306,49 @@ def slow_provider(n: int = 48, threads: int = 8) -> dict:
             "send_p99_ms": pct(ms, 99), "max_ms": round(max(ms), 1)}
 
 
+def flow_table(keys: dict) -> dict:
+    """bench/flows.py on a fresh moto, printed beside the README's figures."""
+    import cost
+    import flows
+
+    os.environ.update(keys)
+    from devserver.local import create_tables
+    shared_moto()
+    create_tables()
+    out = flows.run(keys)
+    readme = flows.readme_round_trips()
+    print("DynamoDB round trips and units per flow (send_cold: first request of an instance; others warm;"
+          " README: the figure in README \"Round trips and units per flow\"):")
+    print(f"  {'flow':24s} {'trips':>5s} {'README':>6s} {'WRU':>7s} {'RRU':>7s} {'CPU ms':>8s}  calls")
+    for k, v in out.items():
+        mark = "" if k not in readme else " ABOVE THE README" if v["round_trips"] > readme[k] else \
+            " (README says more: update it)" if v["round_trips"] < readme[k] else ""
+        print(f"  {k:24s} {v['round_trips']:5d} {readme.get(k, '-')!s:>6s} {v['wru']:7g} {v['rru']:7g} "
+              f"{v['cpu_ms']:8.1f}  {' '.join(v['ops'])}{mark}")
+    print(cost.report(out))
+    return out
+
+
 if __name__ == "__main__":
-    rt = round_trips()
-    print("DynamoDB round trips (send_cold: first request of an instance; others warm):")
-    for k, v in rt.items():
-        print(f"  {k:21s} {len(v)}  {v}")
+    import coldstart
+    import importer
+
+    fl = flow_table(KEYS)
+    package = package_size()
+    print("Lambda package:", json.dumps(package))
+    cold = coldstart.measure(KEYS, Path(package["dir"]))
+    print(coldstart.report(cold))
     print("Mixed workload:", json.dumps(mixed_workload()))
-    print("Cold-start imports:", json.dumps(import_ratio()))
-    print("Cold start, import + first send:", json.dumps(first_send()))
-    print("Lambda package:", json.dumps(package_size()))
     print("Latency via local server:", json.dumps(latency()))
-    print("LeanCloud import via local server:", json.dumps(import_rate()))
+    os.environ["VERIKIT_SETTINGS"] = FAST
+    shared_moto()
+    from devserver.local import create_tables
+    create_tables()
+    server = importer.server_cpu(KEYS)
+    print("LeanCloud import, the route's CPU per user (moto's excluded):", json.dumps(server))
+    tool = importer.rate(KEYS, json.loads(FAST))
+    print("LeanCloud import via `make import-leancloud` on a local server:", json.dumps(tool))
+    print("  " + importer.million(fl, server, tool))
     cf = console_figures()
     print("Console: DynamoDB round trips of the user admin routes (warm):")
     for k in ("find_by_phone", "get_user", "revoke_sessions", "lift_lockout", "delete_user"):

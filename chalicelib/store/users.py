@@ -106,11 +106,28 @@ def _session_item(s: Session) -> UserModel:
                      epoch=s.epoch, created_at=s.created_at, expires_at=s.expires_at, ttl=ttl, peer=s.peer)
 
 
-def _claim_ops(app_id: str, object_id: str, claims: dict) -> list:
+def _claim_item(app_id: str, object_id: str, name: str, value: str, phone_verified) -> UserModel:
+    """A claim; the phone's carries whether the user's phone is verified, so that sending a
+    code to a user's number needs the claim alone (``phone_holder``)."""
+    return UserModel(claim_key(app_id, name, value), kind="claim", app_id=app_id, uid=object_id,
+                     phone_verified=bool(phone_verified) if name == "phone" else None)
+
+
+def _claim_ops(app_id: str, object_id: str, claims: dict, phone_verified=None) -> list:
     return [(f"claim:{name}", "Put",
-             put_kwargs(UserModel(claim_key(app_id, name, value), kind="claim", app_id=app_id, uid=object_id),
+             put_kwargs(_claim_item(app_id, object_id, name, value, phone_verified),
                         UserModel.pk.does_not_exist() | (UserModel.uid == object_id)))
             for name, value in claims.items()]
+
+
+def _phone_flag_op(before: User, after: User):
+    """The phone claim's verified flag, when the number stays and its verification changes."""
+    if after.phone and after.phone == before.phone and bool(after.phone_verified) != bool(before.phone_verified):
+        key = claim_key(after.app_id, "phone", after.phone)
+        return ("flag:phone", "Update", update_kwargs(
+            UserModel(key), [UserModel.phone_verified.set(bool(after.phone_verified))],
+            UserModel.uid == after.object_id)), key
+    return None
 
 
 def _taken(failed: set) -> Optional[Taken]:
@@ -127,7 +144,7 @@ class DynamoUserStore:
 
     def create(self, user: User, sessions) -> None:
         ops = [("user", "Put", put_kwargs(_item(user), UserModel.pk.does_not_exist()))]
-        ops += _claim_ops(user.app_id, user.object_id, user.claims())
+        ops += _claim_ops(user.app_id, user.object_id, user.claims(), user.phone_verified)
         for i, session in enumerate(sessions if isinstance(sessions, tuple) else (sessions,)):
             if session is not None:
                 ops.append((f"session:{i}", "Put", put_kwargs(_session_item(session))))
@@ -156,6 +173,44 @@ class DynamoUserStore:
         held = {item.pk for item in UserModel.batch_get(list(keys), consistent_read=True)}
         return next((name for key, name in keys.items() if key in held), None)
 
+    def owner(self, app_id: str, field: str, value: str) -> Optional[str]:
+        """The object id holding ``value`` of ``field`` (its claim), or None: one ``GetItem``."""
+        try:
+            return UserModel.get(claim_key(app_id, field, value), consistent_read=True).uid
+        except UserModel.DoesNotExist:
+            return None
+
+    def phone_holder(self, app_id: str, e164: str) -> tuple:
+        """(object id or None, phone verified: True, False, or None when the claim predates
+        the flag): the phone's claim alone, one ``GetItem``."""
+        try:
+            claim = UserModel.get(claim_key(app_id, "phone", e164), consistent_read=True)
+        except UserModel.DoesNotExist:
+            return None, None
+        return claim.uid, claim.phone_verified
+
+    def get_with_count(self, app_id: str, object_id: str, counter_key: str) -> tuple:
+        """(the user or None, how much of the counter ``counter_key`` is used): the user and
+        its login-failure counter in one ``BatchGetItem`` over both tables."""
+        from .base import connection
+        from .counters import CounterModel
+
+        users, counters = UserModel.Meta.table_name, CounterModel.Meta.table_name
+        request = {users: {"Keys": [{"pk": {"S": user_key(app_id, object_id)}}], "ConsistentRead": True},
+                   counters: {"Keys": [{"pk": {"S": counter_key}}], "ConsistentRead": True}}
+        found: dict = {users: [], counters: []}
+        for _ in range(8):  # unprocessed keys (throttling) are asked for again
+            out = connection().client.batch_get_item(RequestItems=request)
+            for table, items in out.get("Responses", {}).items():
+                found[table] += items
+            request = out.get("UnprocessedKeys") or {}
+            if not request:
+                break
+            time.sleep(0.01)
+        item = UserModel.from_raw_data(found[users][0]) if found[users] else None
+        used = int(found[counters][0].get("n", {}).get("N", 0)) if found[counters] else 0
+        return (_user(item) if item is not None and item.kind == "user" else None), used
+
     def find(self, app_id: str, field: str, value: str) -> Optional[User]:
         try:
             claim = UserModel.get(claim_key(app_id, field, value), consistent_read=True)
@@ -171,7 +226,10 @@ class DynamoUserStore:
         ops = [("user", "Put", put_kwargs(_item(after), UserModel.version == before.version))]
         old, new = before.claims(), after.claims()
         added = {k: v for k, v in new.items() if old.get(k) != v}
-        ops += _claim_ops(after.app_id, after.object_id, added)
+        ops += _claim_ops(after.app_id, after.object_id, added, after.phone_verified)
+        flag = _phone_flag_op(before, after)
+        if flag is not None:
+            ops.append(flag[0])
         for name, value in old.items():
             if new.get(name) != value:
                 ops.append((f"release:{name}", "Delete",
@@ -193,8 +251,25 @@ class DynamoUserStore:
         return (_session(token_hash, s, kind) if s is not None else None,
                 _user(u) if u is not None and u.kind == "user" else None)
 
-    def add_sessions(self, sessions: tuple) -> None:
-        transact([(i, "Put", put_kwargs(_session_item(s))) for i, s in enumerate(sessions)])
+    def add_sessions(self, sessions: tuple, clear: Optional[tuple] = None) -> None:
+        """``clear``: (counter key, limit, retry after) of a login-failure counter to delete
+        in the same transaction, on the condition that it is still under its limit (else
+        LockedOut, and no session is written)."""
+        ops = [(i, "Put", put_kwargs(_session_item(s))) for i, s in enumerate(sessions)]
+        if clear is not None:
+            from .counters import CounterModel
+
+            key, limit, retry_after = clear
+            ops.append(("lockout", "Delete", delete_kwargs(
+                CounterModel(key), CounterModel.n.does_not_exist() | (CounterModel.n < limit))))
+        try:
+            transact(ops)
+        except Cancelled as e:
+            if "lockout" in e.failed:
+                from ..core.errors import LockedOut
+                raise LockedOut("Too many failed attempts; try again later or reset the password.",
+                                retry_after) from None
+            raise
 
     def rotate(self, old: Session, sessions: tuple) -> None:
         new_refresh = next((x.token_hash for x in sessions if x.kind == "refresh"), None)
@@ -307,8 +382,11 @@ def _unit_ops(unit) -> list:
     for name, value in unit.added_claims().items():
         key = claim_key(after.app_id, name, value)
         ops.append((f"claim:{name}", "Put", put_kwargs(
-            UserModel(key, kind="claim", app_id=after.app_id, uid=after.object_id),
+            _claim_item(after.app_id, after.object_id, name, value, after.phone_verified),
             UserModel.pk.does_not_exist() | (UserModel.uid == after.object_id)), key))
+    flag = _phone_flag_op(before, after) if before is not None else None
+    if flag is not None:
+        ops.append((*flag[0], flag[1]))
     for name, value in unit.released_claims().items():
         key = claim_key(after.app_id, name, value)
         ops.append((f"release:{name}", "Delete", delete_kwargs(UserModel(key), UserModel.uid == after.object_id), key))

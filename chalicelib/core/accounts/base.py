@@ -117,6 +117,45 @@ class AccountBase:
         check()  # raises on a wrong password or code: the charge stays
         self.limiter.clear(charge)
 
+    # ---- logins in three round trips: claim, then user + lockout, then one write ----------
+
+    def _lockout(self, app_id: str, subject: str):
+        return limits.login_failures(app_id, subject, self._settings(app_id), int(self.clock.now()))
+
+    def _login_lookup(self, app_id: str, field: str, value: str) -> tuple:
+        """(user or None, its login-failure charge, how much of it is used): the claim, then
+        the user and its counter in one read. Nobody's: a user read all the same (as much
+        work as finding one) and the counter of ``_nobody_key``."""
+        uid = self.users.owner(app_id, field, value)
+        charge = self._lockout(app_id, uid if uid is not None else self._nobody_key(app_id, field, value))
+        user, used = self.users.get_with_count(app_id, uid or self._new_id(), charge.key)
+        if user is not None and user.claims().get(field) != value:  # written together: holds; check anyway
+            user = None
+        if uid is not None and user is None:  # nobody after all: nobody's counter
+            charge = self._lockout(app_id, self._nobody_key(app_id, field, value))
+        return user, charge, used if user is not None or uid is None else 0
+
+    def _judge(self, charge, used: int, check: Callable[[], Any]) -> None:
+        """The login-failure guard with the counter already read: refused at the limit; a
+        failed ``check`` is charged (``n < limit``, else LockedOut) before its error is
+        answered, and a passed one is cleared by the caller's session write under the same
+        condition (``_login(user, clear=charge)``). So however many attempts race, at most
+        ``login_max_failures`` get an answer other than LockedOut in a window, as when each
+        was charged before its check, and a right password after them is locked out too."""
+        now = int(self.clock.now())
+        if used >= charge.limit:
+            raise LockedOut("Too many failed attempts; try again later or reset the password.",
+                            charge.retry_after(now))
+        try:
+            check()
+        except Exception:
+            try:
+                self.limiter.charge([charge], now)
+            except RateLimited as e:
+                raise LockedOut("Too many failed attempts; try again later or reset the password.",
+                                e.retry_after) from None
+            raise
+
     def _clear_lockout(self, user: User) -> None:
         s = self._settings(user.app_id)
         now = int(self.clock.now())

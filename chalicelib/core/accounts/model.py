@@ -117,8 +117,19 @@ class UserStore(Protocol):
         """Write ``after`` if the user is still at ``before.version``, moving claims whose
         value changed and putting ``sessions``, in one transaction. Raises Taken or Stale."""
 
-    def add_sessions(self, sessions: tuple) -> None:
-        """Write sessions (one, or an access and a refresh token) at once."""
+    def add_sessions(self, sessions: tuple, clear: Optional[tuple] = None) -> None:
+        """Write sessions (one, or an access and a refresh token) at once; with ``clear``
+        (counter key, limit, retry after), also delete that login-failure counter, on the
+        condition that it is under its limit (else raise LockedOut and write nothing)."""
+
+    def phone_holder(self, app_id: str, e164: str) -> tuple:
+        """(object id or None, phone verified or None if unknown), from the phone's claim."""
+
+    def owner(self, app_id: str, field: str, value: str) -> Optional[str]:
+        """The object id holding ``value`` of ``field``, from its claim alone."""
+
+    def get_with_count(self, app_id: str, object_id: str, counter_key: str) -> tuple:
+        """(user or None, how much of the counter ``counter_key`` is used), in one read."""
 
     def rotate(self, old: Session, sessions: tuple) -> None:
         """Mark ``old`` used (pointing at its successor), end its access token and write

@@ -88,9 +88,13 @@ class Sessions:
         refresh, r = self._mint(user, s.refresh_token_ttl_days * 86400, kind="refresh")
         return access, refresh, (dataclasses.replace(a, peer=r.token_hash), dataclasses.replace(r, peer=a.token_hash))
 
-    def _login(self, user: User) -> str:
+    def _login(self, user: User, clear=None) -> str:
+        """A new session for ``user``; ``clear``: the login-failure charge its check passed
+        (``_judge``), cleared in the same write, which fails if racing failures filled it."""
         token, session = self._new_session(user)
-        self.users.add_sessions((session,))
+        now = int(self.clock.now())
+        self.users.add_sessions((session,), None if clear is None else
+                                (clear.key, clear.limit, clear.retry_after(now)))
         return token
 
     def _new_session(self, user: User) -> tuple:

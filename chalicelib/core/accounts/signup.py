@@ -116,16 +116,19 @@ class SignupLogin:
         if not isinstance(password, str):
             raise InvalidRequest("password must be a string")
         protect = s.enumeration_protection
+        # three round trips: the claim; the user and its lockout counter; one write (the
+        # session and the counter cleared, or the failure charged)
         if by in ("phone", "phone_or_username"):
             try:
                 key = self._phone(value, s)
-                user = self.users.find(app_id, "phone", key)
+                user, charge, used = self._login_lookup(app_id, "phone", key)
             except InvalidPhoneNumber:
                 if by == "phone":
                     raise
                 user = None
             if user is None and by == "phone_or_username":  # CloudBase: a username that looks like one
-                key, user = value, self.users.find(app_id, "username", value)
+                key = value
+                user, charge, used = self._login_lookup(app_id, "username", value)
             if user is None and not protect:
                 raise PhoneNotFound("No user with this mobile phone number.") if by == "phone" \
                     else UserNotFound("Could not find user.")
@@ -136,15 +139,15 @@ class SignupLogin:
                 raise BadCredentials("The username and password mismatch.") if protect \
                     else UserNotFound("Could not find user.")
             key = emails.key(value.strip()) if by == "email" else value
-            user = self.users.find(app_id, by, key)
+            user, charge, used = self._login_lookup(app_id, by, key)
             if user is None and not protect:
                 raise UserNotFound("Could not find user.")
         if user is None:
             # enumeration protection: an unknown user answers 210 like a wrong password, after
-            # the same work (a lockout charge, an argon2 check) and with the same lockout
-            # (a phone_or_username miss has read two claims: as much as finding a user)
-            self._as_if_a_user(app_id, "phone" if by.startswith("phone") else by, key,
-                               lambda: self._wrong_password(password), read=by != "phone_or_username")
+            # the same work (the reads, an argon2 check, a lockout charge) and with the same
+            # lockout, on a counter of its own
+            self._judge(charge, used, lambda: self._wrong_password(password))
+            raise BadCredentials("The username and password mismatch.")  # _wrong_password raised; in case
         if by == "phone" and not protect and s.block_login_if_phone_unverified and not user.phone_verified:
             raise PhoneNotVerified("The mobile phone number is not verified.")
 
@@ -152,11 +155,14 @@ class SignupLogin:
             if len(password) > PASSWORD_MAX or not self.hasher.verify(user.password_hash, password):
                 raise BadCredentials("The username and password mismatch.")
 
-        self._guarded(user, check)
+        self._judge(charge, used, check)
         if by == "phone" and protect and s.block_login_if_phone_unverified and not user.phone_verified:
             raise PhoneNotVerified("The mobile phone number is not verified.")  # told only with the password
         user = self._upgrade_password(user, password)  # an imported LeanCloud hash becomes argon2id
-        return user, self._login(user) if open_session else None
+        if not open_session:
+            self.limiter.clear(charge)  # the caller issues its own tokens
+            return user, None
+        return user, self._login(user, clear=charge)
 
     def login_sms(self, app_id: str, raw_phone: Any, code: Any) -> tuple:
         """Log in with phone + SMS code: needs a verified phone (215) and the setting on."""
@@ -164,18 +170,19 @@ class SignupLogin:
         if not s.allow_sms_login:
             raise FeatureDisabled("Logging in with an SMS code is disabled for this app.")
         e164 = self._phone(raw_phone, s)
-        user = self.users.find(app_id, "phone", e164)
+        user, charge, used = self._login_lookup(app_id, "phone", e164)  # claim, then user + lockout
         if user is None:
             if not s.enumeration_protection:
                 raise PhoneNotFound("No user with this mobile phone number.")
             # as a wrong code for a real user: the code guessed behind a counter (219 after
             # login_max_failures), then 603
-            self._as_if_a_user(app_id, "phone", e164, lambda: self._no_code(app_id, e164, code, LOGIN_CODES))
+            self._judge(charge, used, lambda: self._no_code(app_id, e164, code, LOGIN_CODES))
+            raise InvalidCode("invalid verification code")  # _no_code raised; in case
         if not s.enumeration_protection and not user.phone_verified:
             raise PhoneNotVerified("The mobile phone number is not verified.")  # LeanCloud's 215
-        self._guarded(user, lambda: self.otp.verify_any(app_id, e164, code, LOGIN_CODES))
+        self._judge(charge, used, lambda: self.otp.verify_any(app_id, e164, code, LOGIN_CODES))
         user = self._login_by_proof(user, "phone")
-        return user, self._login(user)
+        return user, self._login(user, clear=charge)  # the session, and the counter cleared
 
     def _no_code(self, app_id: str, e164: str, code: Any, accepted: tuple) -> None:
         """Guess a code for a number no user holds (the same write a user's guess costs)."""

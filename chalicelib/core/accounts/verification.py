@@ -37,16 +37,19 @@ class Verification:
         same answer, the same validation and the same rate limits, and nothing is sent."""
         s = self._settings(app_id)
         e164 = phone.normalise(raw_phone, s.default_region, s.allowed_regions).e164
-        user = self.users.find(app_id, "phone", e164)
+        # the phone's claim alone says who holds the number and whether it is verified (one
+        # read, for a user as for nobody); a claim older than its verified flag: the user too
+        uid, verified = self.users.phone_holder(app_id, e164)
+        if uid is not None and require_verified and verified is None:
+            user = self.users.get(app_id, uid)
+            uid, verified = (None, None) if user is None or user.phone != e164 else (uid, user.phone_verified)
         refusal = None
-        if user is None:
+        if uid is None:
             refusal = PhoneNotFound("No user with this mobile phone number.")
-        elif require_verified and not user.phone_verified:
+        elif require_verified and not verified:
             refusal = PhoneNotVerified("The mobile phone number is not verified.")
         if refusal is not None and not s.enumeration_protection:
             raise refusal
-        if user is None:
-            self._read_like_a_user(app_id)
         self.otp.send(SendRequest(app_id=app_id, phone=e164, purpose=purpose, client_ip=client_ip,
                                   validate_token=validate_token, deliver=refusal is None,
                                   quiet=s.enumeration_protection))
@@ -58,11 +61,22 @@ class Verification:
         """``verifyMobilePhone/<code>``: with the number (Python SDK) or by the code alone (JS).
         ``actor``: the request's session user, if any (a proof made with the account's own
         session attests its password and sessions; see ``_verified``)."""
+        e164 = None
         if raw_phone not in (None, ""):
             e164 = self.otp.verify(app_id, raw_phone, code, purposes.VERIFY_PHONE.name)
-        else:
+        elif actor is not None and actor.phone:
+            # the code alone with a session (the JS SDK): first the session's own number, one
+            # guess at its code (no search by code, no code-only charges); another number's
+            # code is still found by the code alone below
+            try:
+                e164 = self.otp.verify(app_id, actor.phone, code, purposes.VERIFY_PHONE.name)
+            except InvalidCode:
+                e164 = None
+        if e164 is None:
             e164 = self.otp.verify_by_code(app_id, code, purposes.VERIFY_PHONE.name, client_ip)
-        user = self.users.find(app_id, "phone", e164)
+        # the session's user was read with its session just now: no second read (a stale
+        # copy is re-read by ``_update``, whose write is conditional on the version)
+        user = actor if actor is not None and actor.phone == e164 else self.users.find(app_id, "phone", e164)
         if user is None:  # the user changed number since the code was sent
             raise PhoneNotFound("No user with this mobile phone number.")
         attested = actor is not None and actor.object_id == user.object_id
