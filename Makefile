@@ -105,8 +105,8 @@ template: vendor
 	$(VENV)/bin/cfn-lint -- build/sam-$(STAGE)/sam.json && echo "build/sam-$(STAGE)/sam.json: cfn-lint clean"
 
 # A LeanCloud _User export into a running verikit (README "Moving from LeanCloud"):
-#   make import-leancloud FILE=_User.jsonl URL=http://127.0.0.1:8000 APP_ID=... [DRY_RUN=1] [KEEP_ACCOUNT=1] [PARALLEL=4]
+#   make import-leancloud FILE=_User.jsonl URL=http://127.0.0.1:8000 APP_ID=... [DRY_RUN=1] [KEEP_ACCOUNT=1] [PARALLEL=4] [REVIVE_DELETED=1]
 # the master key comes from MASTER_KEY in the environment, or is asked for
 import-leancloud: $(VENV)/.serve
-	@test -n "$(FILE)" -a -n "$(URL)" || { echo "usage: make import-leancloud FILE=<export> URL=<base url> [APP_ID=<app id>] [DRY_RUN=1] [KEEP_ACCOUNT=1] [PARALLEL=<requests in flight>]"; exit 2; }
-	$(VENV)/bin/python -m deploy.import_leancloud "$(FILE)" --url "$(URL)" $(if $(APP_ID),--app-id "$(APP_ID)") $(if $(DRY_RUN),--dry-run) $(if $(KEEP_ACCOUNT),--keep-account) $(if $(PARALLEL),--parallel $(PARALLEL))
+	@test -n "$(FILE)" -a -n "$(URL)" || { echo "usage: make import-leancloud FILE=<export> URL=<base url> [APP_ID=<app id>] [DRY_RUN=1] [KEEP_ACCOUNT=1] [PARALLEL=<requests in flight>] [REVIVE_DELETED=1]"; exit 2; }
+	$(VENV)/bin/python -m deploy.import_leancloud "$(FILE)" --url "$(URL)" $(if $(APP_ID),--app-id "$(APP_ID)") $(if $(DRY_RUN),--dry-run) $(if $(KEEP_ACCOUNT),--keep-account) $(if $(PARALLEL),--parallel $(PARALLEL)) $(if $(REVIVE_DELETED),--revive-deleted)

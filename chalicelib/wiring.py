@@ -14,6 +14,18 @@ _lock = threading.Lock()
 _service = None
 _accounts = None
 _outbox = None
+_clock = None
+
+
+def clock():
+    """The one clock of the process (``core.clock.SharedClock``): the service, the user
+    system, the CAPTCHA and the routes that read the time all hold it. Tests set it with
+    ``clock().use(FakeClock(...))``; ``reset()`` puts the system clock back."""
+    global _clock
+    if _clock is None:
+        from .core.clock import SharedClock
+        _clock = SharedClock()
+    return _clock
 
 
 def outbox():
@@ -120,7 +132,6 @@ def _build():
     from .channels.sns import SnsSms
     from .channels.voice import EndUserVoice
     from .core.captcha import CaptchaService
-    from .core.clock import SystemClock
     from .core.service import OTPService
     from .store.codes import DynamoCodeStore
     from .store.config import DynamoConfig
@@ -146,10 +157,10 @@ def _build():
                              os.environ.get("VERIKIT_VOICE_ORIGINATION", ""),
                              os.environ.get("VERIKIT_VOICE_CONFIGURATION_SET", ""))
         channels = {"sms": routed_sms(sms), "voice": voice, "email": email}
-    store, clock, secret = DynamoCodeStore(), SystemClock(), runtime.secrets().code_secret
+    store, secret = DynamoCodeStore(), runtime.secrets().code_secret
     return OTPService(store=store, channels=channels, config=DynamoConfig(), secret=secret,
-                      clock=clock, log=DynamoSendLog(), stats=DynamoStats(), metrics=metrics.emit,
-                      captcha=CaptchaService(store=store, secret=secret, clock=clock))
+                      clock=clock(), log=DynamoSendLog(), stats=DynamoStats(), metrics=metrics.emit,
+                      captcha=CaptchaService(store=store, secret=secret, clock=clock()))
 
 
 def reset() -> None:
@@ -158,6 +169,7 @@ def reset() -> None:
     _service = None
     _accounts = None
     _outbox = None
+    clock().use(None)  # the system clock again
     from . import provider_secrets
     provider_secrets.reset()
 

@@ -116,8 +116,13 @@ class Source:
         except ImportError:
             raise ImportError_("reading .bson needs pymongo's bson (in requirements-serve.txt: make it with "
                                "`make .venv/.serve`)") from None
+        from bson.codec_options import DatetimeConversion
+
+        # DATETIME_AUTO: a date outside Python's years 1-9999 comes as DatetimeMS (milliseconds)
+        # instead of aborting the whole file; the server fails that record alone (out of range)
+        options = CodecOptions(tz_aware=True, tzinfo=timezone.utc, datetime_conversion=DatetimeConversion.DATETIME_AUTO)
         try:
-            yield from bson.decode_file_iter(self._file, CodecOptions(tz_aware=True, tzinfo=timezone.utc))
+            yield from bson.decode_file_iter(self._file, options)
         except bson.errors.InvalidBSON as e:
             raise ImportError_(f"{self.path} is not a BSON dump ({e})") from None
 
@@ -179,6 +184,8 @@ def _json_default(value):
     if isinstance(value, datetime):
         dt = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return {"$date": dt.astimezone(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")}
+    if type(value).__name__ == "DatetimeMS":  # bson's out-of-range date: its milliseconds as they are
+        return {"$date": {"$numberLong": str(int(value))}}
     if isinstance(value, bytes):
         import base64
         return {"__type": "Bytes", "base64": base64.b64encode(value).decode("ascii")}
@@ -187,9 +194,45 @@ def _json_default(value):
 
 # ---- sending ----------------------------------------------------------------------------------
 
+def check_url(url: str) -> str:
+    """The base URL the master key may go to: https://, or http:// to this machine only
+    (``make run``). Raises ImportError_ otherwise."""
+    import ipaddress
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme == "https" and parts.hostname:
+        return url
+    if parts.scheme == "http" and parts.hostname:
+        host = parts.hostname
+        try:
+            loopback = host == "localhost" or ipaddress.ip_address(host).is_loopback
+        except ValueError:
+            loopback = False
+        if loopback:
+            return url
+        raise ImportError_(f"{url}: plain http:// sends the master key in the clear; use https:// "
+                           "(http:// only to 127.0.0.1, ::1 or localhost)")
+    raise ImportError_(f"{url}: the URL must start with https:// (or http:// to this machine)")
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    """A redirect would re-send the master key to another URL (urllib copies the headers) and
+    report that host's answer as the import's: never followed."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        raise ImportError_(f"{req.full_url} redirected ({code}) to {newurl}: not followed, the master key "
+                           "goes to the URL given only; pass the final URL with --url")
+
+
+_OPENER = urllib.request.build_opener(_NoRedirects)
+
+
 class Client:
-    def __init__(self, url: str, app_id: str, master_key: str, dry_run: bool, keep_account: bool = False):
-        self.url, self.dry_run, self.keep_account = url.rstrip("/"), dry_run, keep_account
+    def __init__(self, url: str, app_id: str, master_key: str, dry_run: bool, keep_account: bool = False,
+                 revive_deleted: bool = False):
+        self.url, self.dry_run, self.keep_account = check_url(url).rstrip("/"), dry_run, keep_account
+        self.revive_deleted = revive_deleted
         self.headers = {"X-LC-Id": app_id, "X-LC-Key": master_key + ",master",
                         "Content-Type": "application/x-ndjson; charset=utf-8"}
 
@@ -197,14 +240,15 @@ class Client:
         """One batch. Keeping accounts, a phone or email another user holds fails the record
         on the first pass (a later record of the file may release it: the tool sends it again
         at the end) and is dropped on the ``final`` one."""
-        query = f"?line_offset={offset}" + ("&dry_run=true" if self.dry_run else "")
+        query = f"?line_offset={offset}" + ("&dry_run=true" if self.dry_run else "") \
+            + ("&revive_deleted=true" if self.revive_deleted else "")
         if self.keep_account:
             query += "&drop_invalid_fields=true" + ("" if final else "&retry_taken=true")
         data = body.encode("utf-8")
         for attempt in range(RETRIES + 1):
             req = urllib.request.Request(self.url + ROUTE + query, data=data, method="POST", headers=self.headers)
             try:
-                with urllib.request.urlopen(req, timeout=120) as r:
+                with _OPENER.open(req, timeout=120) as r:
                     return json.loads(r.read())
             except urllib.error.HTTPError as e:
                 text = e.read().decode("utf-8", "replace")
@@ -354,6 +398,8 @@ def main(argv=None) -> int:
     p.add_argument("--keep-account", action="store_true",
                    help="import a record whose phone, email or other field cannot be taken without that field "
                         "(listed per line) rather than failing it")
+    p.add_argument("--revive-deleted", action="store_true",
+                   help="import users deleted on verikit again (by default their tombstones fail their records)")
     p.add_argument("--batch", type=int, default=500, help="records per request (1-1000, default 500)")
     p.add_argument("--parallel", type=int, default=DEFAULT_PARALLEL,
                    help=f"parallel writers: requests in flight (default {DEFAULT_PARALLEL}, sized for a new "
@@ -361,8 +407,10 @@ def main(argv=None) -> int:
     a = p.parse_args(argv)
     if not 1 <= a.batch <= 1000:
         p.error("--batch must be 1-1000")
-    if not a.url.startswith(("http://", "https://")):
-        p.error("--url must start with http:// or https://")
+    try:
+        check_url(a.url)
+    except ImportError_ as e:
+        p.error(str(e))
     try:
         if not os.path.isfile(a.file):
             raise ImportError_(f"no such file: {a.file}")
@@ -370,7 +418,8 @@ def main(argv=None) -> int:
         if not app_id:
             raise ImportError_("the app id: pass --app-id (APP_ID=... with make) or set APP_ID")
         master = _secret(("MASTER_KEY", "VERIKIT_MASTER_KEY"), "master key: ", "the master key")
-        return run(a.file, Client(a.url, app_id, master, a.dry_run, a.keep_account), a.batch, a.parallel)
+        return run(a.file, Client(a.url, app_id, master, a.dry_run, a.keep_account, a.revive_deleted),
+                   a.batch, a.parallel)
     except ImportError_ as e:
         print(f"error: {e}", file=sys.stderr)
         return 2

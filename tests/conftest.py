@@ -41,19 +41,37 @@ from chalicelib import runtime, wiring  # noqa: E402
 # and counts every send); tests/test_fraud_guard.py asks for "block"
 GUARD = {"fraud_guard": "record"}
 
+# VERIKIT_TEST_CLOCKS=2027-02-28T23:59:50Z,...: every test runs once per instant, the
+# service's one clock (wiring.clock()) starting there and running on (tests/test_at_fixed_clocks.py)
+TEST_CLOCKS = [c.strip() for c in os.environ.get("VERIKIT_TEST_CLOCKS", "").split(",") if c.strip()]
 
-@pytest.fixture(autouse=True)
-def fresh_state():
+
+def _fresh(at):
     urllib.request.urlopen(urllib.request.Request(f"{MOTO.url}/moto-api/reset", method="POST")).read()
     create_tables()
     os.environ["VERIKIT_SETTINGS"] = json.dumps(GUARD)
     runtime.reset()
+    if at:
+        from datetime import datetime
+
+        from chalicelib.core.clock import RunningClock
+        wiring.clock().default = RunningClock(datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp())
     wiring.reset()
     from chalicelib.store import stats
     stats.reset()
     yield
     os.environ.pop("VERIKIT_SETTINGS", None)
     wiring.reset()
+
+
+if TEST_CLOCKS:
+    @pytest.fixture(autouse=True, params=TEST_CLOCKS)
+    def fresh_state(request):
+        yield from _fresh(request.param)
+else:
+    @pytest.fixture(autouse=True)
+    def fresh_state():
+        yield from _fresh(None)
 
 
 @pytest.fixture

@@ -197,11 +197,14 @@ def test_concurrent_uses_of_one_verification_token_one_wins(cb):
     assert sum(r[0] == "ok" for r in results) == 1
 
 
-def test_access_tokens_are_sessions_of_the_same_users(cb, lc):
-    """One user system underneath: a CloudBase user can use the LeanCloud dialect too."""
+def test_one_user_system_but_tokens_stay_in_their_dialect(cb, lc):
+    """One user system underneath: a CloudBase user logs in through the LeanCloud dialect too,
+    but an access token is no LeanCloud session (see tests/test_token_scope.py)."""
     _, v = cb.token_for()
-    creds = cb.post("signup", {"phone_number": CB_PHONE, "verification_token": v["verification_token"]})[1]
-    status, me = lc.get("/1.1/users/me", headers={"X-LC-Session": creds["access_token"]})
+    creds = cb.post("signup", {"phone_number": CB_PHONE, "verification_token": v["verification_token"],
+                               "password": "abc12345"})[1]
+    assert lc.get("/1.1/users/me", headers={"X-LC-Session": creds["access_token"]})[1]["code"] == 211
+    status, me = lc.post("/1.1/login", {"mobilePhoneNumber": PHONE, "password": "abc12345"})
     assert status == 200 and me["objectId"] == creds["sub"] and me["mobilePhoneNumber"] == PHONE
 
 

@@ -159,7 +159,7 @@ def test_a_setting_changed_in_the_console_takes_effect_on_a_send(page, local_ser
     page.fill("#set-code_length", "11")
     page.wait_for_selector("#row-code_length.invalid")
     assert "less than or equal to 10" in page.inner_text("#err-code_length")
-    page.fill("#set-allowed_regions", "*, ZZ")
+    page.fill("#set-allowed_regions", "*\nZZ")
     page.wait_for_selector("#row-allowed_regions.invalid")
     assert "ZZ" in page.inner_text("#err-allowed_regions")
     page.evaluate("window.scrollTo(0, 0)")
@@ -298,6 +298,47 @@ def test_find_a_user_revoke_sessions_lift_lockout_delete(page, local_server):
     page.click(".dialog button[name=confirm]")
     expect(page.locator("#user-status")).to_have_text("The user is deleted.")
     assert http(f"{local_server}/admin/v1/users?username=console_user", master=True)[1] == {"results": []}
+
+
+def test_list_settings_are_one_item_a_line_so_items_may_hold_commas(page, local_server):
+    """A signature such as "Acme, Inc." is one item (issue 19: the console split lists on commas)."""
+    before = http(f"{local_server}/admin/v1/settings", master=True)[1]["signatures"]
+    sign_in(page, local_server)
+    open_page(page, local_server, "settings")
+    try:
+        page.fill("#set-signatures", "Acme, Inc.\nOther")
+        expect(page.locator("#row-signatures")).not_to_have_class(re.compile(r"\binvalid\b"))
+        page.click("button[name=save]")
+        page.wait_for_selector("#settings-status .msg.ok")
+        assert http(f"{local_server}/admin/v1/settings", master=True)[1]["signatures"] == ["Acme, Inc.", "Other"]
+        open_page(page, local_server, "settings")  # shown as it is stored, and saved again unchanged
+        assert page.input_value("#set-signatures") == "Acme, Inc.\nOther"
+    finally:
+        http(f"{local_server}/admin/v1/settings", "PATCH", {"signatures": before}, master=True)
+
+
+def test_a_filtered_send_log_has_no_empty_last_page(page, local_server):
+    """Exactly one page (25) of test_number entries, with older entries the filter drops
+    after them: one page, no "older" button leading to an empty one (issue 19)."""
+    number, quick = "+8613800138019", {"cooldown_seconds": 0, "per_number_daily": 100, "per_ip_hourly": 1000}
+    send = lambda: http(f"{local_server}/1.1/requestSmsCode", "POST", {"mobilePhoneNumber": number})[0]
+    before = {k: v for k, v in http(f"{local_server}/admin/v1/settings", master=True)[1].items() if k in quick}
+    http(f"{local_server}/admin/v1/settings", "PATCH", quick, master=True)
+    try:
+        assert all(send() == 200 for _ in range(3))   # sent (older)
+        http(f"{local_server}/admin/v1/test-numbers/{number}", "PUT", {"code": "112233"}, master=True)
+        assert all(send() == 200 for _ in range(25))  # test_number (newer)
+    finally:
+        http(f"{local_server}/admin/v1/test-numbers/{number}", "DELETE", master=True)
+        http(f"{local_server}/admin/v1/settings", "PATCH", before, master=True)
+    sign_in(page, local_server)
+    open_page(page, local_server, "log")
+    page.fill("#log-filter input[name=to]", number)
+    page.select_option("#log-filter select[name=outcome]", "test_number")
+    page.click("#log-filter button[type=submit]")
+    page.wait_for_selector("#log-table")
+    assert page.locator("#log-table tbody tr").count() == 25
+    assert page.is_disabled("button[name=older]")
 
 
 def test_users_list_newest_first_with_count_and_a_filter_on_any_field(page, local_server):

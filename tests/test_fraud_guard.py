@@ -130,7 +130,7 @@ def svc(settings):
                     "fraud_guard_by": ["country", "prefix", "ip"], "fraud_learn_verifications": 0,
                     "fraud_baseline_percent": 0, **overrides})
         s = wiring.service()
-        s.clock = SimpleNamespace(now=lambda: NOW)
+        wiring.clock().use(SimpleNamespace(now=lambda: NOW))  # the one clock: service and admin routes
         return s
     return make
 
@@ -226,7 +226,7 @@ def test_test_numbers_and_safe_list_bypass_the_guard(svc, lc):
                            body=json.dumps({"code": "123456"}))
     assert r.status_code == 200
     s = wiring.service()
-    s.clock = SimpleNamespace(now=lambda: NOW)
+    wiring.clock().use(SimpleNamespace(now=lambda: NOW))
     for _ in range(3):
         send(s, "+447542000000")
 
@@ -302,6 +302,9 @@ def test_blocked_send_in_each_dialect(lc, settings):
 def test_stats_route(lc, settings):
     settings(cooldown_seconds=0, allowed_regions=["GB", "FR"], fraud_guard="block", fraud_guard_by=["prefix"],
              fraud_thresholds={"prefix": {"floor_hour": 2}}, fraud_baseline_percent=0)  # the fixed ratios
+    from chalicelib.core.clock import FakeClock
+    clock = FakeClock(wiring.clock().now())  # whatever the hour, it does not pass midnight mid-test
+    wiring.clock().use(clock)
     for n in ("+447400100001", "+447400100002", "+33612345678"):
         assert lc.request_code(n)[0] == 200
     assert lc.verify(last_code("+447400100001"), "+447400100001")[0] == 200
@@ -323,7 +326,7 @@ def test_stats_route(lc, settings):
     assert rows["sms"] == {"key": "sms", "sent": 4, "verified": 1, "blocked": 1, "conversion": 0.25}
     assert rows["voice"] == {"key": "voice", "sent": 0, "verified": 0, "blocked": 1, "conversion": 0.0}
     assert {r["key"] for r in get("?group=purpose")[1]["rows"]} == {"sms"}
-    today = time.strftime("%Y-%m-%d", time.gmtime())
+    today = time.strftime("%Y-%m-%d", time.gmtime(clock.now()))
     rows = get(f"?group=day&since={today}&until={today}")[1]["rows"]
     assert rows == [{"key": today, "sent": 4, "verified": 1, "blocked": 2, "conversion": 0.25}]
     assert get("?group=prefix")[1]["rows"][0]["key"] == "+447400100"

@@ -161,9 +161,9 @@ def test_retry_after_is_what_is_left_of_the_cooldown(lc):
     from chalicelib.core.clock import FakeClock
     import time as _time
 
-    svc = wiring.service()
-    svc.clock = FakeClock(_time.time())
+    clock = FakeClock(_time.time())
+    wiring.clock().use(clock)
     lc.request_code()
-    svc.clock.advance(20)
+    clock.advance(20)
     r = lc.client.http.post("/1.1/requestSmsCode", headers=lc.headers, body=json.dumps({"mobilePhoneNumber": PHONE}))
     assert r.status_code == 429 and 39 <= int(r.headers["Retry-After"]) <= 41

@@ -193,6 +193,45 @@ def test_the_send_log_pages_with_a_cursor(lc, settings):
     assert admin(lc, "get", "/admin/v1/messages?cursor=%C2%B2")[0] == 400
 
 
+@pytest.fixture
+def dynamodb_limit_semantics():
+    """DynamoDB answers a Query that stopped at its ``Limit`` with a ``LastEvaluatedKey``
+    even when nothing is left (moto only when something is): the real service's behaviour."""
+    from chalicelib.store.base import connection
+
+    events = connection().client.meta.events
+
+    def before(params, context, **_):
+        body = params.get("body") or b"{}"
+        context["verikit_limit"] = json.loads(body.decode() if isinstance(body, bytes) else body).get("Limit")
+
+    def after(parsed, context, **_):
+        items, limit = parsed.get("Items") or [], context.get("verikit_limit")
+        if limit and len(items) == limit and "LastEvaluatedKey" not in parsed:
+            parsed["LastEvaluatedKey"] = {k: items[-1][k] for k in ("pk", "sk", "app_id") if k in items[-1]}
+
+    events.register("before-call.dynamodb.Query", before, unique_id="test-limit-before")
+    events.register("after-call.dynamodb.Query", after, unique_id="test-limit-after")
+    yield
+    events.unregister("before-call.dynamodb.Query", unique_id="test-limit-before")
+    events.unregister("after-call.dynamodb.Query", unique_id="test-limit-after")
+
+
+@pytest.mark.parametrize("to", [None, "+8613800138000"])
+def test_the_send_log_has_no_empty_last_page_on_a_page_boundary(lc, settings, to, dynamodb_limit_semantics):
+    """Issue 19: 6 entries in pages of 3 are 2 pages; the second says there is no next."""
+    settings(cooldown_seconds=0, per_number_daily=100, per_ip_hourly=100)
+    for i in range(6):
+        assert lc.request_code(phone=to or f"+861380013800{i}")[0] == 200
+    path = "/admin/v1/messages?limit=3" + ("&to=%2B8613800138000" if to else "")
+    first = admin(lc, "get", path)[1]
+    assert len(first["results"]) == 3 and first["next"]
+    second = admin(lc, "get", f"{path}&cursor={first['next']}")[1]
+    assert len(second["results"]) == 3 and second["next"] is None, second
+    assert {e["sent_at"] for e in first["results"]}.isdisjoint({e["sent_at"] for e in second["results"]}) or to
+    assert admin(lc, "get", "/admin/v1/messages?limit=6" + ("&to=%2B8613800138000" if to else ""))[1]["next"] is None
+
+
 # ---- 6: brand spoofing ----
 
 def test_name_and_sign_must_be_a_configured_signature_once_there_is_one(lc, settings):

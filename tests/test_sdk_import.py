@@ -46,7 +46,8 @@ def dump_records():
              password=HASHED, salt=SALT, email="vector@example.com", emailVerified=True, nickname="Vec", level=3,
              lastSeen=datetime(2025, 6, 1, tzinfo=timezone.utc)),
         user("5f0000000000000000000002", "lc_py", FACTS["py_phone"], FACTS["py_token"], nickname="Py",
-             **legacy("py-pass-123", "saltpy0123456789")),
+             **legacy("py-pass-123", "saltpy0123456789"),
+             ACL={"5f0000000000000000000002": {"read": True, "write": True}}),  # owner only
         user("5f0000000000000000000003", "lc_js", FACTS["js_phone"], FACTS["js_token"], nickname="Js",
              **legacy("js-pass-123", "saltjs0123456789")),
         user("5f0000000000000000000004", "lc_py_delete", "+8613900139004", FACTS["py_delete_token"]),
@@ -161,6 +162,14 @@ def test_python_sdk_becomes_old_session_tokens(python_sdk):
     assert python_sdk["become_unknown"]["code"] == 211
     assert python_sdk["refresh_py"] == {"ok": {"changed": True}}
     assert python_sdk["become_py_after_refresh"]["code"] == 211
+
+
+def test_python_sdk_fetches_users_as_their_acl_allows(python_sdk):
+    """Issue 19, finding 2: an owner-only imported ACL hides the user from other clients."""
+    assert python_sdk["fetch_vector_public"]["ok"]["nickname"] == "Vec"       # "*" read
+    assert python_sdk["fetch_py_public"]["code"] == 211                       # owner only: as no user
+    assert python_sdk["fetch_py_by_vector"]["code"] == 211                    # another user's session
+    assert python_sdk["fetch_py_self"]["ok"]["nickname"] == "Py"
 
 
 def test_python_sdk_sees_the_delta_moved_phone(python_sdk):

@@ -62,6 +62,14 @@ def users(local_server):
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
+def test_sdk_a_username_moves_with_the_phone_and_the_number_owner_signs_up(users):
+    """Issue 19, finding 1, through the official SDK: sign_up + save moving the phone."""
+    assert users["squat_moves_username"] == {"ok": "+8613602000078"}, users["squat_moves_username"]
+    victim = users["victim_signs_up"]["ok"]
+    assert victim["username"] == "+8613602000077" and victim["verified"] is True
+    assert users["squatter_login_by_victim_number"]["code"] == 210
+
+
 def test_sdk_signs_up_and_logs_in_by_sms(users):
     first = users["signup_by_phone"]["ok"]
     assert first["username"] == "+8613602000001" and first["verified"] is True and first["session"]

@@ -555,10 +555,8 @@ def test_a_stale_session_header_does_not_break_calls_that_need_none(lc):
 def test_sessions_expire_when_configured(lc, settings):
     settings(cooldown_seconds=0, session_ttl_days=1)
     alice = signup(lc)
-    acc = wiring.accounts()
     from chalicelib.core.clock import FakeClock
-    import time
-    acc.clock = FakeClock(time.time() + 86400 + 5)
+    wiring.clock().use(FakeClock(wiring.clock().now() + 86400 + 5))
     assert lc.get("/1.1/users/me", headers=sess(alice["sessionToken"]))[0] == 400
 
 

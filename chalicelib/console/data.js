@@ -36,13 +36,13 @@ export async function logPage(params, start, size, keep = null, reads = 5) {
     const page = answer.results || [];
     for (let i = skip; i < page.length; i += 1) {
       if (keep && !keep(page[i])) continue;
+      // a full page and one more entry to show: the next page starts at it (never a next
+      // page that the filter leaves empty)
+      if (shown.length === size) return { shown, next: { cursor, skip: i } };
       shown.push(page[i]);
-      if (shown.length === size) {
-        if (i + 1 < page.length) return { shown, next: { cursor, skip: i + 1 } };
-        return { shown, next: answer.next ? { cursor: answer.next, skip: 0 } : null };
-      }
     }
-    if (!answer.next) return { shown, next: null };
+    // unfiltered, the route's own `next` says whether more entries exist (it is null on the last page)
+    if (!answer.next || (!keep && shown.length === size)) return { shown, next: answer.next ? { cursor: answer.next, skip: 0 } : null };
     cursor = answer.next;
     skip = 0;
   }

@@ -22,7 +22,8 @@ function control(f, value) {
     return h('span', { ...attrs, className: 'items', 'data-items': '1' }, f.items.map((item) => h('label', { className: 'check' },
       h('input', { type: 'checkbox', value: item, checked: value.includes(item) }), item)));
   }
-  if (f.type === 'list') return h('input', { ...attrs, type: 'text', value: value.join(', ') });
+  // one item a line: items may hold commas (a signature such as "Acme, Inc.")
+  if (f.type === 'list') return h('textarea', { ...attrs, rows: Math.min(8, Math.max(2, value.length + 1)), spellcheck: false }, value.join('\n'));
   if (f.type === 'object') return h('input', { ...attrs, type: 'text', value: JSON.stringify(value), spellcheck: false });
   return h('input', { ...attrs, type: 'text', value, maxlength: f.maxlen });
 }
@@ -36,7 +37,13 @@ function read(f, el) {
     return Number.isInteger(Number(el.value)) ? Number(el.value) : el.value;
   }
   if (f.items) return [...el.querySelectorAll('input:checked')].map((i) => i.value);
-  if (f.type === 'list') return el.value.split(',').map((x) => x.trim()).filter(Boolean);
+  if (f.type === 'list') {
+    const text = el.value.trim();
+    if (text.startsWith('[')) {  // a JSON array pasted in
+      try { const items = JSON.parse(text); if (Array.isArray(items)) return items; } catch (e) { /* lines, then */ }
+    }
+    return text.split('\n').map((x) => x.trim()).filter(Boolean);
+  }
   if (f.type === 'object') {
     // JSON as typed; what is not JSON goes as text, and the server's error says why
     try { return JSON.parse(el.value.trim() || '{}'); } catch (e) { return el.value; }

@@ -89,6 +89,11 @@ class Settings:
     # code_length digits; "complex": a 32-character random string, for links), how long
     # complex codes (links) live, what makes a user verified, and who may call user routes
     code_format: str = field(default="numeric", metadata={"choices": ("numeric", "complex")})
+    # users imported from LeanCloud with an unverified phone or email (as imported): "keep"
+    # (LeanCloud's behaviour: a code proof logs into that user and marks the field verified,
+    # password and sessions kept) or "yield" (verikit's squatting rule: the unverified claim
+    # yields to the proof, its password and sessions end)
+    imported_unverified_claims: str = field(default="keep", metadata={"choices": ("keep", "yield")})
     link_expiry_hours: int = field(default=24, metadata=_rng(1, 720))
     verified_fields: tuple = field(default=("phone",), metadata={"items": ("phone", "email")})
     verified_rule: str = field(default="any", metadata={"choices": ("any", "all")})

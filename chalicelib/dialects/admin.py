@@ -5,7 +5,6 @@ gets 403 with LeanCloud's 119. Errors use the LeanCloud format.
 """
 from __future__ import annotations
 
-import time
 from datetime import datetime, timezone
 from urllib.parse import unquote
 
@@ -125,7 +124,7 @@ def _number(raw: str, email_ok: bool = False) -> str:
 @lc_view(bp, "admin.messages", master=True)
 def messages(request, role):
     q = request.query_params or {}
-    now = time.time()
+    now = wiring.clock().now()  # the service's clock: the times it logged with
     since = _when(q.get("since"), now - 30 * 86400)
     until = _when(q.get("until"), now + 60)
     limit = parse_int(q.get("limit"), "limit", 1, 1000, 100)
@@ -177,10 +176,12 @@ def _day(value, default: str) -> str:
         return default
     v = value.strip()
     try:
-        return datetime.strptime(v[:10], "%Y-%m-%d").strftime("%Y%m%d") if len(v) >= 10 else \
-            datetime.strptime(v, "%Y%m%d").strftime("%Y%m%d")
+        d = datetime.strptime(v[:10], "%Y-%m-%d") if len(v) >= 10 else datetime.strptime(v, "%Y%m%d")
     except ValueError:
         raise InvalidRequest(f"bad date {value!r}: use YYYY-MM-DD") from None
+    if not 1970 <= d.year <= 9999:  # strftime would write year 1 as "1", not "0001"
+        raise InvalidRequest(f"bad date {value!r}: from 1970-01-01 to 9999-12-31")
+    return f"{d.year:04d}{d.month:02d}{d.day:02d}"
 
 
 @bp.route("/admin/v1/stats", methods=["GET"], **ROUTE)
@@ -194,7 +195,7 @@ def stats(request, role):
     group = q.get("group", "country")
     if group not in GROUPS and group != "provider":
         raise InvalidRequest(f"group must be one of {', '.join(GROUPS)}, provider")
-    now = time.time()
+    now = wiring.clock().now()
     until = _day(q.get("until"), day_of(now))
     since = _day(q.get("since"), day_of(datetime.strptime(until, "%Y%m%d").replace(tzinfo=timezone.utc).timestamp()
                                         - 6 * 86400))

@@ -260,7 +260,7 @@ def revoke(request):
 @cb_view("user.me")
 def user_me(request):
     accounts = wiring.accounts()
-    user, _ = accounts.resolve(wiring.app_id(), bearer(request))
+    user, _ = accounts.resolve(wiring.app_id(), bearer(request), dialect="cloudbase")  # no LeanCloud session
     accounts.require_verified(user)
     created = user.created_at
     anonymous = accounts.is_anonymous(user)
@@ -286,7 +286,7 @@ def captcha_data(request):
     width, height = image_params()
     png = render_png(wiring.captcha().answer(wiring.app_id(), issued.token), width, height)
     return ok({"token": issued.token, "data": "data:image/png;base64," + base64.b64encode(png).decode(),
-               "type": "image", "expires_in": max(1, issued.expires_at - int(time.time()))})
+               "type": "image", "expires_in": max(1, issued.expires_at - int(wiring.clock().now()))})
 
 
 @bp.route("/auth/v1/captcha/data/verify", methods=["POST"], **ROUTE)

@@ -7,7 +7,8 @@ file in batches and reports lines of the file). ``?drop_invalid_fields=true`` ke
 account it can: a phone, email (or other field) that cannot be taken is left out and listed
 under ``dropped``; with it, ``?retry_taken=true`` still fails a record whose phone or email
 another stored user holds (the tool sends those again after the whole file, when a later
-record may have released it). The rules live in ``core.accounts.migration`` and
+record may have released it). ``?revive_deleted=true`` imports users deleted here again (their
+tombstones otherwise fail their records). The rules live in ``core.accounts.migration`` and
 ``core.accounts.import_checks``.
 """
 from __future__ import annotations
@@ -82,6 +83,7 @@ def _flag(value, name: str = "dry_run") -> bool:
 def import_leancloud_users(request, role):
     q = request.query_params or {}
     dry_run = _flag(q.get("dry_run"))
+    revive = _flag(q.get("revive_deleted"), "revive_deleted")  # users deleted here come back only so
     offset = q.get("line_offset", "0")
     if not is_ascii_digits(offset, 12):  # not str.isdigit(): "²".isdigit(), and int("²") fails
         raise InvalidRequest("line_offset must be a non-negative integer")
@@ -98,7 +100,8 @@ def import_leancloud_users(request, role):
     keep = _flag(q.get("drop_invalid_fields"), "drop_invalid_fields")
     retry_taken = _flag(q.get("retry_taken"), "retry_taken")
     result = wiring.accounts().import_leancloud(wiring.app_id(), [(n + offset, r) for n, r in found],
-                                                dry_run=dry_run, drop_invalid_fields=keep, drop_taken=not retry_taken)
+                                                dry_run=dry_run, drop_invalid_fields=keep, drop_taken=not retry_taken,
+                                                revive_deleted=revive)
     for n, error in bad:
         result.fail(n + offset, None, error)
     return ok(result.to_dict())

@@ -256,6 +256,8 @@ OPERATIONS = {
     ("POST", "/admin/v1/import/leancloud-users"): Op(
         "Import a LeanCloud _User export (created, updated or unchanged per record)", body_required=True,
         query={"dry_run": {"enum": ["true", "false", "1", "0"], "description": "check everything, write nothing"},
+               "revive_deleted": {"enum": ["true", "false", "1", "0"],
+                                  "description": "import users deleted here again (else their tombstones fail them)"},
                "line_offset": {"type": "integer", "minimum": 0, "maximum": 999_999_999_999,
                                "description": "added to the line numbers reported (batches of one file)"},
                "drop_invalid_fields": {"enum": ["true", "false", "1", "0"],

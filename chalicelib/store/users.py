@@ -6,7 +6,9 @@ One table, three kinds of item, all under the hash key ``pk``:
 - ``C#<app>#<field>#<value>``: a claim on a unique username, phone or email, naming its
   owner; written and deleted in the same transaction as the user, under conditions;
 - ``S#<keyed hash of the token>``: a session, valid while its ``epoch`` equals the
-  user's ``session_epoch``.
+  user's ``session_epoch``;
+- ``T#<app>#<objectId>``: the tombstone of a deleted user (its objectId and when), written
+  with the deletion: a re-import of the same export does not bring the user back.
 """
 from __future__ import annotations
 
@@ -53,12 +55,15 @@ class UserModel(SharedConnection, Model):
     import_session = UnicodeAttribute(null=True)    # imported users: hash of the imported sessionToken
     import_password = UnicodeAttribute(null=True)   # imported users: mark of the imported password
     unproven = BooleanAttribute(null=True)          # see core.accounts.User.unproven
+    imported = BooleanAttribute(null=True)          # imported from LeanCloud
+    imported_unverified = UnicodeAttribute(null=True)  # "phone,email": unverified as imported
     # sessions
     epoch = NumberAttribute(null=True)
     expires_at = NumberAttribute(null=True)
     peer = UnicodeAttribute(null=True)              # the other token of an access/refresh pair
     used_at = NumberAttribute(null=True)            # refresh tokens: when a rotation spent it
     next = UnicodeAttribute(null=True)              # refresh tokens: the successor's hash
+    dialect = UnicodeAttribute(null=True)           # sessions: the dialect that issued it
     ttl = TTLAttribute(null=True)
 
 
@@ -68,6 +73,10 @@ def user_key(app_id: str, object_id: str) -> str:
 
 def claim_key(app_id: str, field: str, value: str) -> str:
     return f"C#{app_id}#{field}#{value}"
+
+
+def tombstone_key(app_id: str, object_id: str) -> str:
+    return f"T#{app_id}#{object_id}"
 
 
 def session_key(token_hash: str, kind: str = "session") -> str:
@@ -85,7 +94,8 @@ def _item(user: User) -> UserModel:
                      session_epoch=user.session_epoch,
                      kept=json.dumps(dict(user.kept), ensure_ascii=False, separators=(",", ":")) if user.kept else None,
                      import_session=user.import_session, import_password=user.import_password,
-                     unproven=True if user.unproven else None)
+                     unproven=True if user.unproven else None, imported=True if user.imported else None,
+                     imported_unverified=",".join(user.imported_unverified) or None)
 
 
 def _user(item: UserModel) -> User:
@@ -97,13 +107,17 @@ def _user(item: UserModel) -> User:
                 updated_at=int(item.updated_at), version=int(item.version or 0),
                 session_epoch=int(item.session_epoch or 0), kept=json.loads(item.kept or "{}"),
                 import_session=item.import_session, import_password=item.import_password,
-                unproven=bool(item.unproven))
+                unproven=bool(item.unproven),
+                # users imported before the mark: they carry an imported token, password or ACL
+                imported=bool(item.imported or item.import_session or item.import_password or item.kept),
+                imported_unverified=tuple(f for f in (item.imported_unverified or "").split(",") if f))
 
 
 def _session_item(s: Session) -> UserModel:
     ttl = datetime.fromtimestamp(s.expires_at, tz=timezone.utc) if s.expires_at else None
     return UserModel(session_key(s.token_hash, s.kind), kind=s.kind, app_id=s.app_id, uid=s.user_id,
-                     epoch=s.epoch, created_at=s.created_at, expires_at=s.expires_at, ttl=ttl, peer=s.peer)
+                     epoch=s.epoch, created_at=s.created_at, expires_at=s.expires_at, ttl=ttl, peer=s.peer,
+                     dialect=s.dialect)
 
 
 def _claim_item(app_id: str, object_id: str, name: str, value: str, phone_verified) -> UserModel:
@@ -299,10 +313,14 @@ class DynamoUserStore:
             UserModel(session_key(refresh_hash, "refresh")).delete()
             refresh_hash = item.next
 
-    def revoke(self, token_hash: str) -> None:
+    def revoke(self, token_hash: str, dialect: Optional[str] = None) -> None:
+        """End the token and its peer; with ``dialect``, only a token that dialect issued."""
         keys = [session_key(token_hash, "session"), session_key(token_hash, "refresh")]
-        doomed = set(keys)
+        doomed = set()
         for item in UserModel.batch_get(keys, consistent_read=True):
+            if dialect is not None and _dialect(item) != dialect:
+                continue
+            doomed.add(item.pk)
             if item.peer:
                 doomed.add(session_key(item.peer, "refresh" if item.kind == "session" else "session"))
         for key in doomed:
@@ -328,6 +346,17 @@ class DynamoUserStore:
         that were not written (``user``: it exists / changed; ``claim:<field>``: taken)."""
         from .user_batches import apply
         return apply([_unit_ops(u) for u in units])
+
+    def deleted(self, app_id: str, object_ids: list) -> set:
+        """The objectIds among these whose users were deleted here (a tombstone)."""
+        keys = list(dict.fromkeys(tombstone_key(app_id, oid) for oid in object_ids))
+        return {item.uid for item in UserModel.batch_get(keys, consistent_read=True) if item.kind == "tombstone"}
+
+    def get_sessions(self, token_hashes: list) -> dict:
+        """token hash -> Session for the (LeanCloud) sessions that exist."""
+        keys = {session_key(h): h for h in token_hashes}
+        return {keys[item.pk]: _session(keys[item.pk], item) for item in
+                UserModel.batch_get(list(keys), consistent_read=True) if item.kind == "session"}
 
     def scan_users(self, app_id: str, start_key: Optional[dict] = None, page_size: int = 1000) -> tuple:
         """One page of the app's users in table order: (users, the key to resume from or None).
@@ -367,6 +396,8 @@ class DynamoUserStore:
                                                                    UserModel.uid == user.object_id)))
         if user.import_session:
             ops.append(("session", "Delete", delete_kwargs(UserModel(session_key(user.import_session)))))
+        ops.append(("tombstone", "Put", put_kwargs(UserModel(
+            tombstone_key(user.app_id, user.object_id), kind="tombstone", app_id=user.app_id, uid=user.object_id))))
         try:
             transact(ops)
         except Cancelled:
@@ -391,7 +422,15 @@ def _unit_ops(unit) -> list:
         key = claim_key(after.app_id, name, value)
         ops.append((f"release:{name}", "Delete", delete_kwargs(UserModel(key), UserModel.uid == after.object_id), key))
     for s in unit.sessions:
-        ops.append(("session", "Put", put_kwargs(_session_item(s)), session_key(s.token_hash, s.kind)))
+        # an imported token is never handed from one user to another, nor revived: a new one
+        # must be free; one carried into a new epoch must still live at the epoch read
+        carry = getattr(unit, "carry_from", None)
+        condition = UserModel.pk.does_not_exist() if carry is None else \
+            (UserModel.uid == after.object_id) & (UserModel.epoch == carry)
+        ops.append(("session", "Put", put_kwargs(_session_item(s), condition), session_key(s.token_hash, s.kind)))
+    if getattr(unit, "revive", False):
+        key = tombstone_key(after.app_id, after.object_id)
+        ops.append(("tombstone", "Delete", delete_kwargs(UserModel(key)), key))
     for token_hash in unit.revoke:
         key = session_key(token_hash)
         ops.append(("revoke", "Delete", delete_kwargs(UserModel(key)), key))
@@ -404,4 +443,10 @@ def _session(token_hash: str, item: UserModel, kind: str = "session") -> Optiona
     return Session(token_hash=token_hash, app_id=item.app_id, user_id=item.uid, epoch=int(item.epoch),
                    created_at=int(item.created_at),
                    expires_at=int(item.expires_at) if item.expires_at is not None else None, kind=kind,
-                   peer=item.peer, used=item.used_at is not None, next=item.next)
+                   peer=item.peer, used=item.used_at is not None, next=item.next, dialect=_dialect(item))
+
+
+def _dialect(item: UserModel) -> str:
+    """Items written before sessions were tagged: a CloudBase token always has a peer (its
+    access or refresh token), a LeanCloud session (imported ones too) never."""
+    return item.dialect or ("cloudbase" if item.peer or item.kind == "refresh" else "leancloud")

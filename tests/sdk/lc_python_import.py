@@ -48,6 +48,22 @@ step("login_vector_email", lambda: login("vector@example.com", "password"))
 step("become_vector", lambda: summary(User.become(facts["vector_token"])))
 step("become_py", lambda: summary(User.become(facts["py_token"])))
 step("become_unknown", lambda: summary(User.become("no-such-token-000000")))
+# the imported ACL (issue 19): lc_py is owner only, lc_vector public read
+def fetch(oid, token=None):
+    if token:
+        User.become(token)
+    elif User.get_current():
+        User.get_current().logout()
+    u = User.create_without_data(oid)
+    u.fetch()
+    return {"objectId": u.id, "nickname": u.get("nickname")}
+
+
+step("fetch_vector_public", lambda: fetch("5f0000000000000000000001"))
+step("fetch_py_public", lambda: fetch("5f0000000000000000000002"))
+step("fetch_py_by_vector", lambda: fetch("5f0000000000000000000002", facts["vector_token"]))
+step("fetch_py_self", lambda: fetch("5f0000000000000000000002", facts["py_token"]))
+
 # the delta moved the mover's phone
 step("login_moved_new_phone", lambda: summary(User.login_with_mobile_phone(facts["moved_to"], "mover-pass")))
 step("login_moved_old_phone", lambda: summary(User.login_with_mobile_phone(facts["moved_from"], "mover-pass")))

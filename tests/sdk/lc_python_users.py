@@ -138,6 +138,28 @@ try:
     step("locked", lambda: login("py_alice", "third-secret-789"))
 
     step("request_unknown", lambda: User.request_password_reset_by_sms_code("+8613602000098"))
+
+    # the squatting bypass (issue 19): sign up with someone's number as username and phone,
+    # move the phone away; the username goes with it and the number's owner signs up by SMS
+    VICTIM, ELSEWHERE = "+8613602000077", "+8613602000078"
+
+    def squat():
+        u = User()
+        u.set_username(VICTIM)
+        u.set_password("squat-pass-1")
+        u.set_mobile_phone_number(VICTIM)
+        u.sign_up()
+        u.set_mobile_phone_number(ELSEWHERE)
+        u.save()
+        u.fetch()
+        return u.get_username()
+
+    step("squat_moves_username", squat)
+    if User.get_current():
+        User.get_current().logout()
+    cloud.request_sms_code(VICTIM)
+    step("victim_signs_up", lambda: summary(User.signup_or_login_with_mobile_phone(VICTIM, last_code(VICTIM))))
+    step("squatter_login_by_victim_number", lambda: summary(User().login(VICTIM, "squat-pass-1")))
 finally:
     admin("PATCH", "/admin/v1/settings", {"cooldown_seconds": previous["cooldown_seconds"]})
 print(json.dumps(out))

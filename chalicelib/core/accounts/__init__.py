@@ -39,6 +39,7 @@ from .profile import Profile
 from .resetmail import EmailReset
 from .sessions import Sessions
 from .signup import SignupLogin
+from .usernames import Usernames
 from .verification import Verification
 
 __all__ = ["AccountService", "User", "Session", "Stale", "UserStore", "DELETE", "CUSTOM_KEY", "E164_LIKE",
@@ -46,7 +47,8 @@ __all__ = ["AccountService", "User", "Session", "Stale", "UserStore", "DELETE", 
 
 
 @dataclass
-class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, AuthDataLogin, EmailReset, AccountBase):
+class AccountService(SignupLogin, Sessions, Verification, Profile, Migration, AuthDataLogin, EmailReset, Usernames,
+                     AccountBase):
     users: UserStore
     otp: OTPService
     limiter: limits.Limiter

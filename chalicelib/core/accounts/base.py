@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import re
 import secrets
 import time
 from typing import Any, Callable, Optional
@@ -13,7 +12,8 @@ from .. import codes, emails, limits, passwords, phone
 from ..errors import (BadCredentials, Conflict, InvalidRequest, InvalidSession, LockedOut, RateLimited,
                       UserNotFound)
 from ..passwords import MAX_LENGTH as PASSWORD_MAX
-from .model import E164_LIKE, Session, Stale, User
+from .model import Session, Stale, User
+from .usernames import backed, follow, phone_shaped
 
 
 class AccountBase:
@@ -35,6 +35,7 @@ class AccountBase:
             after = change(user)
             if after == user:
                 return user
+            after = self._settled(user, after)
             after = dataclasses.replace(after, version=user.version + 1, updated_at=self._now_ms())
             extra = sessions(after) if sessions else ()
             if keep_session is not None and after.session_epoch != user.session_epoch:
@@ -49,6 +50,18 @@ class AccountBase:
                     raise UserNotFound("Could not find user.") from None
                 user = fresh
         raise Conflict("the user is being changed by other requests; try again")
+
+    def _settled(self, before: User, after: User) -> User:
+        """What every change implies: a phone- or email-shaped username moves with the value it
+        stood for (``usernames.follow``), and an imported unverified claim that was changed or
+        verified here is no longer the import's (``imported_unverified``)."""
+        after = follow(before, after, self._settings(after.app_id).default_region)
+        if after.imported_unverified:
+            left = tuple(f for f in after.imported_unverified
+                         if not getattr(after, f"{f}_verified") and getattr(after, f) == getattr(before, f))
+            if left != after.imported_unverified:
+                after = dataclasses.replace(after, imported_unverified=left)
+        return after
 
     def _guarded(self, user: User, check: Callable[[], Any]) -> None:
         """Run a password or code check behind the user's login-failure counter."""
@@ -95,6 +108,10 @@ class AccountBase:
         verified = user.phone_verified if field == "phone" else user.email_verified
         if verified and not user.unproven:
             return user
+        if field in user.imported_unverified and self._keeps_imported(user):
+            # LeanCloud's behaviour for a claim it let stand unverified: the proof logs into
+            # that user and verifies the field; password and sessions are kept
+            return self._update(user, lambda u: dataclasses.replace(u, **{f"{field}_verified": True}))
 
         def take(u: User) -> User:
             held = u.phone if field == "phone" else u.email
@@ -168,18 +185,23 @@ class AccountBase:
     def _new_id() -> str:
         return secrets.token_hex(12)  # 24 hex characters, like LeanCloud's objectIds
 
+    def _keeps_imported(self, user: User) -> bool:
+        """``imported_unverified_claims: keep``: an imported user's unverified claim is kept
+        (LeanCloud's behaviour) rather than yielding to a proof."""
+        return user.imported and self._settings(user.app_id).imported_unverified_claims == "keep"
+
     @staticmethod
     def _username(value: Any, own_phone: Optional[str] = None, own_email: Optional[str] = None,
-                  own_given: Optional[str] = None) -> str:
+                  region: str = "CN", own_given: Optional[str] = None) -> str:
         if not isinstance(value, str):
             raise InvalidRequest("username must be a string")
         if not 1 <= len(value) <= 128 or not value.isprintable() or value != value.strip():
             raise InvalidRequest("username must be 1-128 printable characters without surrounding spaces")
         # sign-ups by phone or email default the username to it, and sign-in takes a phone or
-        # an email as username: nobody may squat another's number or address
-        if E164_LIKE.match(re.sub(r"[\s\-()]", "", value)) and value not in (own_phone, own_given or own_phone):
-            raise InvalidRequest("a username that looks like a phone number must be the user's own number")
-        if "@" in value and (own_email is None or value.lower() != own_email.lower()):
+        # an email as username: nobody may squat another's number or address (usernames.py)
+        if not backed(value, own_phone, own_email, region) and not (own_given and value == own_given):
+            if phone_shaped(value):
+                raise InvalidRequest("a username that looks like a phone number must be the user's own number")
             raise InvalidRequest("a username with @ must be the user's own email address")
         return value
 

@@ -29,6 +29,7 @@ KNOWN = {"objectId", "_id", "createdAt", "updatedAt", "username", "password", "s
          "mobilePhoneNumber", "mobilePhoneVerified", "sessionToken", "authData", "ACL", "className", "__type"}
 KEPT = ("authData", "ACL")       # kept as they came, not interpreted
 CLAIM_WIRE = {"username": "username", "phone": "mobilePhoneNumber", "email": "email"}
+TOKEN_TAKEN = "sessionToken belongs to another user"
 
 
 # claims "keep every account" may drop (a username or a platform's uid is never dropped)
@@ -49,6 +50,10 @@ class Unit:
     after: User
     sessions: tuple = ()
     revoke: tuple = ()           # hashes of sessions to end (a replaced imported token)
+    # the imported token carried into a new epoch (a password changed on LeanCloud) only if it
+    # still lives at this epoch: a token the user ended here is never revived
+    carry_from: Optional[int] = None
+    revive: bool = False         # a user deleted here, imported again on the operator's word
 
     def added_claims(self) -> dict:
         old = self.before.claims() if self.before else {}
@@ -96,13 +101,15 @@ def parse_date(value: Any, name: str) -> int:
     return ms
 
 
-def _parse_date(value: Any, name: str) -> int:
+def _parse_date(value: Any, name: str, nested: bool = False) -> int:
+    """``nested``: inside a ``{"__type": "Date"}`` or ``{"$date"}`` already, where only a
+    string or a number may come (no recursion a record could nest thousands deep)."""
     if isinstance(value, datetime):
         dt = value if value.tzinfo else value.replace(tzinfo=timezone.utc)
         return int(dt.timestamp() * 1000)
-    if isinstance(value, dict):
+    if isinstance(value, dict) and not nested:
         if value.get("__type") == "Date" and "iso" in value:
-            return parse_date(value["iso"], name)
+            return _parse_date(value["iso"], name, nested=True)
         if "$date" in value:
             inner = value["$date"]
             if isinstance(inner, dict) and "$numberLong" in inner:
@@ -111,7 +118,7 @@ def _parse_date(value: Any, name: str) -> int:
                     return int(inner)
             if isinstance(inner, int) and not isinstance(inner, bool):
                 return inner
-            return parse_date(inner, name)
+            return _parse_date(inner, name, nested=True)
     if isinstance(value, str) and len(value) <= 40:
         try:
             dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
@@ -183,11 +190,13 @@ class Migration(UserQueries):
     # ---- import ----------------------------------------------------------------------------
 
     def import_leancloud(self, app_id: str, records: Iterable[tuple], dry_run: bool = False,
-                         drop_invalid_fields: bool = False, drop_taken: bool = True) -> ImportResult:
+                         drop_invalid_fields: bool = False, drop_taken: bool = True,
+                         revive_deleted: bool = False) -> ImportResult:
         """Import ``(line, record)`` pairs of a LeanCloud ``_User`` export. With
         ``drop_invalid_fields`` a record keeps its account without the fields that cannot be
         taken (``import_checks``); ``drop_taken=False`` still fails a record whose phone or
-        email another stored user holds (the tool tries those again after the whole file)."""
+        email another stored user holds (the tool tries those again after the whole file).
+        A user deleted here left a tombstone: its record fails unless ``revive_deleted``."""
         from .import_checks import Keeper, warnings_of
 
         s = self._settings(app_id)
@@ -202,6 +211,9 @@ class Migration(UserQueries):
                 user, token = self._lc_record(app_id, rec, s, now_ms, keeper.for_line(line))
             except (InvalidRequest, InvalidEmail, InvalidPhoneNumber) as e:
                 result.fail(line, _object_id(rec) if isinstance(rec, dict) else None, e.message)
+                continue
+            except RecursionError:  # a bad record never stops the others
+                result.fail(line, _object_id(rec) if isinstance(rec, dict) else None, "the record is nested too deeply")
                 continue
             if user.object_id in lines_of:
                 result.fail(line, user.object_id, f"objectId also on line {lines_of[user.object_id]} of this import")
@@ -223,13 +235,20 @@ class Migration(UserQueries):
                                        for k, w in warnings_of(raw[unit.line], unit.after, s))
 
         existing = self.users.get_many(app_id, [u.object_id for _, u, _ in parsed]) if parsed else {}
+        missing = [u.object_id for _, u, _ in parsed if u.object_id not in existing]
+        deleted = self.users.deleted(app_id, missing) if missing else set()
         units = []
         for line, user, token in parsed:
+            if user.object_id in deleted and not revive_deleted:
+                result.fail(line, user.object_id, "this user was deleted here: it is not imported again unless "
+                                                  "the import says so (revive_deleted=true, --revive-deleted)")
+                continue
             unit = self._lc_unit(line, existing.get(user.object_id), user, token, s)
             if unit is None:
                 result.unchanged += 1
             else:
-                units.append(unit)
+                units.append(dataclasses.replace(unit, revive=user.object_id in deleted))
+        units = self._alive_carries(units)
 
         # two records of one import claiming one value: the first wins, unless the other
         # gives it up in the same import (a delta moving a phone from one user to another);
@@ -252,13 +271,25 @@ class Migration(UserQueries):
                     result.fail(unit.line, unit.after.object_id, why)
                     dropped.add(i)
                     break
+            else:  # one sessionToken, one user: the first record keeps it
+                for sess in unit.sessions:
+                    other = first.setdefault(("session", sess.token_hash), i)
+                    if other != i:
+                        result.fail(unit.line, unit.after.object_id,
+                                    f"sessionToken is also on line {units[other].line} of this import")
+                        dropped.add(i)
         units = [u for i, u in enumerate(units) if i not in dropped]
 
         if dry_run:
             released = {(n, v): u.after.object_id for u in units for n, v in u.released_claims().items()}
             wanted = [(n, v) for u in units for n, v in u.added_claims().items()]
             owners = self.users.claim_owners(app_id, wanted) if wanted else {}
+            tokens = [x.token_hash for u in units for x in u.sessions]
+            holders = {h: x.user_id for h, x in self.users.get_sessions(tokens).items()} if tokens else {}
             for unit in units:
+                if any(holders.get(x.token_hash) not in (None, unit.after.object_id) for x in unit.sessions):
+                    result.fail(unit.line, unit.after.object_id, TOKEN_TAKEN)
+                    continue
                 taken = [n for n, v in unit.added_claims().items()
                          if owners.get((n, v)) not in (None, unit.after.object_id) and (n, v) not in released]
                 if taken and keeper.enabled and keeper.drop_taken and set(taken) <= DROPPABLE:
@@ -275,12 +306,12 @@ class Migration(UserQueries):
         for attempt in range(3):  # a second pass for claims another unit of the batch released first,
             # a third (keeping accounts) without the phones and emails still taken
             failures = self.users.apply_units(pending)
-            if any(f == {"user"} for f in failures.values()):
+            replayed = [i for i, f in failures.items() if "user" in f and f <= {"user", "session"}]
+            if replayed:
                 # a transaction that went through but was retried (a timeout) fails its own
                 # conditions the second time: a user stored exactly as planned was written
-                now = self.users.get_many(app_id, [pending[i].after.object_id for i, f in failures.items()
-                                                   if f == {"user"}])
-                for i in [i for i, f in failures.items() if f == {"user"}]:
+                now = self.users.get_many(app_id, [pending[i].after.object_id for i in replayed])
+                for i in replayed:
                     if now.get(pending[i].after.object_id) == pending[i].after:
                         del failures[i]
             retry = []
@@ -291,7 +322,9 @@ class Migration(UserQueries):
                     continue
                 taken = sorted(t.split(":", 1)[1] for t in failed if t.startswith("claim:"))
                 only_claims = not failed - {f"claim:{t}" for t in taken}
-                if taken and attempt == 0 and only_claims:
+                if "session" in failed and "user" not in failed:
+                    result.fail(unit.line, unit.after.object_id, TOKEN_TAKEN)
+                elif taken and attempt == 0 and only_claims:
                     retry.append(unit)
                 elif taken and attempt == 1 and only_claims and keeper.enabled and keeper.drop_taken \
                         and set(taken) <= DROPPABLE:
@@ -384,7 +417,9 @@ class Migration(UserQueries):
                     password_hash=password_hash, phone=e164, phone_verified=bool(e164 and phone_ok),
                     phone_given=given_phone(raw_phone, e164), email=address,
                     email_verified=bool(address and email_ok), custom=_merge_custom({}, custom),
-                    kept=kept, import_password=mark), token
+                    kept=kept, import_password=mark, imported=True,
+                    imported_unverified=tuple(f for f, v, ok in (("phone", e164, phone_ok), ("email", address, email_ok))
+                                              if v and not ok)), token
 
     def _lc_unit(self, line: int, before: Optional[User], user: User, token: Optional[str], s) -> Optional[Unit]:
         token_hash = self._token_hash(token) if token else None
@@ -409,7 +444,8 @@ class Migration(UserQueries):
             before, username=user.username, phone=user.phone, phone_verified=user.phone_verified,
             phone_given=user.phone_given, email=user.email,
             email_verified=user.email_verified, custom=user.custom, kept=user.kept, created_at=user.created_at,
-            updated_at=user.updated_at, version=before.version + 1)
+            updated_at=user.updated_at, version=before.version + 1, imported=True,
+            imported_unverified=user.imported_unverified)
         new_password = bool(user.import_password and user.import_password != before.import_password)
         if new_password:
             # the password changed on LeanCloud since the last import (an unchanged one leaves
@@ -417,12 +453,31 @@ class Migration(UserQueries):
             # here, it ends every session (a new epoch), those opened on verikit included
             after = dataclasses.replace(after, password_hash=user.password_hash, import_password=user.import_password,
                                         session_epoch=before.session_epoch + 1)
-        sessions, revoke = (), ()
+        sessions, revoke, carry = (), (), None
         if token_hash and (token_hash != before.import_session or new_password):
             sessions = session(after.session_epoch)  # the export's token lives on in the new epoch
             revoke = (before.import_session,) if before.import_session and before.import_session != token_hash else ()
             after = dataclasses.replace(after, import_session=token_hash)
-        return Unit(line, before, after, sessions, revoke)
+            if token_hash == before.import_session:
+                carry = before.session_epoch  # ... if it still lives (see _alive_carries)
+        return Unit(line, before, after, sessions, revoke, carry_from=carry)
+
+    def _alive_carries(self, units: list) -> list:
+        """Units carrying an imported token into a new epoch keep it only if it still lives
+        (its session is at the user's epoch as read): a token the user ended here (a refresh,
+        a password change or reset, revoked sessions) is never revived by a delta import."""
+        carried = [u.sessions[0].token_hash for u in units if u.carry_from is not None and u.sessions]
+        if not carried:
+            return units
+        alive = self.users.get_sessions(carried)
+        out = []
+        for u in units:
+            if u.carry_from is not None and u.sessions:
+                held = alive.get(u.sessions[0].token_hash)
+                if held is None or held.user_id != u.after.object_id or held.epoch != u.carry_from:
+                    u = dataclasses.replace(u, sessions=(), carry_from=None)
+            out.append(u)
+        return out
 
     def _upgrade_password(self, user: User, password: str) -> User:
         """After a successful login with an imported LeanCloud hash: replace it by argon2id,

@@ -19,6 +19,7 @@ DELETE = object()  # a custom field (or email / phone) to remove
 CUSTOM_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 E164_LIKE = re.compile(r"^\+?\d{6,15}$")
 MAX_CUSTOM_BYTES = 16 * 1024
+LEANCLOUD, CLOUDBASE = "leancloud", "cloudbase"   # Session.dialect
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,11 @@ class User:
     # while its password and sessions already existed: they were never attested by that
     # proof, so the first login by proof ends them (see AccountBase._login_by_proof)
     unproven: bool = False
+    # imported from LeanCloud (``imported``), and which of its phone / email came unverified
+    # from the import and are still as imported (``imported_unverified``): the setting
+    # ``imported_unverified_claims`` decides what a proof of them does (see _login_by_proof)
+    imported: bool = False
+    imported_unverified: tuple = ()
 
     @property
     def phone_shown(self) -> Optional[str]:
@@ -83,6 +89,10 @@ class Session:
     peer: Optional[str] = None        # the other token of an access/refresh pair (its hash)
     used: bool = False                # refresh tokens: spent by a rotation
     next: Optional[str] = None        # refresh tokens: the one the rotation issued (its hash)
+    # the dialect that issued it, and the only one that accepts it: a CloudBase access token
+    # is no X-LC-Session (it would outlive access_token_ttl_seconds through
+    # refreshSessionToken), a LeanCloud session no CloudBase Bearer token
+    dialect: str = LEANCLOUD
 
 
 def given_phone(raw: Any, e164: Optional[str]) -> Optional[str]:
@@ -135,8 +145,9 @@ class UserStore(Protocol):
         """Mark ``old`` used (pointing at its successor), end its access token and write
         ``sessions``, atomically; raise InvalidSession if ``old`` was already used or revoked."""
 
-    def revoke(self, token_hash: str) -> None:
-        """Delete the session or refresh token with this hash, and its peer, if any."""
+    def revoke(self, token_hash: str, dialect: Optional[str] = None) -> None:
+        """Delete the session or refresh token with this hash, and its peer, if any (with
+        ``dialect``: only if that dialect issued it)."""
 
     def revoke_chain(self, refresh_hash: Optional[str]) -> None:
         """Delete the refresh token with this hash, its access token, and their successors."""

@@ -97,13 +97,15 @@ class Profile:
         if not master and ({"phone_verified", "email_verified"} & set(changes)):
             raise InvalidRequest("mobilePhoneVerified and emailVerified can only be set with the master key")
         new = {}
+        if changes.get("username") == target.username:  # sent back unchanged: it follows the phone / email
+            changes = {k: v for k, v in changes.items() if k != "username"}
         if "username" in changes:
             if changes["username"] in (None, "", DELETE):
                 raise MissingField("Username is required.", "username")
             raw = changes.get("phone")
             phone_after = (self._phone(raw, s) if raw else None) if isinstance(raw, str) else target.phone
             email_after = changes.get("email") if isinstance(changes.get("email"), str) else target.email
-            new["username"] = self._username(changes["username"], phone_after, email_after,
+            new["username"] = self._username(changes["username"], phone_after, email_after, s.default_region,
                                              own_given=given_phone(raw, phone_after) if isinstance(raw, str)
                                              else target.phone_shown)
         if "password" in changes:
@@ -138,6 +140,9 @@ class Profile:
                 out = dataclasses.replace(out, email_verified=False)
             if "password_hash" in new:
                 out = dataclasses.replace(out, session_epoch=u.session_epoch + 1)
+            if "username" in new and out.username != u.username:  # again on the fresh copy: backed by the
+                # phone / email it will have (an unchanged one follows them: usernames.follow)
+                self._username(out.username, out.phone, out.email, s.default_region, own_given=out.phone_given)
             return out
 
         keep = session if (session is not None and session.user_id == object_id) else None

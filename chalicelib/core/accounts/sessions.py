@@ -8,7 +8,7 @@ from typing import Any, Optional
 
 from .. import codes
 from ..errors import InvalidSession, SessionRequired
-from .model import Session, User, _plausible_id
+from .model import CLOUDBASE, LEANCLOUD, Session, User, _plausible_id
 
 
 class Sessions:
@@ -16,8 +16,9 @@ class Sessions:
 
     # ---- sessions and the user's own record ----------------------------------------------
 
-    def resolve(self, app_id: str, token: Any, kind: str = "session") -> tuple:
-        """(user, session) of a session token (or a refresh token), or raise InvalidSession."""
+    def resolve(self, app_id: str, token: Any, kind: str = "session", dialect: str = LEANCLOUD) -> tuple:
+        """(user, session) of a session token (or a refresh token) that ``dialect`` issued,
+        or raise InvalidSession (a token of the other dialect is no session here)."""
         if not isinstance(token, str) or not 10 <= len(token) <= 200:
             raise InvalidSession("Invalid or expired session token.")
         # tokens carry their user's id, so the session and the user are read together
@@ -31,7 +32,7 @@ class Sessions:
             session, user = self.users.get_session_and_user(app_id, self._token_hash(token), object_id, kind)
         now = int(self.clock.now())
         if session is None or session.app_id != app_id or session.user_id != object_id \
-                or (session.expires_at and session.expires_at <= now):
+                or (session.expires_at and session.expires_at <= now) or session.dialect != dialect:
             raise InvalidSession("Invalid or expired session token.")
         if user is None or user.session_epoch != session.epoch:
             raise InvalidSession("Invalid or expired session token.")
@@ -65,7 +66,7 @@ class Sessions:
 
     def refresh_tokens(self, app_id: str, refresh_token: Any) -> tuple:
         """Spend a refresh token for a new pair. Returns (user, access, refresh, expires_in)."""
-        user, old = self.resolve(app_id, refresh_token, kind="refresh")
+        user, old = self.resolve(app_id, refresh_token, kind="refresh", dialect=CLOUDBASE)
         if old.used:
             # a spent refresh token came back: it was copied. End the tokens it led to, so
             # that whoever holds them (thief or owner) must sign in again.
@@ -76,17 +77,18 @@ class Sessions:
         return user, access, refresh, self._settings(app_id).access_token_ttl_seconds
 
     def revoke(self, app_id: str, token: Any) -> None:
-        """Sign out: the access (or refresh) token and its pair stop working. Unknown
-        tokens are fine."""
+        """CloudBase sign-out: the access (or refresh) token and its pair stop working.
+        Unknown tokens (and LeanCloud sessions) are fine and left alone."""
         if isinstance(token, str) and 10 <= len(token) <= 200:
-            self.users.revoke(self._token_hash(token))
+            self.users.revoke(self._token_hash(token), dialect=CLOUDBASE)
 
     def _token_pair(self, user: User) -> tuple:
         """(access, refresh, sessions): each token knows its peer, so signing out ends both."""
         s = self._settings(user.app_id)
         access, a = self._mint(user, s.access_token_ttl_seconds)
         refresh, r = self._mint(user, s.refresh_token_ttl_days * 86400, kind="refresh")
-        return access, refresh, (dataclasses.replace(a, peer=r.token_hash), dataclasses.replace(r, peer=a.token_hash))
+        return access, refresh, (dataclasses.replace(a, peer=r.token_hash, dialect=CLOUDBASE),
+                                 dataclasses.replace(r, peer=a.token_hash, dialect=CLOUDBASE))
 
     def _login(self, user: User, clear=None) -> str:
         """A new session for ``user``; ``clear``: the login-failure charge its check passed

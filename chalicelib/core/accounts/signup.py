@@ -33,7 +33,8 @@ class SignupLogin:
         address = self._email(email) if email not in (None, "") else None
         given = given_phone(raw_phone, e164)
         user = User(app_id=app_id, object_id=self._new_id(),
-                    username=self._username(username, e164, address, own_given=given), phone=e164, phone_given=given,
+                    username=self._username(username, e164, address, s.default_region, own_given=given),
+                    phone=e164, phone_given=given,
                     email=address,
                     custom=_merge_custom({}, custom or {}), created_at=now_ms, updated_at=now_ms)
         self._password(password, s)
@@ -93,7 +94,7 @@ class SignupLogin:
             user = dataclasses.replace(user, password_hash=self.hasher.hash(password))
         token, session = self._new_session(user)
         try:
-            self.users.create(user, session)
+            self._create_after_proof(user, session)
         except Taken as e:
             if e.field != "phone":
                 raise
@@ -192,27 +193,41 @@ class SignupLogin:
     def check_new_username(self, app_id: str, username: Any, target: str, given: Optional[str] = None) -> str:
         """The username a sign-up that proved ``target`` takes (the one asked for, else the
         target itself, as the app wrote it: ``given``), refused before anything is spent if
-        malformed, squatting or taken."""
-        name = self._verified_name(username, target, given)
-        if self.users.find(app_id, "username", name) is not None:
+        malformed, squatting or taken (an account holding it unbacked yields it once the proof
+        is made: usernames.py)."""
+        name = self._verified_name(app_id, username, target, given)
+        holder = self.users.find(app_id, "username", name)
+        if holder is not None and not self._holder_yields(holder, name):
             raise Taken("Username has already been taken.", "username")
         return name
+
+    def _create_after_proof(self, user: User, sessions) -> None:
+        """Create a user who just proved its phone or email: a username an account holds
+        unbacked (the number or address itself) is taken from it first (a proof wins)."""
+        try:
+            self.users.create(user, sessions)
+        except Taken as e:
+            if e.field != "username":
+                raise
+            self._yield_username(user.app_id, user.username)
+            self.users.create(user, sessions)
 
     def signup_verified(self, app_id: str, target: str, username: Any = None, password: Any = None,
                         custom: Optional[Mapping] = None) -> tuple:
         """A user whose phone or email was just proven (a spent verification token), with
         its first access and refresh tokens. Returns (user, access, refresh, expires_in)."""
         s = self._settings(app_id)
-        user = self._verified_user(app_id, target, self._verified_name(username, target), password, custom, s)
+        user = self._verified_user(app_id, target, self._verified_name(app_id, username, target), password, custom, s)
         access, refresh, sessions = self._token_pair(user)
-        self.users.create(user, sessions)  # the user, its claims and its first tokens at once
+        self._create_after_proof(user, sessions)  # the user, its claims and its first tokens at once
         return user, access, refresh, s.access_token_ttl_seconds
 
-    def _verified_name(self, username: Any, target: str, given: Optional[str] = None) -> str:
+    def _verified_name(self, app_id: str, username: Any, target: str, given: Optional[str] = None) -> str:
         if username in (None, ""):
             return given or target
         is_email = emails.is_email(target)
-        return self._username(username, None if is_email else target, target if is_email else None, own_given=given)
+        return self._username(username, None if is_email else target, target if is_email else None,
+                              self._settings(app_id).default_region, own_given=given)
 
     def _verified_user(self, app_id: str, target: str, name: str, password: Any, custom: Optional[Mapping],
                        s) -> User:

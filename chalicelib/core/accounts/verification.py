@@ -82,14 +82,15 @@ class Verification:
         attested = actor is not None and actor.object_id == user.object_id
         return self._update(user, lambda u: self._verified(u, "phone", attested) if u.phone == e164 else u)
 
-    @staticmethod
-    def _verified(u: User, field: str, attested: bool) -> User:
+    def _verified(self, u: User, field: str, attested: bool) -> User:
         """``u`` with ``field`` verified. A proof made without the account's session
         (``attested`` false: a link, a code alone) of a field that was not verified does not
         vouch for the password and sessions someone set before it: they are marked
         ``unproven``, and the first login by proof ends them (``_login_by_proof``). A proof
         made with the session clears that mark (the session holder has the phone or email)."""
         was = u.phone_verified if field == "phone" else u.email_verified
+        if field in u.imported_unverified and self._keeps_imported(u):
+            attested = True  # imported_unverified_claims: keep (LeanCloud's behaviour)
         unproven = False if attested else (u.unproven or not was)
         return dataclasses.replace(u, unproven=unproven, **{f"{field}_verified": True})
 

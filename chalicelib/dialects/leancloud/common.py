@@ -4,7 +4,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import logging
-import time
 
 from chalice import CORSConfig, Response
 
@@ -14,7 +13,7 @@ from ...core.captcha import CaptchaInvalid, CaptchaRequired
 from ...core.authdata import AuthDataInvalid, AuthDataUnavailable
 from ...core.guard import FraudBlocked
 from ...core.numbers import is_ascii_digits, parse_int
-from ..http import BadBody, logged
+from ..http import LONE_SURROGATE, BadBody, logged
 
 # how far an X-LC-Sign timestamp may be from our clock (phones drift)
 SIGN_MAX_SKEW_MS = 15 * 60 * 1000
@@ -75,6 +74,8 @@ def error_response(exc: Exception) -> Response:
     if isinstance(exc, LCError):
         return _resp(exc.status, exc.code, exc.message, exc.headers)
     if isinstance(exc, BadBody):
+        if str(exc) == LONE_SURROGATE:
+            return _resp(400, 107, f"Malformed json object: {exc}.")
         return _resp(400, 107, f"Malformed json object. A json dictionary is expected ({exc}).")
     if isinstance(exc, E.MissingField):
         return _resp(400, _MISSING.get(exc.field, 1), exc.message)
@@ -131,7 +132,9 @@ def authenticate(headers, now_ms: int | None = None) -> str:
         digest, ts = parts[0], parts[1]
         if not is_ascii_digits(ts):
             raise LCError(*UNAUTHORIZED)
-        now_ms = now_ms if now_ms is not None else int(time.time() * 1000)
+        if now_ms is None:
+            from ... import wiring
+            now_ms = int(wiring.clock().now() * 1000)
         if abs(now_ms - int(ts)) > SIGN_MAX_SKEW_MS:
             raise LCError(401, 401, "Unauthorized. Request timestamp is too old or in the future.")
         role, key = ("master", s.master_key) if len(parts) == 3 else ("app", s.app_key)

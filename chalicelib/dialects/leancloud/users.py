@@ -191,12 +191,17 @@ def users_me(request, role):
 
 
 def _get(request, role, object_id):
+    from ...core import acl
+
     try:
         user = wiring.accounts().get_user(wiring.app_id(), object_id)
     except E.UserNotFound:
         raise LCError(404, 211, "Could not find user.") from None
     me, _ = _optional_session(request)
-    return ok(user_json(user, private=role == "master" or (me is not None and me.object_id == user.object_id)))
+    master, viewer = role == "master", me.object_id if me is not None else None
+    if not acl.can_read(user, viewer, master):  # the imported ACL: answered as no such user
+        raise LCError(404, 211, "Could not find user.")
+    return ok(user_json(user, private=master or viewer == user.object_id))
 
 
 def _optional_session(request):

@@ -5,14 +5,12 @@
 of the app's users inside the request's time budget. App-key queries are refused (403, 119)."""
 from __future__ import annotations
 
-import json
-
 from chalice import Blueprint
 
 from ... import wiring
 from ...core import errors as E
 from ...core.numbers import is_ascii_digits
-from ..http import BadBody
+from ..http import BadBody, loads
 from .common import LCError, ROUTE, lc_view, ok
 from .users import current, user_json
 
@@ -35,10 +33,7 @@ def _query(request):
     from ...core import userquery
 
     q = request.query_params or {}
-    try:
-        where = json.loads(q["where"]) if q.get("where") not in (None, "") else {}
-    except (ValueError, RecursionError):
-        raise BadBody("where is not JSON") from None
+    where = loads(q["where"]) if q.get("where") not in (None, "") else {}  # BadBody if not JSON
     if not isinstance(where, dict):
         raise BadBody("where must be a JSON object")
     query = userquery.parse(where, q.get("order"), _int(q, "limit", 100, 0, MAX_LIMIT),
