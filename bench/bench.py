@@ -355,5 +355,7 @@ if __name__ == "__main__":
         print(f"  {k:21s} {len(cf[k])}  {cf[k]}")
     print(f"Console static files: {cf['files']} files, {cf['raw_bytes']} bytes, {cf['zipped_bytes']} bytes zipped")
     print("Send with a provider taking 1 s:", json.dumps(slow_provider()))
+    import cutover  # bench/cutover.py: the simulated cutover and the single-country hot items
+    print("Cutover simulation (fresh stage, deployed defaults):", json.dumps(cutover.report(moto=shared_moto())))
     if _moto:
         _moto[0].stop()

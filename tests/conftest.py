@@ -58,6 +58,8 @@ def _fresh(at):
         from chalicelib.core.clock import RunningClock
         wiring.clock().default = RunningClock(datetime.fromisoformat(at.replace("Z", "+00:00")).timestamp())
     wiring.reset()
+    from chalicelib.store import stats
+    stats.reset()
     yield
     os.environ.pop("VERIKIT_SETTINGS", None)
     wiring.reset()

@@ -222,11 +222,18 @@ def test_email_provider_refusing_is_a_clear_cloudbase_error(lc):
     assert ok.status_code == 200, ok.body  # no cooldown held by the failed send
 
 
-def test_a_send_log_write_failing_after_the_send_does_not_fail_the_send(lc):
+def test_the_send_log_entry_joins_the_send_and_a_failing_refusal_log_does_not_fail_the_answer(lc):
+    from chalicelib.store.sendlog import SendLogModel
+
+    assert lc.request_code("+8613800138077")[0] == 200  # a warm instance (the guard's baseline read)
     with inject(ddb(), "PutItem", dynamodb_error("ProvisionedThroughputExceededException")) as injected:
         status, body = lc.request_code(PHONE)
-    assert status == 200, body  # the SMS went out: the client must not be told to send again
-    assert injected.attempts == deadline.DYNAMODB[2] and len(wiring.outbox().list(PHONE)) == 1
+        assert status == 200, body  # the entry was written with the code: no write after the send
+        assert injected.attempts == 0 and len(wiring.outbox().list(PHONE)) == 1
+        status, body = lc.request_code(PHONE)  # the cooldown refuses; its log write (after) fails
+    assert status == 429 and body["code"] == 601, body
+    assert injected.attempts == deadline.DYNAMODB[2]
+    assert [i.outcome for i in SendLogModel.scan()] == ["sent", "sent"]
 
 
 def test_the_daily_cap_holds_when_concurrent_sends_fail_and_give_back_their_charge():

@@ -18,8 +18,9 @@ from chalicelib.core.service import SendRequest
 from chalicelib.core.settings import Settings
 from conftest import KEYS, last_code
 
-# a fixed clock at 10:30 UTC today: no hour boundary in the middle of a test
-NOW = int(time.time()) - int(time.time()) % 86400 + 10 * 3600 + 1800
+# a fixed clock half past the previous hour: no hour boundary in the middle of a test, and
+# never in the future of the admin routes' wall clock (the send log lists up to now)
+NOW = int(time.time()) - int(time.time()) % 3600 - 1800
 MASTER = {"X-LC-Key": KEYS["VERIKIT_MASTER_KEY"] + ",master"}
 
 
@@ -82,6 +83,8 @@ def test_dimensions_safe_list_and_overrides():
     s = Settings.from_mapping({"fraud_safe_list": ["+4479460"], "fraud_country_overrides": {"gb": {"floor_day": 50}},
                                "fraud_thresholds": {"ip": {"floor_hour": 1}}})
     assert guard.dimensions(s, "+447946000123", "GB", "1.2.3.4") == []
+    assert [d.name for d in guard.dimensions(s, "+447400100123", "GB", "1.2.3.4")] == ["prefix", "ip"]  # default
+    s = Settings.from_mapping({"fraud_guard_by": ["country", "prefix", "ip"]}, s)
     dims = {d.name: d for d in guard.dimensions(s, "+447400100123", "GB", "1.2.3.4")}
     assert dims["country"].limits.floor_day == 50 and dims["country"].shards == guard.COUNTRY_SHARDS
     assert dims["prefix"].value == "+447400100" and dims["ip"].limits.floor_hour == 1
@@ -122,8 +125,10 @@ def test_guard_settings_through_the_admin_api(lc):
 @pytest.fixture
 def svc(settings):
     def make(**overrides):
+        # the rule's figures: every dimension, no learning period, the fixed ratios
         settings(**{"cooldown_seconds": 0, "per_ip_hourly": 0, "allowed_regions": ["GB", "FR"], "fraud_guard": "block",
-                    **overrides})
+                    "fraud_guard_by": ["country", "prefix", "ip"], "fraud_learn_verifications": 0,
+                    "fraud_baseline_percent": 0, **overrides})
         s = wiring.service()
         wiring.clock().use(SimpleNamespace(now=lambda: NOW))  # the one clock: service and admin routes
         return s
@@ -296,7 +301,7 @@ def test_blocked_send_in_each_dialect(lc, settings):
 
 def test_stats_route(lc, settings):
     settings(cooldown_seconds=0, allowed_regions=["GB", "FR"], fraud_guard="block", fraud_guard_by=["prefix"],
-             fraud_thresholds={"prefix": {"floor_hour": 2}})
+             fraud_thresholds={"prefix": {"floor_hour": 2}}, fraud_baseline_percent=0)  # the fixed ratios
     from chalicelib.core.clock import FakeClock
     clock = FakeClock(wiring.clock().now())  # whatever the hour, it does not pass midnight mid-test
     wiring.clock().use(clock)

@@ -71,6 +71,8 @@ class CodeRecord:
     expires_at: int
     max_attempts: int
     lookup_key: Optional[str] = None  # set for purposes found by the code alone
+    # the requester's address (guard key: IPv6 by /64): its verification is credited there
+    client_ip: Optional[str] = None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,13 @@ one send-log entry per attempt and counts each on its provider (``record``).
 """
 from __future__ import annotations
 
+import contextvars
 from dataclasses import dataclass
+
+# the provider and message id of the request's delivered message, for its log line
+# (dialects/http.py): the send log does not wait for them, its entry is written before the
+# provider answers (core/sending.py)
+SENT: contextvars.ContextVar = contextvars.ContextVar("verikit_sent", default=None)
 
 # the provider of a channel that is not routed
 DEFAULT_PROVIDER = {"sms": "sns", "voice": "sms-voice", "email": "ses"}

@@ -28,12 +28,17 @@ from typing import Mapping, Optional
 
 from .errors import InvalidRequest, RateLimited
 
-DIMENSIONS = ("country", "prefix", "ip")
+DIMENSIONS = ("country", "prefix", "ip", "app")
+# in force by default: the number range and the client IP are judged inside the send's own
+# transaction (no read); "country" and the app-wide "app" dimension sum sharded items and
+# read them first (one BatchGetItem more per send), so they are opt-in
+DEFAULT_BY = ("prefix", "ip")
 MODES = ("block", "record", "off")
 FIELDS = ("floor_day", "floor_hour", "ratio_day", "ratio_hour")
-# the country buckets are written by every send to that country: split over this many
-# items (2x48 items + a few others fit in one BatchGetItem of 100)
-COUNTRY_SHARDS = 48
+# the country buckets are written by every send to that country and every verification:
+# split over this many items, taken in turn (each ~2% of a single-country app's flows);
+# the opt-in country dimension reads them in one BatchGetItem of 100 keys
+COUNTRY_SHARDS = 100
 
 # per dimension: floors (unverified sends always allowed per window) and ratios
 # (unverified allowed per verified in the window)
@@ -41,6 +46,8 @@ DEFAULTS: Mapping[str, Mapping[str, float]] = {
     "country": {"floor_day": 20, "floor_hour": 3, "ratio_day": 0.3, "ratio_hour": 0.2},
     "prefix": {"floor_day": 5, "floor_hour": 3, "ratio_day": 0.3, "ratio_hour": 0.2},
     "ip": {"floor_day": 10, "floor_hour": 5, "ratio_day": 0.2, "ratio_hour": 0.2},
+    # app-wide (a pump spread over countries and IPs): opt-in, and a high floor
+    "app": {"floor_day": 2000, "floor_hour": 500, "ratio_day": 0.5, "ratio_hour": 0.5},
 }
 
 # the client IP of the request being served, for crediting a verification to the IP it
@@ -59,7 +66,7 @@ class FraudBlocked(RateLimited):
         self.dimension, self.window = dimension, window
 
 
-_WHAT = {"country": "country", "prefix": "number range", "ip": "address"}
+_WHAT = {"country": "country", "prefix": "number range", "ip": "address", "app": "app"}
 
 
 @dataclass(frozen=True)
@@ -83,14 +90,79 @@ def prefix_of(e164: str) -> str:
     return e164[:-3]
 
 
-def thresholds(s, name: str, country: str = "") -> Thresholds:
+def ip_key(ip: Optional[str]) -> Optional[str]:
+    """The key of a client address for limits and the guard: an IPv4 address as it is, an
+    IPv6 address by its /64 (one subscriber's whole prefix; a host may pick any of 2^64)."""
+    if not ip or ":" not in ip:
+        return ip
+    import ipaddress
+    try:
+        return str(ipaddress.IPv6Network(f"{ip.split('%')[0]}/64", strict=False).network_address) + "/64"
+    except ValueError:
+        return ip
+
+
+def thresholds(s, name: str, country: str = "", base=None) -> Thresholds:
     """The thresholds of dimension ``name``: defaults, the app's ``fraud_thresholds``, and
-    for the country dimension the app's ``fraud_country_overrides`` of that country."""
+    for the country dimension the app's ``fraud_country_overrides`` of that country.
+
+    Ratios the app does not set follow the country's own baseline conversion once it is
+    learned (``base``: a ``Baseline``, see ``calibrated_ratio``)."""
     t = dict(DEFAULTS[name])
-    t.update((s.fraud_thresholds or {}).get(name, {}))
+    own = dict((s.fraud_thresholds or {}).get(name, {}))
     if name == "country":
-        t.update((s.fraud_country_overrides or {}).get(country, {}))
+        own.update((s.fraud_country_overrides or {}).get(country, {}))
+    ratio = calibrated_ratio(s, base)
+    if ratio is not None:
+        t["ratio_day"] = t["ratio_hour"] = ratio
+    t.update(own)
     return Thresholds(**{k: t[k] for k in FIELDS})
+
+
+# ---- calibration: the app's own baseline conversion per country ---------------------------
+
+# a baseline is worth the name from this many verified codes; before it (and while the
+# country is learning) the ratios assume this conversion: cut below 25% with the default 50%
+BASELINE_MIN_VERIFIED = 50
+PRIOR_CONVERSION = 0.5
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """A country's sends and verified codes over the last ``fraud_learn_days`` days (the
+    stats rows), and whether the stage has rows of that country from that long ago."""
+
+    sent: int = 0
+    verified: int = 0
+    week_old: bool = False
+
+    @property
+    def conversion(self) -> float:
+        return min(1.0, self.verified / self.sent) if self.sent else 0.0
+
+
+def learned(s, base: Optional[Baseline]) -> bool:
+    """Has the stage seen enough of this country to block on it? ``fraud_learn_verifications``
+    verified codes, or ``fraud_learn_days`` of traffic (0: learning off)."""
+    if not s.fraud_learn_verifications:
+        return True
+    if base is None:
+        return False
+    return base.verified >= s.fraud_learn_verifications or base.week_old
+
+
+def calibrated_ratio(s, base: Optional[Baseline]) -> Optional[float]:
+    """Unverified codes allowed per verified one, from the country's baseline conversion
+    ``c``: a number range, address or country is cut when its conversion falls below
+    ``fraud_baseline_percent`` % of ``c``, i.e. unverified / verified > 1 / (factor x c) - 1
+    (``PRIOR_CONVERSION`` until the country is learned). None (the fixed ratios of
+    ``DEFAULTS``) when the percentage is 0."""
+    f = s.fraud_baseline_percent / 100
+    if not f:
+        return None
+    known = base is not None and base.verified >= BASELINE_MIN_VERIFIED and learned(s, base)
+    c = max(0.05, base.conversion) if known else PRIOR_CONVERSION
+    return round(min(20.0, max(0.05, 1.0 / (f * c) - 1.0)), 4)
 
 
 def safe(s, e164: str) -> bool:
@@ -98,18 +170,20 @@ def safe(s, e164: str) -> bool:
     return any(e164.startswith(p) for p in (s.fraud_safe_list or ()))
 
 
-def dimensions(s, e164: str, country: str, client_ip: Optional[str]) -> list:
+def dimensions(s, e164: str, country: str, client_ip: Optional[str], base: Optional["Baseline"] = None) -> list:
     """The guard's dimensions of a send (empty when the guard is off or the number safe)."""
     if s.fraud_guard == "off" or safe(s, e164):
         return []
     dims = []
     for name in s.fraud_guard_by:
         if name == "country" and country:
-            dims.append(Dim("country", country, thresholds(s, "country", country), COUNTRY_SHARDS))
+            dims.append(Dim("country", country, thresholds(s, "country", country, base), COUNTRY_SHARDS))
         elif name == "prefix":
-            dims.append(Dim("prefix", prefix_of(e164), thresholds(s, "prefix")))
+            dims.append(Dim("prefix", prefix_of(e164), thresholds(s, "prefix", country, base)))
         elif name == "ip" and client_ip:
-            dims.append(Dim("ip", client_ip, thresholds(s, "ip")))
+            dims.append(Dim("ip", ip_key(client_ip), thresholds(s, "ip", country, base)))
+        elif name == "app":
+            dims.append(Dim("app", "*", thresholds(s, "app", country, base), COUNTRY_SHARDS))
     return dims
 
 
@@ -163,8 +237,55 @@ def evaluate(dim: Dim, r: Reading, hour: int, frac: float) -> Verdict:
     n_day, n_hour = len(r.day_shards), len(r.hour_shards)
     day_room = tuple(i for i, u in enumerate(r.day_shards) if u < share(cap_day, n_day, i))
     hour_room = tuple(i for i, u in enumerate(r.hour_shards) if u < share(cap_hour, n_hour, i))
+    # the totals too: in record mode (or while learning) sends are not held to their shards'
+    # shares, so a shard may have room while the dimension as a whole has none
+    if sum(r.day_shards) >= cap_day:
+        day_room = ()
+    if sum(r.hour_shards) >= cap_hour:
+        hour_room = ()
     window = "" if day_room and hour_room else ("day" if not day_room else "hour")
     return Verdict(dim, not window, window, cap_day, cap_hour, day_room, hour_room, u24, v24, u1, v1)
+
+
+# ---- the verdict as a condition of the send's own write (single-item dimensions) ---------
+
+@dataclass(frozen=True)
+class Terms:
+    """The verdict of ``evaluate`` for one unsharded dimension, split into what is already
+    known (yesterday's hours, the previous hour: closed buckets) and what the write's
+    condition compares on today's item, so no read is needed. Today's item keeps ``u``,
+    ``v`` and per hour ``uHH`` / ``vHH`` plus two *headroom* attributes maintained by ADD:
+    ``rd`` = ratio_day x verified - unverified today and ``rHH`` = ratio_hour x vHH - uHH.
+    One more unverified send is allowed when
+
+        (u < cap_day  OR  rd >= k_day)  AND  (uHH < cap_hour  OR  rHH >= k_hour)
+
+    which is ``evaluate``'s rule: u24 + 1 <= max(floor_day, ratio_day x v24) and
+    u1 + 1 <= max(floor_hour, ratio_hour x v1, t24 / 6) (the last term with the part of
+    today's verified codes already known, so it can only be stricter)."""
+
+    cap_day: int
+    k_day: float
+    cap_hour: int
+    k_hour: float
+
+    def passes(self, u: float, rd: float, u_hour: float, r_hour: float) -> bool:
+        return (u < self.cap_day or rd >= self.k_day - 1e-9) and (u_hour < self.cap_hour or r_hour >= self.k_hour - 1e-9)
+
+
+def terms(dim: Dim, yest_u: list, yest_v: list, prev_u: float, prev_v: float, hour: int, frac: float,
+          today_v: float = 0) -> Terms:
+    """``prev_u`` / ``prev_v``: the previous hour (yesterday's 23:00 at hour 0); ``today_v``:
+    a lower bound of today's verified codes (0 when unknown)."""
+    rest = 1.0 - frac
+    tail_u = sum(yest_u[hour + 1:]) + rest * yest_u[hour]
+    tail_v = sum(yest_v[hour + 1:]) + rest * yest_v[hour]
+    t = dim.limits
+    t24_low = max(t.floor_day, t.ratio_day * (today_v + tail_v))
+    return Terms(cap_day=math.floor(t.floor_day - tail_u + 1e-9),
+                 k_day=1 + tail_u - t.ratio_day * tail_v,
+                 cap_hour=math.floor(max(t.floor_hour, t24_low / 6) - rest * prev_u + 1e-9),
+                 k_hour=1 + rest * prev_u - t.ratio_hour * rest * prev_v)
 
 
 # ---- settings validation (called by core.settings for the fraud_* settings) ------------

@@ -26,15 +26,17 @@ class Charge:
     # a counter every send of an app writes (the app budget, the code-only guess cap) is
     # split over ``shards`` items, each holding its share of ``limit`` (see ``share``)
     shards: int = 1
+    # a sharded counter whose limit may be cut mid-window: once this item exists (the admin
+    # lowered the limit), the whole counter is this one item, holding the shards' sum
+    cut_key: str = ""
 
     def retry_after(self, now: int) -> int:
         return max(1, self.window_end - now)
 
 
-# counters shared by every send of an app are split over this many items: no item takes
-# more than ~2% of a busy app's writes (DynamoDB allows ~1000 writes/s per item). The same
-# number as the fraud guard's country shards, so that one send's "lane" is one shard of each.
-SHARDS = 48
+# counters shared by every send of an app are split over this many items, taken in turn: no
+# item takes more than ~1.6% of a busy app's sends (DynamoDB allows ~1000 writes/s per item)
+SHARDS = 64
 
 
 def share(limit: int, shards: int, i: int) -> int:
@@ -84,8 +86,16 @@ def plan_send(app_id: str, target: str, client_ip: Optional[str], s: Settings, n
         plan.append(Charge("verification_ip_hourly", f"vh#{app_id}#{client_ip}#{_hour(now)}",
                            s.verification_per_ip_hourly, hour_end))
     if s.per_app_daily:
-        plan.append(Charge("app_daily", f"ad#{app_id}#{_day(now)}", s.per_app_daily, day_end, shards=SHARDS))
+        plan.append(app_daily(app_id, s.per_app_daily, now))
     return plan
+
+
+def app_daily(app_id: str, limit: int, now: int) -> Charge:
+    """The app's daily budget: 64 shards, each holding its share; lowering the limit mid-day
+    merges them into one item (``cut_key``) that holds their sum (``store/counters.py``)."""
+    day = _day(now)
+    return Charge("app_daily", f"ad#{app_id}#{day}", limit, now - now % DAY + DAY, shards=SHARDS,
+                  cut_key=f"ad#{app_id}#{day}#cut")
 
 
 def login_failures(app_id: str, user_id: str, s: Settings, now: int) -> Charge:

@@ -1,131 +1,32 @@
-"""The OTP service: issue and verify codes over small store and channel interfaces.
+"""The OTP service: issue and verify codes over small store and channel interfaces
+(``core/ports.py``).
 
-Round trips: a send is one DynamoDB ``TransactWriteItems`` (every rate-limit counter
-charged under its condition, plus the code written) and one provider call. A successful
-verify is one conditional ``UpdateItem``, and so is a wrong one: every guess is charged
-and judged in the same write, so simultaneous guesses cannot escape ``max_attempts``.
+Round trips: a send is one DynamoDB ``TransactWriteItems`` (every rate-limit counter and
+the fraud guard's prefix and IP items charged under their conditions, the code and the
+send-log entry written) and one provider call; a provider failure adds one compensating
+write. A wrong guess is one conditional ``UpdateItem`` (charged and judged in the same
+write, so simultaneous guesses cannot escape ``max_attempts``); a right one adds the write
+that counts the verification for the guard and the stats.
 """
 from __future__ import annotations
 
 import dataclasses
-import random
-import time
 from dataclasses import dataclass, field
-from typing import Callable, Mapping, Optional, Protocol
+from typing import Callable, Mapping, Optional
 
-from . import brand, codes, delivery, emails, guard, limits, messages, phone, purposes, routing
+from . import brand, codes, compose, emails, guard, limits, phone, purposes
+from .sending import SendSteps
 from .clock import SystemClock
-from .codes import CodeRecord, StoredCode
 from .config import ConfigProvider
-from .errors import Conflict, FeatureDisabled, InvalidCode, InvalidRequest, RateLimited, SendFailed
+from .errors import FeatureDisabled, InvalidCode, InvalidRequest
 from .events import NoEvents
 from .refusals import RefusalLog
 from .settings import Settings
 
 
-# ---- the interfaces the service sits on -------------------------------------------------
-
-class CodeStore(Protocol):
-    def issue(self, record: Optional[CodeRecord], charges: list, now: int) -> None:
-        """Charge every counter and write the code (if any) atomically, or raise
-        RateLimited naming the limit that refused."""
-
-    def guess(self, key: str, presented: str, now: int, spent: Optional[dict] = None) -> Optional[StoredCode]:
-        """Charge one attempt against the code under ``key`` and judge ``presented`` in one
-        conditional write (live, under its attempt limit, unspent); the code is spent
-        exactly when the guess is right.
-
-        Returns None when this guess spent the code; otherwise the code's state
-        (``MISSING`` when there is no code)."""
-
-    def find(self, lookup_key: str, now: int) -> Optional[tuple]:
-        """(code key, target) of the live code indexed under ``lookup_key``, if any."""
-
-    def peek(self, key: str) -> StoredCode:
-        """The state of the code under ``key`` (``MISSING`` if none), changing nothing."""
-
-    def discard(self, key: str, code_hash: str) -> None:
-        """Delete the code if it is still the one with ``code_hash``."""
-
-
-MISSING = StoredCode(code_hash="", expires_at=0, attempts=0, max_attempts=0, consumed=False)
-
-
-@dataclass(frozen=True)
-class OutgoingMessage:
-    channel: str      # "sms" | "voice" | "email"
-    to: str           # E.164, or an email address
-    body: str         # exactly what the person reads or hears (an email's text part)
-    purpose: str
-    sender_id: str = ""
-    locale: str = "en"
-    subject: str = ""  # email only
-    html: str = ""     # email only
-    # routed SMS (core/routing.py): the providers to try, and what template providers send
-    route: tuple = ()            # provider names, in order (empty: the channel's own provider)
-    template: str = ""           # the purpose or template name the template ids were looked up by
-    template_ids: Mapping[str, str] = field(default_factory=dict)  # provider -> its template id
-    sign: str = ""               # the sign name template providers send
-    code: str = ""
-    ttl_minutes: int = 0
-    variables: Mapping[str, object] = field(default_factory=dict)  # the request's variables
-    variable_order: tuple = ()   # their order in the template (Tencent's TemplateParamSet)
-
-
-class Channel(Protocol):
-    def send(self, message: OutgoingMessage) -> str:
-        """Deliver, return the provider's message id, or raise SendFailed."""
-
-
-@dataclass(frozen=True)
-class LogEntry:
-    app_id: str
-    to_key: str        # keyed hash of the number: queryable, not readable
-    to_masked: str
-    channel: str
-    purpose: str
-    template: str
-    outcome: str       # sent | failed | rate_limited | test_number | suppressed
-    at: float
-    retention_days: int
-    provider_id: str = ""
-    error: str = ""
-    count: int = 1     # refused sends: how many this entry stands for (core/refusals.py)
-    provider: str = ""  # who carried (or failed) this attempt: sns, aliyun, ... (core/delivery.py)
-
-
-class SendLog(Protocol):
-    def record(self, entry: LogEntry) -> None: ...
-
-
-class NoLog:
-    def record(self, entry: LogEntry) -> None:
-        pass
-
-
-class Pace:
-    """How long provider calls take, per channel (a moving average in process memory: a
-    cache, not a rule), so that a send suppressed by enumeration protection takes about as
-    long as a real one and its latency does not tell an unknown number from a known one."""
-
-    CAP = 2.0
-    # before an instance has timed a real send of a channel, a suppressed one waits about
-    # what a provider call usually takes (not zero, which told unknown numbers apart)
-    PRIOR = {"sms": 0.12, "voice": 0.15, "email": 0.1}
-
-    def __init__(self, sleep=None):
-        self._avg: dict = {}
-        self._sleep = sleep or time.sleep
-
-    def observe(self, channel: str, seconds: float) -> None:
-        old = self._avg.get(channel)
-        self._avg[channel] = seconds if old is None else 0.8 * old + 0.2 * seconds
-
-    def wait_like_a_send(self, channel: str) -> float:
-        avg = self._avg.get(channel) or self.PRIOR.get(channel, 0.1)
-        delay = min(self.CAP, avg * random.uniform(0.7, 1.3))
-        self._sleep(delay)
-        return delay
+# the ports live in core/ports.py; imported here too for the modules that import them from here
+from .ports import MISSING, Channel, CodeStore, LogEntry, NoLog, OutgoingMessage, SendLog, SendResult  # noqa: F401
+from .pace import Pace  # noqa: F401,E402
 
 
 # ---- requests and results ---------------------------------------------------------------
@@ -154,22 +55,17 @@ class SendRequest:
     email: Optional[str] = None
     # verification links: the message carries <link_base>/<code> (purposes that allow it)
     link_base: Optional[str] = None
+    # enumeration protection: a refusal that is about the recipient (opted out) answers like
+    # a sent message, as an unknown number's suppressed send does (the send log says failed)
+    quiet: bool = False
     # called once the CAPTCHA is redeemed and the limits are charged, before anything is
     # sent: a check that may tell something about users (CloudBase's target USER/NOT_USER)
     # runs only for callers who paid. What it raises ends the send (the code is discarded).
     gate: Optional[Callable[[], None]] = field(default=None, compare=False)
 
 
-@dataclass(frozen=True)
-class SendResult:
-    to: str
-    expires_at: Optional[int]  # None for notifications, which issue no code
-    message_id: str
-    ttl_seconds: int = 0       # the code's lifetime (0 when no code was issued)
-
-
 @dataclass
-class OTPService:
+class OTPService(SendSteps):
     store: CodeStore
     channels: Mapping[str, Channel]
     config: ConfigProvider
@@ -243,135 +139,42 @@ class OTPService:
         fixed = cfg.test_numbers.get(target) if req.channel != "email" else None
         # an email's limits are the mailbox's: plus tags and ignored dots do not escape them
         rate_key = emails.rate_key(target) if req.channel == "email" else limit_key
-        charges = limits.plan_send(req.app_id, rate_key, req.client_ip, s, now, email=req.channel == "email",
-                                   purpose=purpose.name)
-        if not req.deliver:
-            # enumeration protection: charge the limits as a real send would, send nothing;
-            # the fraud guard answers as it would for a real send (counts nothing as sent)
-            self._guard(req, s, purpose.name, target, region, now)
-            try:
-                self.store.issue(None, charges, now)
-            except RateLimited as e:
-                self._refusals.record(self.log, LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
-                raise
-            if req.gate is not None:
-                req.gate()
-            self.log.record(LogEntry(**entry, outcome="suppressed", at=self.clock.now()))
-            self._pace.wait_like_a_send(req.channel)
-            return SendResult(to=target, expires_at=None, message_id="")
-        # the fraud guard: may refuse (counted, not logged); its counters join the charges
-        plan = self._guard(req, s, purpose.name, target, region, now, test_number=fixed is not None)
-        if plan is not None:
-            charges = charges + plan.charges
-        # codes live under the target's canonical form (an email's lower-cased address)
-        key = codes.code_key(req.app_id, purpose.name, limit_key, req.subject)
-        record = None
-        for _ in range(8):  # re-draw when a code found by value alone collides (rare)
-            if issues_code:
-                record = CodeRecord(
-                    key=key, app_id=req.app_id, purpose=purpose.name, target=limit_key,
-                    channel=req.channel, code_hash=fixed or self._hash(req.app_id, purpose.name, limit_key, code, req.subject),
-                    created_at=now, expires_at=now + ttl * 60, max_attempts=s.max_attempts,
-                    lookup_key=codes.lookup_key(req.app_id, purpose.name, self._lookup_hash(req.app_id, purpose.name, code))
-                    if purpose.lookup_by_code and not fixed else None,
-                )
-            try:
-                self.store.issue(record, charges, now)
-                break
-            except codes.Collision:
-                code = draw()
-                message = self._message(req, template, code, ttl, locale, s, target, purpose, region)
-            except guard.FraudBlocked:  # racing sends took the dimension's last room
-                self._blocked(plan, now)
-                raise
-            except RateLimited as e:
-                self._refusals.record(self.log, LogEntry(**entry, outcome="rate_limited", error=e.limit, at=self.clock.now()))
-                raise
-        else:
-            raise Conflict("could not draw a unique code; try again")
+        charges = limits.plan_send(req.app_id, rate_key, guard.ip_key(req.client_ip), s, now,
+                                   email=req.channel == "email", purpose=purpose.name)
+        # the fraud guard: its counters join the charges (a test number bypasses it); a
+        # send suppressed by enumeration protection is charged exactly like a real one
+        blocked = {"to": target, "channel": req.channel, "purpose": purpose.name, "country": region}
+        try:  # events: send.blocked (the guard refuses in its read or in the send's own write)
+            plan = self._guard(req, s, purpose.name, target, region, now, test_number=fixed is not None)
+            if plan is not None:
+                charges = charges + plan.charges
+            if not req.deliver:
+                return self._suppressed(req, charges, plan, entry, target, now)
+            key = codes.code_key(req.app_id, purpose.name, limit_key, req.subject)
+            outcome = "test_number" if fixed is not None else "sent"
+            record, message, log_key = self._issue(req, s, key, purpose, limit_key, fixed, issues_code, draw, code,
+                                                   message, template, ttl, locale, target, charges, plan, entry,
+                                                   outcome, now, region)
+        except guard.FraudBlocked as e:
+            self.events.after("send.blocked", {**blocked, "reason": e.dimension})
+            raise
         if req.gate is not None:
             try:
                 req.gate()
             except Exception:
-                if record is not None:
-                    self.store.discard(key, record.code_hash)
+                self._withdraw(key, record, log_key, now)
                 raise
+        result = SendResult(to=target, expires_at=record.expires_at if record else None, message_id="",
+                            ttl_seconds=ttl * 60 if record else 0)
         if fixed is not None:
-            self.log.record(LogEntry(**entry, outcome="test_number", at=self.clock.now()))
             self._pace.wait_like_a_send(req.channel)
-            return SendResult(to=target, expires_at=record.expires_at if record else None, message_id="",
-                              ttl_seconds=ttl * 60 if record else 0)
-        try:
-            started = time.perf_counter()
-            sent = delivery.delivered(channel.send(message), req.channel)
-            self._pace.observe(req.channel, time.perf_counter() - started)
-        except SendFailed as e:
-            self._undo_send(key, record, charges, now)
-            self._delivery(entry, delivery.failed_attempts(e, req.channel), plan)
-            raise
-        self._delivery(entry, sent.attempts, plan)
-        self._metric("Sent", plan, provider=sent.provider)
-        self.events.after("code.sent", {"to": target, "channel": req.channel, "purpose": purpose.name})  # events:
-        message_id = sent.message_id
-        return SendResult(to=target, expires_at=record.expires_at if record else None, message_id=message_id,
-                          ttl_seconds=ttl * 60 if record else 0)
+            return result
+        message_id = self._deliver(channel, message, key, record, charges, plan, log_key, entry, now, req.quiet)
+        return dataclasses.replace(result, message_id=message_id)
 
-    def _undo_send(self, key: str, record: Optional[CodeRecord], charges: list, now: int) -> None:
-        """The message did not go out: its code must not verify, and the number's cooldown and
-        daily cap must not count it (one compensating conditional write, ``store.release``).
-        The per-IP and per-app charges stay, so a failing provider cannot lift those limits."""
-        mine = [c for c in charges if c.name in limits.RELEASED_WHEN_NOT_SENT]
-        release = getattr(self.store, "release", None)
-        if release is not None:
-            release(key if record else None, record.code_hash if record else None, mine, now)
-        elif record is not None:
-            self.store.discard(key, record.code_hash)
-
-    def _delivery(self, entry: dict, attempts: tuple, plan) -> None:
-        """Every provider attempt in the send log, counted per provider (core/delivery.py)."""
-        labels = plan.labels if plan is not None else {}
-
-        def entry_of(a: delivery.Attempt, at: float) -> LogEntry:
-            return LogEntry(**entry, outcome=a.outcome, at=at, provider=a.provider, provider_id=a.message_id,
-                            error=a.error)
-
-        delivery.record(self.log, self.stats, self.metrics, entry_of, entry["app_id"], attempts, labels, self.clock)
-
-    def _message(self, req: SendRequest, template, code: str, ttl: int, locale: str, s: Settings,
+    def _message(self, req: "SendRequest", template, code: str, ttl: int, locale: str, s: Settings,
                  target: str, purpose, region: Optional[str] = None) -> OutgoingMessage:
-        # links carry complex codes only: a 6-digit code in a URL could be guessed by value
-        complex_code = bool(code) and not code.isdigit()
-        link = f"{req.link_base.rstrip('/')}/{code}" if req.link_base and complex_code and purpose.link_capable else ""
-        name = req.name if req.name is not None else (req.sign if req.sign is not None else s.signature)
-        values = {**req.variables, "code": code, "ttl": ttl, "name": name or "", "op": req.op or "", "link": link}
-        if req.channel == "email":
-            if template is not None:
-                subject, text, page = template.render_email(values, locale)
-                subject = subject or messages.email_message(purpose.message, code, ttl, name=name, locale=locale)[0]
-            else:
-                subject, text, page = messages.email_message(purpose.message, code, ttl, name=name, op=req.op or "",
-                                                             locale=locale, link=link)
-            return OutgoingMessage(channel="email", to=target, body=text, purpose=purpose.name,
-                                   locale=locale, subject=subject, html=page)
-        if template is not None:
-            text = template.render(values, locale)
-            sign = messages.clean(req.sign if req.sign is not None else s.signature, 40)
-            body = f"【{sign}】{text}" if sign and req.channel == "sms" else text
-        else:
-            body = (messages.voice_text(code, name=name, locale=locale) if req.channel == "voice" else
-                    messages.sms_text(purpose.message, code, ttl, name=name, op=req.op or "", locale=locale))
-            if link:
-                body = f"{body} {link}"
-        out = OutgoingMessage(channel=req.channel, to=target, body=body, purpose=purpose.name,
-                              sender_id=s.sender_id, locale=locale)
-        if req.channel != "sms" or region is None:  # a preview is not routed
-            return out
-        # the route, checked before anything is charged: a template provider without an id is refused
-        route = routing.plan(s, region, purpose.name, req.template, template.text(locale) if template else "",
-                             req.sign if req.sign is not None else req.name)
-        return dataclasses.replace(out, route=route.providers, template=route.key, template_ids=route.template_ids,
-                                   sign=route.sign, code=code, ttl_minutes=ttl, variables=dict(req.variables),
-                                   variable_order=route.variable_order)
+        return compose.message(req, template, code, ttl, locale, s, target, purpose, region)
 
     def preview(self, req: SendRequest, template) -> OutgoingMessage:
         """What ``req`` would send with ``template`` (saved or not), with a sample code in
@@ -385,12 +188,17 @@ class OTPService:
 
     # -- verify --
     def verify(self, app_id: str, raw_phone: object, code: object, purpose: str = "sms",
-               subject: Optional[str] = None) -> str:
-        """Consume ``code`` for ``raw_phone``; return the E.164 number or raise InvalidCode."""
-        return self.verify_any(app_id, raw_phone, code, (purpose,), subject)
+               subject: Optional[str] = None, retry_ok: bool = False) -> str:
+        """Consume ``code`` for ``raw_phone``; return the E.164 number or raise InvalidCode.
+
+        ``retry_ok``: a repeat of the right code that spent it, within ``RETRY_SECONDS`` and
+        the code's life, gets the same answer (a client whose answer was lost retries);
+        only for callers whose answer grants nothing (``verifySmsCode``). Flows that log in
+        or create a user keep a code single-use."""
+        return self.verify_any(app_id, raw_phone, code, (purpose,), subject, retry_ok)
 
     def verify_any(self, app_id: str, raw_phone: object, code: object, accepted: tuple,
-                   subject: Optional[str] = None) -> str:
+                   subject: Optional[str] = None, retry_ok: bool = False) -> str:
         """Consume ``code`` if it is the live code of one of the ``accepted`` purposes for
         the number (tried in order; a wrong guess counts against the first live code)."""
         cfg = self.config.get(app_id)
@@ -409,10 +217,10 @@ class OTPService:
             key = codes.code_key(app_id, p.name, target, subject)
             presented = (self.test_code_hash(app_id, target, code) if test_number
                          else self._hash(app_id, p.name, target, code, subject))
-            spent: dict = {}
+            spent: dict = {"retry_ok": retry_ok, "at": self.clock.now()}
             if self._attempt(key, presented, now, spent) == "ok":
-                if not test_number:  # test numbers bypass the fraud guard and its counts
-                    self._verified(app_id, s, key, p.name, target, now, spent.get("channel"))
+                if not test_number and not spent.get("again"):  # test numbers bypass the guard's counts
+                    self._verified(app_id, s, key, p.name, target, now, spent)
                 self.events.after("code.verified",  # events:
                                   {"to": target, "channel": spent.get("channel"), "purpose": p.name})
                 return target
@@ -447,7 +255,7 @@ class OTPService:
             # a short numeric code can be guessed across every user: cap such guesses per IP
             # and per app. A complex (~186-bit) code cannot, and is never capped, so nobody
             # can block the real links by spending the cap.
-            self.store.issue(None, limits.code_only_attempts(app_id, client_ip, s, now), now)
+            self.store.issue(None, limits.code_only_attempts(app_id, guard.ip_key(client_ip), s, now), now)
         for p in ps:
             found = self.store.find(codes.lookup_key(app_id, p.name, self._lookup_hash(app_id, p.name, code)), now)
             if found is None:
@@ -456,7 +264,8 @@ class OTPService:
             spent: dict = {}
             if self._attempt(key, self._hash(app_id, p.name, target, code), now, spent) != "ok":
                 raise InvalidCode("invalid verification code")
-            self._verified(app_id, s, key, p.name, target, now, spent.get("channel"))
+            if not spent.get("again"):
+                self._verified(app_id, s, key, p.name, target, now, spent)
             return p.name, target
         raise InvalidCode("invalid verification code")
 
@@ -468,50 +277,17 @@ class OTPService:
             return "ok"
         return "missing" if state is MISSING else "refused"
 
-    # -- the fraud guard (core/guard.py; counters in store/stats.py) --
-    def _guard(self, req: SendRequest, s: Settings, purpose: str, target: str, region: str, now: int,
-               test_number: bool = False):
-        """Read the send's guard counters and decide: a ``block`` refusal is counted (one
-        write, no send-log item, no provider call) and raised as ``FraudBlocked``;
-        ``record`` lets it through, counted as would-block. A test number bypasses the
-        guard (never refused, never counted) after the same read, so it takes as long."""
-        if self.stats is None:
-            return None
-        getattr(self.metrics, "warm", lambda: None)()  # the metrics library loads meanwhile
-        e164 = None if req.channel == "email" else target
-        plan = self.stats.plan(req.app_id, s, req.channel, purpose, e164, region, req.client_ip, now)
-        if test_number:
-            return None
-        v = plan.refusal
-        if v is not None and plan.mode == "block":
-            self._blocked(plan, now)
-            self.events.after("send.blocked", {"to": target, "channel": req.channel, "purpose": purpose,  # events:
-                                               "reason": v.dim.name, "country": region})
-            raise guard.FraudBlocked(v.dim.name, v.window, 3600 - now % 3600)
-        if v is not None:
-            self._metric("WouldBlock", plan)
-        return plan
-
-    def _blocked(self, plan, now: int) -> None:
-        self.stats.count_blocked(plan, now)
-        self._metric("Blocked", plan)
-
-    def _metric(self, name: str, plan, country: str = "", provider: str = "") -> None:
-        if self.metrics is not None:
-            labels = plan.labels if plan is not None else {"channel": "none", "country": country or "none"}
-            if provider:
-                self.metrics(name, labels["channel"], labels["country"], provider)
-            else:
-                self.metrics(name, labels["channel"], labels["country"])
-
     def _verified(self, app_id: str, s: Settings, key: str, purpose: str, target: str, now: int,
-                  channel: Optional[str] = None) -> None:
-        """Count a verification for the guard and the stats (the code is spent whatever
-        happens here: a failure to count is not the caller's failure)."""
+                  spent: Optional[dict] = None) -> None:
+        """Count a verification for the guard and the stats, on the IP that requested the
+        code (the code is spent whatever happens here: a failure to count is not the
+        caller's failure)."""
         if self.stats is None:
             return
+        spent = spent or {}
         try:
-            channel, country = self.stats.credit(app_id, s, key, purpose, target, now, channel)
+            channel, country = self.stats.credit(app_id, s, key, purpose, target, now, spent.get("channel"),
+                                                 spent.get("ip"))
         except Exception as e:  # noqa: BLE001
             import logging
             logging.getLogger("verikit").warning("could not count a verification: %s", type(e).__name__)

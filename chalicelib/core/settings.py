@@ -106,7 +106,14 @@ class Settings:
     # the SMS-pumping guard (core/guard.py): "block" refuses sends whose country, number
     # prefix or client IP has too many unverified codes, "record" only counts them
     fraud_guard: str = field(default="block", metadata={"choices": guard.MODES})
-    fraud_guard_by: tuple = field(default=guard.DIMENSIONS, metadata={"items": guard.DIMENSIONS})
+    fraud_guard_by: tuple = field(default=guard.DEFAULT_BY, metadata={"items": guard.DIMENSIONS})
+    # calibration: a stage learns a country (the guard's country dimension only records)
+    # until it has seen this many verified codes of it, or fraud_learn_days of its traffic
+    # (0: no learning); then ratios not set in fraud_thresholds follow the country's own
+    # conversion: cut below fraud_baseline_percent % of it (0: the fixed ratios)
+    fraud_learn_verifications: int = field(default=1000, metadata=_rng(0, 10_000_000))
+    fraud_learn_days: int = field(default=7, metadata=_rng(1, 14))
+    fraud_baseline_percent: int = field(default=50, metadata=_rng(0, 100))
     # {"country": {"floor_day": 20, "floor_hour": 3, "ratio_day": 0.3, "ratio_hour": 0.2}, ...}
     # over guard.DEFAULTS; per-country thresholds in fraud_country_overrides {"NG": {...}}
     fraud_thresholds: dict = field(default_factory=dict, metadata={"check": guard.check_thresholds})

@@ -45,7 +45,14 @@ def patch_settings(request, role):
         raise InvalidRequest("send a JSON object with the settings to change")
     from ..core.settings_model import validate_patch  # pydantic: the admin path only
 
-    return ok(wiring.config().patch_settings(_app(), validate_patch(body)).to_dict())
+    before = wiring.config().get(_app()).settings.per_app_daily
+    settings = wiring.config().patch_settings(_app(), validate_patch(body))
+    if 0 < settings.per_app_daily < before:  # an emergency cut holds on today's sum (store/counters.py)
+        from ..core.limits import app_daily
+        from ..store.counters import cut
+        now = int(wiring.service().clock.now())
+        cut(app_daily(_app(), settings.per_app_daily, now), now)
+    return ok(settings.to_dict())
 
 
 # ---- templates --------------------------------------------------------------------------

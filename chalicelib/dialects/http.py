@@ -12,6 +12,7 @@ from chalice.app import CaseInsensitiveMapping
 from .. import deadline, log
 from ..core.errors import Unavailable
 from ..core.guard import CLIENT_IP
+from ..core.delivery import SENT
 
 # Every body passes through API Gateway as base64 both ways (binaryMediaTypes "*/*"),
 # which chalice decodes and encodes for us. That is what lets the CAPTCHA PNG load from
@@ -153,6 +154,7 @@ def logged(route_name: str, get_request, translate):
             outcome = "ok"
             deadline.start()
             CLIENT_IP.set(client_ip(get_request()))  # a verification counts for the IP it comes from
+            SENT.set(None)
             try:
                 response = view(*args, **kwargs)
             except Exception as exc:  # every failure becomes a dialect error, never a trace
@@ -164,7 +166,7 @@ def logged(route_name: str, get_request, translate):
             req = get_request()
             log.event(route=route_name, method=req.method, status=response.status_code,
                       outcome=outcome, latency_ms=round((time.perf_counter() - start) * 1000, 1),
-                      request_id=request_id(req))
+                      request_id=request_id(req), **(SENT.get() or {}))
             return response
 
         return wrapper

@@ -15,13 +15,16 @@ from pynamodb.exceptions import DeleteError
 from pynamodb.models import Model
 
 from ..core.codes import CodeRecord, Collision, StoredCode, same
-from ..core.service import MISSING
+from ..core.ports import MISSING
 from .base import SharedConnection, BaseMeta, Cancelled, put_kwargs, table_name
 from .counters import charge_ops, commit
 
 # a consumed or dead code is kept a while for audit, then DynamoDB removes it
 KEEP_AFTER_EXPIRY = 24 * 3600
 TXN_RETRIES = 4
+# a verify whose answer was lost may be retried from RETRY_AFTER to RETRY_SECONDS after it
+# spent the code (the same request arriving twice at once is not a retry: single use holds)
+RETRY_AFTER, RETRY_SECONDS = 2.0, 120
 
 
 class CodeModel(SharedConnection, Model):
@@ -41,6 +44,7 @@ class CodeModel(SharedConnection, Model):
     consumed_at = NumberAttribute(null=True)  # written by versions before one-write guesses
     guess = UnicodeAttribute(null=True)        # the last guess's hash; equal to code_hash: spent
     guessed_at = NumberAttribute(null=True)
+    ip = UnicodeAttribute(null=True)           # the requester's address (the guard credits it)
     ttl = TTLAttribute(null=True)
 
 
@@ -67,6 +71,12 @@ def _state(raw: Optional[dict]) -> StoredCode:
     return _stored(CodeModel.from_raw_data(raw)) if raw else MISSING
 
 
+def _spent(item: dict) -> dict:
+    """What the spending write's answer tells the guard and the stats: the channel the code
+    went out on and the address that requested it."""
+    return {k: item[attr]["S"] for k, attr in (("channel", "channel"), ("ip", "ip")) if attr in item}
+
+
 def _ttl(expires_at: int) -> datetime:
     return datetime.fromtimestamp(expires_at + KEEP_AFTER_EXPIRY, tz=timezone.utc)
 
@@ -74,14 +84,16 @@ def _ttl(expires_at: int) -> datetime:
 class DynamoCodeStore:
     """``CodeStore`` over DynamoDB. Every rule is a condition on a write."""
 
-    def issue(self, record: Optional[CodeRecord], charges: list, now: int) -> None:
+    def issue(self, record: Optional[CodeRecord], charges: list, now: int, also: tuple = ()) -> None:
+        """One ``TransactWriteItems``: the code (and its lookup item), every counter under
+        its condition, and ``also`` (the send-log entry, ``store/sendlog.py``)."""
         ops = []
         if record is not None:
             item = CodeModel(
                 record.key, app_id=record.app_id, purpose=record.purpose, target=record.target,
                 channel=record.channel, code_hash=record.code_hash, created_at=record.created_at,
                 expires_at=record.expires_at, attempts=0, max_attempts=record.max_attempts,
-                ttl=_ttl(record.expires_at))
+                ip=record.client_ip or None, ttl=_ttl(record.expires_at))
             ops.append(("code", "Put", put_kwargs(item)))  # replaces the previous code (attempts reset)
             if record.lookup_key:
                 lookup = LookupModel(record.lookup_key, code_key=record.key, target=record.target,
@@ -90,6 +102,7 @@ class DynamoCodeStore:
                         | (LookupModel.code_key == record.key))
                 ops.append(("lookup", "Put", put_kwargs(lookup, free)))
         ops += charge_ops(charges, now)
+        ops += [op for op in also if op is not None]
         if not ops:
             return
         try:
@@ -134,20 +147,32 @@ class DynamoCodeStore:
         condition = ((CodeModel.expires_at > now) & (CodeModel.attempts < CodeModel.max_attempts)
                      & unspent & CodeModel.consumed_at.does_not_exist())  # consumed_at: items of older versions
         kwargs = conn.get_operation_kwargs(
-            key, actions=[CodeModel.attempts.add(1), CodeModel.guess.set(presented), CodeModel.guessed_at.set(now)],
+            key, actions=[CodeModel.attempts.add(1), CodeModel.guess.set(presented),
+                          CodeModel.guessed_at.set(round((spent or {}).get("at", now), 3))],
             condition=condition, return_values="ALL_NEW", return_values_on_condition_failure="ALL_OLD")
         client = conn.connection.client
         try:
             item = client.update_item(**kwargs).get("Attributes")
         except client.exceptions.ConditionalCheckFailedException as e:
-            return _state(e.response.get("Item"))
+            old = e.response.get("Item")
+            state = _state(old)
+            if (spent is not None and spent.get("retry_ok") and state.consumed and old.get("guess") and same(old["guess"]["S"], presented)
+                    and state.expires_at > now and "consumed_at" not in old
+                    and RETRY_AFTER <= spent.get("at", now) - float(old.get("guessed_at", {}).get("N", "0"))
+                    <= RETRY_SECONDS):
+                # a retry of the guess that spent the code (its answer was lost): the same
+                # answer again, counted nowhere (``again``)
+                if spent is not None:
+                    spent.update(_spent(old), again=True)
+                return None
+            return state
         state = _state(item)
         if not same(state.code_hash, presented):
             if spent is not None and state.attempts >= state.max_attempts:  # this guess was the last one
                 spent["exhausted"], spent["channel"] = True, (item.get("channel") or {}).get("S")
             return state
-        if spent is not None and "channel" in item:
-            spent["channel"] = item["channel"]["S"]
+        if spent is not None:
+            spent.update(_spent(item))
         return None
 
     def discard(self, key: str, code_hash: str) -> None:
@@ -157,7 +182,8 @@ class DynamoCodeStore:
             if e.cause_response_code != "ConditionalCheckFailedException":
                 raise
 
-    def release(self, key: Optional[str], code_hash: Optional[str], charges: list, now: int) -> None:
+    def release(self, key: Optional[str], code_hash: Optional[str], charges: list, now: int,
+                also: tuple = ()) -> None:
         """A send did not go out: delete its code, give back its charges (``store/release.py``)."""
         from .release import release
-        release(key, code_hash, charges, now)
+        release(key, code_hash, charges, now, also)

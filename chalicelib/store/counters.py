@@ -59,8 +59,25 @@ def charge_ops(charges: list, now: int) -> list:
     ops, lane = [], next_lane()
     for i, c in enumerate(charges):
         a = sharded(c)
-        ops.append((i, "Update", a.op(a.pick(lane), now)))
+        ops += _ops_of(i, a, a.pick(lane), now)
     return ops
+
+
+def _ops_of(i: int, a, shard: int, now: int) -> list:
+    """A charge's write, and the ``ConditionCheck`` that may come with it (the fraud guard
+    asserts what it assumed of an item it does not write: store/guard_items.py)."""
+    a.last_shard = shard
+    out = [(i, "Update", a.op(shard, now))]
+    extra = getattr(a, "companion", None)
+    check = extra() if extra is not None else None
+    if check is not None:
+        out.append((("check", i), "ConditionCheck", check))
+    return out
+
+
+def _replace(ops: list, i: int, new: list) -> list:
+    kept = [op for op in ops if op[0] != i and op[0] != ("check", i)]
+    return kept + new
 
 
 def commit(ops: list, charges: list, now: int, retries: int = 4) -> None:
@@ -79,6 +96,10 @@ def commit(ops: list, charges: list, now: int, retries: int = 4) -> None:
             STATS["commits"] += 1
             return
         except Cancelled as e:
+            learnt = _learn(e, ops, charges, now)
+            if learnt is not None:
+                ops = learnt
+                continue
             hit = sorted(t for t in e.failed if isinstance(t, int))
             if hit:
                 i = hit[0]
@@ -88,8 +109,7 @@ def commit(ops: list, charges: list, now: int, retries: int = 4) -> None:
                     STATS["shard_moves"] += 1
                     shard = reroute(a)
                     if shard is not None:
-                        pos = next(n for n, op in enumerate(ops) if op[0] == i)
-                        ops[pos] = (i, "Update", a.op(shard, now))
+                        ops = _replace(ops, i, _ops_of(i, a, shard, now))
                         continue
                 raise a.refused(now, e.items.get(i)) from None
             if e.failed:
@@ -101,8 +121,31 @@ def commit(ops: list, charges: list, now: int, retries: int = 4) -> None:
             time.sleep(random.uniform(0.01, 0.05) * attempt)
 
 
+def _learn(e, ops: list, charges: list, now: int):
+    """Charges that assumed something (the guard's cached closed buckets) learn from the
+    items the cancellation returned; the ops to try again, or None when a verdict refused."""
+    failed = [(t, "today") if isinstance(t, int) else (t[1], "yesterday")
+              for t in e.failed if isinstance(t, int) or (isinstance(t, tuple) and t[0] == "check")]
+    learners = [(i, which) for i, which in failed if hasattr(sharded(charges[i]), "learn")]
+    if not learners or len(learners) != len(failed):
+        return None
+    for i, which in learners:
+        tag = i if which == "today" else ("check", i)
+        if not sharded(charges[i]).learn(which, e.items.get(tag)):
+            return None
+    for i in {i for i, _ in learners}:
+        a = sharded(charges[i])
+        ops = _replace(ops, i, _ops_of(i, a, a.pick(next_lane()), now))
+    for i, c in enumerate(charges):  # a charge a learner changed (the would-block count)
+        if getattr(c, "dirty", False):
+            c.dirty = False
+            ops = _replace(ops, i, _ops_of(i, sharded(c), getattr(c, "last_shard", 0), now))
+    STATS["guard_relearn"] += 1
+    return ops
+
+
 # process-wide tallies the benchmark reads (transactions, conflict retries, shard moves)
-STATS = {"commits": 0, "conflicts": 0, "shard_moves": 0}
+STATS = {"commits": 0, "conflicts": 0, "shard_moves": 0, "guard_relearn": 0}
 # how many times one write may move to another shard before it is refused
 SHARD_ROUNDS = 3
 
@@ -118,20 +161,42 @@ class Sharded:
         from ..core.limits import share
 
         self.charge, self.shards = charge, max(1, charge.shards)
+        self.cut = bool(charge.cut_key) and charge.cut_key in _cuts
+        if self.cut:  # the limit was cut: one item holds the whole counter
+            self.shards = 1
         self.limits = [share(charge.limit, self.shards, i) for i in range(self.shards)] if self.shards > 1 \
             else [charge.limit]
         self.live = [i for i, n in enumerate(self.limits) if n > 0] or [0]
         self.table = CounterModel
 
     def key(self, shard: int) -> dict:
+        if self.cut:
+            return {"pk": {"S": self.charge.cut_key}}
         pk = self.charge.key if self.shards == 1 else f"{self.charge.key}#{shard}"
         return {"pk": {"S": pk}}
 
+    def companion(self):
+        """A sharded counter that can be cut asserts that it has not been (a ``ConditionCheck``
+        on the cut item; no read, no round trip)."""
+        if not self.charge.cut_key or self.cut:
+            return None
+        return {"TableName": CounterModel.Meta.table_name, "Key": {"pk": {"S": self.charge.cut_key}},
+                "ConditionExpression": "attribute_not_exists(pk)"}
+
+    def learn(self, which: str, item) -> bool:
+        if which == "yesterday" and self.charge.cut_key:  # the cut item exists: it is the counter now
+            _cuts.add(self.charge.cut_key)
+            return True
+        return False
+
     def pick(self, lane: int | None = None) -> int:
+        if self.cut:
+            return 0
         return self.live[0] if len(self.live) == 1 else pick(self.live, lane)
 
     def op(self, shard: int, now: int) -> dict:
-        c = dataclasses.replace(self.charge, key=self.key(shard)["pk"]["S"], limit=self.limits[shard], shards=1)
+        limit = self.charge.limit if self.cut else self.limits[shard]
+        c = dataclasses.replace(self.charge, key=self.key(shard)["pk"]["S"], limit=limit, shards=1)
         return update_kwargs(CounterModel(c.key), *charge_update(c, now), return_old=True)
 
     def has_room(self, shard: int, item: dict | None) -> bool:
@@ -144,6 +209,35 @@ class Sharded:
 
 def sharded(charge):
     return charge if hasattr(charge, "has_room") else Sharded(charge)
+
+
+# cut items known to exist (a fact for the rest of their day: a cache, the condition rules)
+_cuts: set = set()
+CUT_HOLD = 10 ** 12
+
+
+def cut(charge, now: int) -> None:
+    """Lower a sharded counter's limit mid-window exactly: the counter becomes one item
+    holding the shards' sum. (1) the cut item is created full, so every send is refused for
+    the moment this takes (each send asserts that it does not exist, and now charges it);
+    (2) the shards are read consistently: no send can change them any more; (3) the cut
+    item is set to their sum. The new limit then holds on the sum."""
+    from .base import Cancelled, transact
+
+    expire = int(charge.window_end + TTL_SLACK)
+    key = {"pk": {"S": charge.cut_key}}
+    table = CounterModel.Meta.table_name
+    try:
+        transact([("cut", "Put", {"TableName": table, "Item": {**key, "n": {"N": str(CUT_HOLD)}, "ttl": {"N": str(expire)}},
+                                  "ConditionExpression": "attribute_not_exists(pk)"})])
+    except Cancelled:
+        return  # cut already today: the one item counts everything, under the new limit
+    a = Sharded(dataclasses.replace(charge, cut_key=""))
+    total = sum(int(i["n"]["N"]) for i in read_items(table, [a.key(s) for s in range(a.shards)]) if i and "n" in i)
+    connection().client.update_item(TableName=table, Key=key, UpdateExpression="SET n = :n",
+                                    ConditionExpression="n = :hold",
+                                    ExpressionAttributeValues={":n": {"N": str(total)}, ":hold": {"N": str(CUT_HOLD)}})
+    _cuts.add(charge.cut_key)
 
 
 _turn = [random.randrange(1 << 30)]

@@ -1,35 +1,49 @@
 """Provider attempts per day in the stats table: which SMS provider carried what, and how
 often each failed (``GET /admin/v1/stats?group=provider``).
 
-Items ``pk = <app>#<YYYYMMDD>``, ``sk = r#<shard>`` (16 shards: every send writes one, so
+Items ``pk = <app>#<YYYYMMDD>``, ``sk = r#<shard>`` (64 shards taken in turn: every send writes one, so
 no item gets hot), attributes ``s_<provider>`` (messages it carried) and ``f_<provider>``
-(attempts that failed, whether or not a later provider then carried the message). One
-``UpdateItem`` with ``ADD`` per send, never read first; kept as long as the other stats rows.
+(attempts that failed, whether or not a later provider then carried the message). The
+route's first provider is counted in the send's own transaction (``count_op``); a failover
+adds one ``UpdateItem`` after the call (``count_attempts``); never read first; kept as long
+as the other stats rows.
 """
 from __future__ import annotations
 
+import itertools
 import random
 from datetime import datetime, timezone
 
-SHARDS = 16
+SHARDS = 64  # taken in turn: each ~1.6% of a busy app's sends
+# each instance starts at a random shard (a cache of where it is, not a rule)
+_turn = itertools.count(random.randrange(SHARDS))
 PREFIX = "r#"
 
 
-def count_attempts(app_id: str, attempts, now: int) -> None:
-    """One write: each attempt counted on its provider (sent or failed)."""
+def count_attempts(app_id: str, attempts, now: int, less: dict | None = None) -> None:
+    """One write: each attempt counted on its provider (sent or failed); ``less``: other
+    adds (a send's transaction counted its first provider as sent: a failover corrects it)."""
     from .base import connection
-    from .stats import DAY, STATS_KEEP_DAYS, _table, day_of
 
-    adds: dict = {}
+    adds: dict = dict(less or {})
     for a in attempts:
         name = ("s_" if a.outcome == "sent" else "f_") + a.provider
         adds[name] = adds.get(name, 0) + 1
+    adds = {k: v for k, v in adds.items() if v}
+    if adds:
+        connection().client.update_item(**count_op(app_id, adds, now))
+
+
+def count_op(app_id: str, adds: dict, now: int) -> dict:
+    """The ``UpdateItem`` (or transaction ``Update``) adding ``adds`` on one shard."""
+    from .stats import DAY, STATS_KEEP_DAYS, _table, day_of
+
     names = {f"#a{i}": k for i, k in enumerate(adds)}
     values = {f":a{i}": {"N": str(v)} for i, v in enumerate(adds.values())}
     values[":ttl"] = {"N": str(now - now % DAY + STATS_KEEP_DAYS * DAY)}
-    connection().client.update_item(
+    return dict(
         TableName=_table(),
-        Key={"pk": {"S": f"{app_id}#{day_of(now)}"}, "sk": {"S": f"{PREFIX}{random.randrange(SHARDS)}"}},
+        Key={"pk": {"S": f"{app_id}#{day_of(now)}"}, "sk": {"S": f"{PREFIX}{next(_turn) % SHARDS}"}},
         UpdateExpression="ADD " + ", ".join(f"#a{i} :a{i}" for i in range(len(adds))) + " SET #ttl = :ttl",
         ExpressionAttributeNames={**names, "#ttl": "ttl"}, ExpressionAttributeValues=values)
 
@@ -54,7 +68,7 @@ def rows(app_id: str, since: str, until: str) -> dict:
                     kind, _, provider = attr.partition("_")
                     if provider and kind in ("s", "f"):
                         row = acc.setdefault(provider, [0, 0])
-                        row[0 if kind == "s" else 1] += int(val["N"])
+                        row[0 if kind == "s" else 1] += int(float(val["N"]))
             if "LastEvaluatedKey" not in resp:
                 break
             kw["ExclusiveStartKey"] = resp["LastEvaluatedKey"]

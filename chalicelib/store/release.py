@@ -34,8 +34,10 @@ def ops_for(key, code_hash, charges: list) -> list:
     return ops
 
 
-def release(key, code_hash, charges: list, now: int) -> None:
-    ops = ops_for(key, code_hash, charges)
+def release(key, code_hash, charges: list, now: int, also: tuple = ()) -> None:
+    """``also``: unconditional operations of the same undo (the fraud guard's unverified
+    counts given back, the send-log entry marked failed)."""
+    ops = ops_for(key, code_hash, charges) + [op for op in also if op is not None]
     for attempt in range(ATTEMPTS):
         if not ops:
             return

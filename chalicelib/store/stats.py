@@ -3,10 +3,13 @@
 
 Items live under ``pk = <app>#<YYYYMMDD>``; the sort key says what they count:
 
-- ``c#<country>#<shard>``  a destination country (48 shards: every send to it writes one)
-- ``h#<country>#<HH>#<shard>`` the country's unverified sends in hour HH (the guard's hour cap)
+- ``c#<country>#<shard>``  a destination country (100 shards, taken in turn: every send to
+  it writes one and every verification another, so none takes more than ~2% of a
+  single-country app's flows; the opt-in country dimension reads them all in one
+  ``BatchGetItem`` of 100 keys)
+- ``a#<shard>``            the app-wide dimension (opt-in), the same way
 - ``p#<prefix>``           a number prefix (the number without its last 3 digits)
-- ``i#<ip>``               a client IP (only while the guard uses it)
+- ``i#<ip>``               a client IP (IPv6 by /64; only while the guard uses it)
 - ``n#<channel>#<shard>``, ``o#<purpose>#<shard>`` stats rows every send writes (sharded)
 
 Attributes: ``s`` sent, ``v`` verified, ``u`` unverified (sent minus verified; a
@@ -19,6 +22,7 @@ under conditions that keep every dimension within its threshold.
 from __future__ import annotations
 
 import random
+import threading
 import time
 from datetime import datetime, timezone
 from typing import Optional
@@ -29,13 +33,19 @@ from pynamodb.models import Model
 from ..core import guard, limits
 from .base import BaseMeta, SharedConnection, connection, table_name, transact
 from .counters import pick, read_items
+from .guard_items import _num
+from .stats_rows import EMAIL, GROUPS, day_of, rows  # noqa: F401 (GROUPS: the admin route's groups)
 
 DAY = 86400
-STATS_KEEP_DAYS = 400   # day rows (country, prefix, channel, purpose): a year of stats
+STATS_KEEP_DAYS = 400   # country rows (country, channel, purpose: no number digits): a year of stats
+# number-prefix rows hold 10 of a number's 13 digits: kept as long as the send log keeps its
+# entries (send_log_retention_days), and at least the guard's window
+
+
+def prefix_keep(s, now: int) -> int:
+    return now - now % DAY + max(GUARD_KEEP_DAYS, s.send_log_retention_days) * DAY
 GUARD_KEEP_DAYS = 3     # hour shards and IP rows: only the guard's windows need them
 SHARDS = guard.COUNTRY_SHARDS
-GROUPS = {"country": "c#", "prefix": "p#", "channel": "c#", "purpose": "c#", "day": "c#"}
-EMAIL = "@"  # the pseudo-country of email sends in the country rows
 
 
 class StatsModel(SharedConnection, Model):
@@ -51,12 +61,8 @@ def _table() -> str:
     return StatsModel.Meta.table_name
 
 
-def day_of(now: float) -> str:
-    return time.strftime("%Y%m%d", time.gmtime(now))
-
-
-def _n(item: Optional[dict], attr: str) -> int:
-    return int(item[attr]["N"]) if item and attr in item else 0
+def _n(item: Optional[dict], attr: str) -> float:
+    return float(item[attr]["N"]) if item and attr in item else 0
 
 
 class StatCharge:
@@ -85,7 +91,7 @@ class StatCharge:
     def op(self, shard: int, now: int) -> dict:
         names, values, adds = {"#t": "ttl"}, {":t": {"N": str(self.keep_until)}}, []
         for n, (attr, by) in enumerate(sorted(self.adds.items())):
-            names[f"#a{n}"], values[f":a{n}"] = attr, {"N": str(by)}
+            names[f"#a{n}"], values[f":a{n}"] = attr, {"N": _num(by)}
             adds.append(f"#a{n} :a{n}")
         kw = {"TableName": _table(), "Key": self.key(shard),
               "UpdateExpression": "ADD " + ", ".join(adds) + " SET #t = :t"}
@@ -113,64 +119,118 @@ class SendPlan:
 
     @property
     def refusal(self):
-        """The first verdict that refuses, if any."""
+        """The first verdict read before the send that refuses, if any (sharded dimensions:
+        country, app; the others refuse inside the send's transaction)."""
         return next((v for v in self.verdicts if not v.allowed), None)
 
     @property
     def would_block(self) -> bool:
-        return self.refusal is not None
+        return self.refusal is not None or any(getattr(c, "would", False) for c in self.charges)
+
+    def giveback_ops(self) -> list:
+        """The message did not go out: the unverified counts it added go back."""
+        return [c.giveback_op() for c in self.charges if hasattr(c, "giveback_op")]
 
 
 # yesterday's items no longer change once the day is a few minutes old: keep them
 _yesterday: dict = {}
 YESTERDAY_SETTLED = 300
+BASELINE_SECONDS = 3600      # how long an instance keeps a country's baseline
+BLOCKED_FLUSH_SECONDS = 60   # blocked sends are counted in memory, written at most this often
+# blocked sends not yet written, per process: (pk, sk) -> {attr: n}
+_PENDING: dict = {"rows": {}, "since": None, "now": 0}
+_LOCK = threading.Lock()
+
+
+def reset() -> None:
+    """Forget blocked counts not yet written and the caches of items (tests that recreate
+    the tables)."""
+    from . import counters, guard_items
+    with _LOCK:
+        _PENDING.update(rows={}, since=None, now=0)
+    counters._cuts.clear()
+    for cache in (guard_items._closed, guard_items._prev, guard_items._today_v, _yesterday):
+        cache.clear()
 
 
 class DynamoStats:
     """The guard's counters and the admin stats over the stats table."""
 
+    def __init__(self):
+        self._base: dict = {}       # app -> (until, the baseline document)
+        self._lock = _LOCK
+
+    # -- calibration --
+    def baseline(self, app_id: str, s, country: str, now: int) -> Optional[guard.Baseline]:
+        """The country's sends and verified codes over the last ``fraud_learn_days`` days.
+
+        Kept in one item per app (``<app>#base`` / ``base``: a map of countries), recomputed
+        from the stats rows (one ``Query`` per day) by the first instance that finds it
+        older than an hour (a conditional write, so one instance an hour does it); every
+        instance reads it once an hour (one ``GetItem``, on its first send)."""
+        if not country or not (s.fraud_learn_verifications or s.fraud_baseline_percent):
+            return None
+        hit = self._base.get(app_id)
+        if hit is None or hit[0] <= now:
+            from .stats_base import load
+            hit = (now + BASELINE_SECONDS, load(_table(), app_id, s.fraud_learn_days, now, BASELINE_SECONDS))
+            with self._lock:
+                self._base[app_id] = hit
+        row = hit[1].get("c", {}).get(country)  # a country first seen since: learning
+        return guard.Baseline(int(row[0]), int(row[1]), bool(row[2])) if row else guard.Baseline()
+
     # -- sends --
     def plan(self, app_id: str, s, channel: str, purpose: str, e164: Optional[str], country: str,
              client_ip: Optional[str], now: int) -> SendPlan:
-        """Read the send's dimensions (one ``BatchGetItem``), decide, and return the
-        charges that count the send (with the guard's conditions in ``block`` mode)."""
+        """The charges that count the send and, for the guard's dimensions in force, judge
+        it: the number prefix and client IP by conditions of the send's own write (no
+        read: store/guard_items.py); the sharded country and app dimensions (opt-in) by
+        one ``BatchGetItem`` first and caps on their shards. A country the stage is still
+        learning is only recorded (``fraud_learn_*``)."""
+        from .guard_items import DimCharge
+
         day, yday = day_of(now), day_of(now - DAY)
         pk, ypk = f"{app_id}#{day}", f"{app_id}#{yday}"
         hour, frac = int(now % DAY) // 3600, (now % 3600) / 3600
         hh = f"{hour:02d}"
         keep_stats, keep_guard = now - now % DAY + STATS_KEEP_DAYS * DAY, now - now % DAY + GUARD_KEEP_DAYS * DAY
-        dims = guard.dimensions(s, e164, country, client_ip) if e164 else []
+        base = self.baseline(app_id, s, country, now) if (e164 and s.fraud_guard != "off") else None
+        dims = guard.dimensions(s, e164, country, client_ip, base) if e164 else []
         mode = s.fraud_guard if dims else "off"
-        verdicts = self._evaluate(dims, pk, ypk, hh, hour, frac, now) if dims else []
-        block = mode == "block"
-        would = any(not v.allowed for v in verdicts)
+        learning = not guard.learned(s, base)
+        sharded = [d for d in dims if d.shards > 1]
+        verdicts = self._evaluate(sharded, pk, ypk, hh, hour, frac, now) if sharded else []
         by = {v.dim.name: v for v in verdicts}
+        block_country = mode == "block" and not learning
+        would = any(not v.allowed for v in verdicts)
         sent = {"s": 1, "u": 1, "u" + hh: 1}
-        if would and mode == "record":
-            sent["w"] = 1
-        # the country row also carries the channel and purpose counts (one item less per
-        # send); emails count under the pseudo-country "@"
         place = (country or "ZZ") if e164 else EMAIL
         row = {**sent, f"s_ch_{channel}": 1, f"s_pu_{purpose}": 1}
+        if would and (mode == "record" or not block_country):
+            row["w"] = 1
         v = by.get("country")
-        charges = [StatCharge(pk, f"c#{place}", row, keep_stats, SHARDS, {"u": v.cap_day} if (v and block) else None,
-                              v.day_room if (v and block) else None, "country", "day")]
-        blocked = [StatCharge(pk, f"c#{place}", {"b": 1, f"b_ch_{channel}": 1, f"b_pu_{purpose}": 1}, keep_stats,
-                              SHARDS)]
+        capped = v is not None and block_country
+        charges = [StatCharge(pk, f"c#{place}", row, keep_stats, SHARDS,
+                              {"u": v.cap_day, "u" + hh: v.cap_hour} if capped else None,
+                              _rooms(v) if capped else None, "country", v.window if v else "day")]
+        blocked = [(pk, f"c#{place}", {"b": 1, f"b_ch_{channel}": 1, f"b_pu_{purpose}": 1}, keep_stats)]
+        v = by.get("app")
         if v:
-            charges.append(StatCharge(pk, f"h#{place}#{hh}", {"u": 1}, keep_guard, SHARDS,
-                                      {"u": v.cap_hour} if block else None, v.hour_room if block else None,
-                                      "country", "hour"))
+            capped = mode == "block"
+            charges.append(StatCharge(pk, "a#", sent, keep_guard, SHARDS,
+                                      {"u": v.cap_day, "u" + hh: v.cap_hour} if capped else None,
+                                      _rooms(v) if capped else None, "app", v.window))
+        for d in dims:
+            if d.shards == 1:
+                charges.append(DimCharge(StatsModel, d, pk, ypk, now, sent,
+                                         prefix_keep(s, now) if d.name == "prefix" else keep_guard, mode))
+                charges[-1].row = charges[0]
         if e164:
-            v = by.get("prefix")
-            cond = {"u": v.cap_day, "u" + hh: v.cap_hour} if (v and block) else None
-            charges.append(StatCharge(pk, f"p#{guard.prefix_of(e164)}", sent, keep_stats, 1, cond, None, "prefix",
-                                      v.window if v else ""))
-            blocked.append(StatCharge(pk, f"p#{guard.prefix_of(e164)}", {"b": 1}, keep_stats))
-            v = by.get("ip")
-            if v:
-                cond = {"u": v.cap_day, "u" + hh: v.cap_hour} if block else None
-                charges.append(StatCharge(pk, f"i#{client_ip}", sent, keep_guard, 1, cond, None, "ip", v.window))
+            if not any(d.name == "prefix" for d in dims):  # the prefix stats row, unguarded
+                charges.append(StatCharge(pk, f"p#{guard.prefix_of(e164)}", sent, prefix_keep(s, now), 1))
+            blocked.append((pk, f"p#{guard.prefix_of(e164)}", {"b": 1}, prefix_keep(s, now)))
+        # the country dimension refuses before the write only when it has been learned
+        verdicts = [v for v in verdicts if v.dim.name != "country" or block_country]
         return SendPlan(mode, verdicts, charges, blocked, {"channel": channel, "country": country or "none"})
 
     def _evaluate(self, dims: list, pk: str, ypk: str, hh: str, hour: int, frac: float, now: int) -> list:
@@ -178,10 +238,10 @@ class DynamoStats:
         settled = now % DAY >= YESTERDAY_SETTLED
         cached: dict = {}
         for d, dim in enumerate(dims):
-            short = {"country": "c", "prefix": "p", "ip": "i"}[dim.name]
-            base = f"{short}#{dim.value}"
+            short = {"country": "c", "app": "a"}[dim.name]
+            base = f"{short}#{dim.value}" if dim.name == "country" else "a#"
             for i in range(dim.shards):
-                sk = base if dim.shards == 1 else f"{base}#{i}"
+                sk = f"{base}#{i}"
                 keys.append({"pk": {"S": pk}, "sk": {"S": sk}})
                 where.append((d, "today", i))
                 ykey = (ypk, sk)
@@ -190,9 +250,6 @@ class DynamoStats:
                 else:
                     keys.append({"pk": {"S": ypk}, "sk": {"S": sk}})
                     where.append((d, "yest", i))
-                if dim.shards > 1:
-                    keys.append({"pk": {"S": pk}, "sk": {"S": f"h#{dim.value}#{hh}#{i}"}})
-                    where.append((d, "hour", i))
         items = read_items(_table(), keys, consistent=False)
         got = dict(cached)
         for (d, what, i), key, item in zip(where, keys, items):
@@ -213,29 +270,48 @@ class DynamoStats:
                     r.today_v[h] += _n(today, "v" + k)
                     r.yest_u[h] += _n(yest, "u" + k)
                     r.yest_v[h] += _n(yest, "v" + k)
-                r.hour_shards[i] = _n(got.get((d, "hour", i)), "u") if dim.shards > 1 else _n(today, "u" + hh)
+                r.hour_shards[i] = _n(today, "u" + hh)
             verdicts.append(guard.evaluate(dim, r, hour, frac))
         return verdicts
 
     def count_blocked(self, plan: SendPlan, now: int) -> None:
-        """One write: the blocked send counted on its country (channel, purpose) and prefix."""
-        _write(plan.blocked_ops, now)
+        """Count a blocked send on its country (channel, purpose) and prefix rows: in memory,
+        written once ``BLOCKED_FLUSH_SECONDS`` after the first one not yet written (so a
+        blocked send is one round trip, a pump one write a minute per instance). A
+        statistic, never a limit: what an instance had not written when it is recycled is
+        lost. ``rows`` writes this instance's first."""
+        with self._lock:
+            for pk, sk, adds, keep in plan.blocked_ops:
+                row = _PENDING["rows"].setdefault((pk, sk, keep), {})
+                for attr, by in adds.items():
+                    row[attr] = row.get(attr, 0) + by
+            if _PENDING["since"] is None:
+                _PENDING["since"] = time.monotonic()
+            _PENDING["now"] = now
+            due = time.monotonic() - _PENDING["since"] >= BLOCKED_FLUSH_SECONDS
+        if due:
+            self.flush_blocked(now)
+
+    def flush_blocked(self, now: int) -> None:
+        with self._lock:
+            pending = _PENDING["rows"]
+            _PENDING.update(rows={}, since=None)
+        if not pending:
+            return
+        charges = [StatCharge(pk, sk, adds, keep, 1 if sk.startswith("p#") else SHARDS)
+                   for (pk, sk, keep), adds in pending.items()]
+        for start in range(0, len(charges), 25):
+            _write(charges[start:start + 25], now)
 
     # -- verifications --
     def credit(self, app_id: str, s, code_key: str, purpose: str, target: str, now: int,
-               channel: Optional[str] = None) -> tuple:
-        """Count a verified code: on its country, prefix and the verifying client IP (its
-        unverified count drops), with the channel it was sent on and its purpose."""
-        if channel is None:  # the spending write returns it; else one small read
-            from .codes import CodeModel
-
+               channel: Optional[str] = None, requester_ip: Optional[str] = None) -> tuple:
+        """Count a verified code: on its country, prefix and the IP that *requested* it
+        (stored with the code; its unverified count drops), with the channel it was sent on
+        and its purpose. The headroom attributes of the prefix and IP items grow by 1 + the
+        ratio in force."""
+        if channel is None:  # codes written before the spending write returned it
             channel = "email" if "@" in target else "sms"
-            try:
-                item = connection().client.get_item(TableName=CodeModel.Meta.table_name, Key={"pk": {"S": code_key}},
-                                                    ProjectionExpression="channel")
-                channel = item.get("Item", {}).get("channel", {}).get("S", channel)
-            except Exception:  # noqa: BLE001 - the stats row falls back to the target's kind
-                pass
         pk = f"{app_id}#{day_of(now)}"
         hh = f"{int(now % DAY) // 3600:02d}"
         keep_stats, keep_guard = now - now % DAY + STATS_KEEP_DAYS * DAY, now - now % DAY + GUARD_KEEP_DAYS * DAY
@@ -247,83 +323,55 @@ class DynamoStats:
         charges = [StatCharge(pk, f"c#{place}", {**done, f"v_ch_{channel}": 1, f"v_pu_{purpose}": 1}, keep_stats,
                               SHARDS)]
         if phone_:
-            if "country" in in_force:
-                charges.append(StatCharge(pk, f"h#{place}#{hh}", {"u": -1}, keep_guard, SHARDS))
-            charges.append(StatCharge(pk, f"p#{guard.prefix_of(target)}", done, keep_stats))
-            ip = guard.CLIENT_IP.get()
+            base = self.baseline(app_id, s, country, now) if app_id in self._base else None
+            if "app" in in_force:
+                charges.append(StatCharge(pk, "a#", done, keep_guard, SHARDS))
+            t = guard.thresholds(s, "prefix", country, base)
+            charges.append(StatCharge(pk, f"p#{guard.prefix_of(target)}",
+                                      {**done, "rd": 1 + t.ratio_day, "r" + hh: 1 + t.ratio_hour}, prefix_keep(s, now)))
+            ip = guard.ip_key(requester_ip if requester_ip is not None else guard.CLIENT_IP.get())
             if ip and "ip" in in_force:
-                charges.append(StatCharge(pk, f"i#{ip}", done, keep_guard))
+                t = guard.thresholds(s, "ip", country, base)
+                charges.append(StatCharge(pk, f"i#{ip}", {**done, "rd": 1 + t.ratio_day, "r" + hh: 1 + t.ratio_hour},
+                                          keep_guard))
         _write(charges, now)
         return channel, country
 
     # -- provider attempts (store/provider_stats.py: GET /admin/v1/stats?group=provider) --
     @staticmethod
-    def count_attempts(app_id: str, attempts, now: int) -> None:
+    def count_attempts(app_id: str, attempts, now: int, less: dict | None = None) -> None:
         from .provider_stats import count_attempts
-        count_attempts(app_id, attempts, now)
+        count_attempts(app_id, attempts, now, less)
 
-    # -- the admin stats --
+    @staticmethod
+    def staged_attempt_op(app_id: str, provider: str, now: int) -> tuple:
+        """The first provider's ``sent`` count, joining the send's transaction."""
+        from .provider_stats import count_op
+        return ("provider", "Update", count_op(app_id, {f"s_{provider}": 1}, now))
+
+    # -- the admin stats (store/stats_rows.py) --
     def rows(self, app_id: str, group: str, since: str, until: str) -> dict:
         """Sent / verified / blocked per key of ``group`` over the days ``since`` to
-        ``until`` (``YYYYMMDD``, inclusive): one ``Query`` per day."""
-        prefix = GROUPS[group]
-        client = connection().client
-        acc: dict = {}
-        would = 0
-        day = datetime.strptime(since, "%Y%m%d").replace(tzinfo=timezone.utc).timestamp()
-        last = datetime.strptime(until, "%Y%m%d").replace(tzinfo=timezone.utc).timestamp()
-        split = {"channel": "_ch_", "purpose": "_pu_"}.get(group)
+        ``until`` (``YYYYMMDD``, inclusive): one ``Query`` per day. Blocked sends this
+        instance has not written yet are written first."""
+        self.flush_blocked(_PENDING["now"])
+        return rows(_table(), app_id, group, since, until)
 
-        def add(key, s_, v, b):
-            row = acc.setdefault(key, [0, 0, 0])
-            row[0] += s_
-            row[1] += v
-            row[2] += b
 
-        while day <= last:
-            d = day_of(day)
-            kw = {"TableName": _table(), "KeyConditionExpression": "pk = :pk AND begins_with(sk, :g)",
-                  "ExpressionAttributeValues": {":pk": {"S": f"{app_id}#{d}"}, ":g": {"S": prefix}}}
-            while True:
-                resp = client.query(**kw)
-                for item in resp.get("Items", []):
-                    sk = item["sk"]["S"][len(prefix):]
-                    would += _n(item, "w")
-                    if split:
-                        for attr, val in item.items():
-                            kind, _, key = attr.partition(split)
-                            if key and kind in ("s", "v", "b"):
-                                n = int(val["N"])
-                                add(key, n if kind == "s" else 0, n if kind == "v" else 0, n if kind == "b" else 0)
-                        continue
-                    if group == "day":
-                        key = f"{d[:4]}-{d[4:6]}-{d[6:]}"
-                    elif group == "prefix":
-                        key = sk
-                    else:
-                        key = sk.rsplit("#", 1)[0]
-                        if key == EMAIL:
-                            continue
-                    add(key, _n(item, "s"), _n(item, "v"), _n(item, "b"))
-                if "LastEvaluatedKey" not in resp:
-                    break
-                kw["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
-            day += DAY
-        out = [{"key": k, "sent": s_, "verified": v, "blocked": b,
-                "conversion": round(min(1.0, v / s_), 4) if s_ else 0.0}
-               for k, (s_, v, b) in acc.items()]
-        out.sort(key=lambda r: (r["key"]) if group == "day" else (-r["sent"], -r["blocked"], r["key"]))
-        return {"rows": out, "would_block": would}
+def _rooms(v) -> tuple:
+    """Shards with room in both windows (the verdict's day and hour rooms)."""
+    return tuple(sorted(set(v.day_room) & set(v.hour_room))) or (v.day_room or v.hour_room)
 
 
 def _write(charges: list, now: int, tries: int = 4) -> None:
     """Unconditional counts in one transaction, retried (on another lane) when another
-    transaction holds one of the items."""
+    transaction holds one of the items. The first try takes the next lane in turn (as
+    sends do), so the country's shards share the writes evenly."""
     from .base import Cancelled
-    from .counters import STATS
+    from .counters import STATS, next_lane
 
     for attempt in range(tries):
-        lane = random.randrange(1 << 30)  # sends take the lanes in turn; these any
+        lane = next_lane() if attempt == 0 else random.randrange(1 << 30)
         try:
             transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(charges)])
             return

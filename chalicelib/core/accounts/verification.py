@@ -51,7 +51,8 @@ class Verification:
         if refusal is not None and not s.enumeration_protection:
             raise refusal
         self.otp.send(SendRequest(app_id=app_id, phone=e164, purpose=purpose, client_ip=client_ip,
-                                  validate_token=validate_token, deliver=refusal is None))
+                                  validate_token=validate_token, deliver=refusal is None,
+                                  quiet=s.enumeration_protection))
 
     # ---- verify phone, change phone, reset password --------------------------------------
 
