@@ -29,7 +29,7 @@ def test_chalice_package_is_small_and_carries_no_botocore(stage, tmp_path):
     # the most expensive module to compile at a cold start), third-party login, user queries
     # and the reset page; the hooks and webhooks (chalicelib/hooks, two stores, the admin
     # routes) ~90 KB more
-    assert z.stat().st_size <= 900 * 1024  # 744 KB measured before the hooks
+    assert z.stat().st_size <= 1000 * 1024  # 912 KB measured with the hooks (744 KB before them and the guard)
     assert not any(n.startswith(("botocore/", "boto3/", "moto/", "devserver/", "tests/", "vendor/")) for n in names)
     # bytecode compiled for the runtime (checked by source hash), nothing else from __pycache__
     caches = [n for n in names if "__pycache__" in n]
