@@ -52,7 +52,9 @@ def ssm_prefix(stage: str, project_dir: Path = ROOT) -> str:
 
 
 def model_kind(model) -> str:
-    return model.__module__.rsplit(".", 1)[-1]
+    """The table's kind, as each model's Meta names it (not its module: a store module may
+    keep its model in another file)."""
+    return model.Meta.kind
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ RETRY_AFTER, RETRY_SECONDS = 2.0, 120
 
 class CodeModel(SharedConnection, Model):
     class Meta(BaseMeta):
+        kind = "codes"  # deploy/tables.py names the table and its VERIKIT_<KIND>_TABLE by this
         table_name = table_name("codes")
 
     pk = UnicodeAttribute(hash_key=True)
@@ -52,6 +53,7 @@ class LookupModel(SharedConnection, Model):
     """A lookup item in the codes table (``pk`` starts with ``@lookup#``)."""
 
     class Meta(BaseMeta):
+        kind = "codes"  # deploy/tables.py names the table and its VERIKIT_<KIND>_TABLE by this
         table_name = table_name("codes")
 
     pk = UnicodeAttribute(hash_key=True)

@@ -21,6 +21,7 @@ from .base import SharedConnection, BaseMeta, table_name
 
 class ConfigModel(SharedConnection, Model):
     class Meta(BaseMeta):
+        kind = "config"  # deploy/tables.py names the table and its VERIKIT_<KIND>_TABLE by this
         table_name = table_name("config")
 
     app_id = UnicodeAttribute(hash_key=True)

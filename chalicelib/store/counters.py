@@ -17,6 +17,7 @@ TTL_SLACK = 3600
 
 class CounterModel(SharedConnection, Model):
     class Meta(BaseMeta):
+        kind = "counters"  # deploy/tables.py names the table and its VERIKIT_<KIND>_TABLE by this
         table_name = table_name("counters")
 
     pk = UnicodeAttribute(hash_key=True)

@@ -29,6 +29,7 @@ class Attempt(MapAttribute):
 
 class DeliveryModel(SharedConnection, Model):
     class Meta(BaseMeta):
+        kind = "deliveries"  # deploy/tables.py names the table and its VERIKIT_<KIND>_TABLE by this
         table_name = table_name("deliveries")
 
     endpoint = UnicodeAttribute(hash_key=True)   # a webhook id, or "leanengine"

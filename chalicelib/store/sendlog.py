@@ -29,6 +29,7 @@ class ByApp(GlobalSecondaryIndex):
 
 class SendLogModel(SharedConnection, Model):
     class Meta(BaseMeta):
+        kind = "sendlog"  # deploy/tables.py names the table and its VERIKIT_<KIND>_TABLE by this
         table_name = table_name("sendlog")
 
     pk = UnicodeAttribute(hash_key=True)      # app#<keyed hash of the number>

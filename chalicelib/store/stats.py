@@ -50,6 +50,7 @@ SHARDS = guard.COUNTRY_SHARDS
 
 class StatsModel(SharedConnection, Model):
     class Meta(BaseMeta):
+        kind = "stats"  # deploy/tables.py names the table and its VERIKIT_<KIND>_TABLE by this
         table_name = table_name("stats")
 
     pk = UnicodeAttribute(hash_key=True)   # <app>#<YYYYMMDD>

@@ -16,6 +16,7 @@ from .base import SharedConnection, BaseMeta, put_kwargs, table_name, update_kwa
 
 class UserModel(SharedConnection, Model):
     class Meta(BaseMeta):
+        kind = "users"  # deploy/tables.py names the table and its VERIKIT_<KIND>_TABLE by this
         table_name = table_name("users")
 
     pk = UnicodeAttribute(hash_key=True)

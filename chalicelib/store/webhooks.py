@@ -21,6 +21,7 @@ ROTATION_OVERLAP_SECONDS = 86400
 
 class WebhookModel(SharedConnection, Model):
     class Meta(BaseMeta):
+        kind = "webhooks"  # deploy/tables.py names the table and its VERIKIT_<KIND>_TABLE by this
         table_name = table_name("webhooks")
 
     app_id = UnicodeAttribute(hash_key=True)
