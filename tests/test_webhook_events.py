@@ -119,3 +119,24 @@ def test_a_slow_receiver_does_not_slow_the_request(local_server):
             f"{local_server}/admin/v1/webhooks/{created['id']}", method="DELETE",
             headers={"X-LC-Id": KEYS["VERIKIT_APP_ID"], "X-LC-Key": KEYS["VERIKIT_MASTER_KEY"] + ",master"}),
             timeout=10).read()
+
+
+def test_a_cloudbase_sign_in_by_verification_token_is_a_login(lc, settings):
+    """CloudBase's sign-in with a verification token is a login like any other: user.login
+    (method sms) is raised, as LeanEngine's onLogin is called for it."""
+    from test_cloudbase_api import CB, CB_PHONE
+
+    settings(cooldown_seconds=0)
+    cb = CB(lc.client)
+    with Receiver() as r:
+        r.secrets = [endpoint(lc, r.url, ["user.login"])["secret"]]
+        _, verified = cb.token_for()
+        status, creds = cb.post("signup", {"phone_number": CB_PHONE, "password": "abc12345",
+                                           "verification_token": verified["verification_token"]})
+        assert status == 200, creds
+        _, verified = cb.token_for()
+        status, again = cb.post("signin", {"username": CB_PHONE, "verification_token": verified["verification_token"]})
+        assert status == 200 and again["sub"] == creds["sub"]
+        got = delivered(r)
+    assert [e["method"] for e in got["user.login"]] == ["sms"]
+    assert got["user.login"][0]["user"]["objectId"] == creds["sub"]

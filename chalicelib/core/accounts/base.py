@@ -95,7 +95,10 @@ class AccountBase:
         raise BadCredentials("The username and password mismatch.")
 
     def login_by_proof(self, user: User, field: str) -> User:
-        return self._login_by_proof(user, field)
+        """A sign-in by a proof of ``field`` (CloudBase's verification token): the squatting
+        rule, then LeanEngine onLogin (which may refuse) and ``user.login``."""
+        user = self._login_by_proof(user, field)
+        return self._on_login(user, "sms" if field == "phone" else "email")  # events: onLogin may refuse
 
     def _login_by_proof(self, user: User, field: str) -> User:
         """The squatting rule. Someone just proved ``field`` (phone or email) of ``user``
