@@ -61,7 +61,7 @@ def deployed_stage_check(call) -> bool:
     deploy tool made on its own moto server."""
     return call.origin == "harness" and bool(call.requests) and all(
         any(f"table/verikit-{s}-" in r or f"parameter/verikit/{s}/" in r or f"secret:verikit/{s}/" in r
-            for s in STAGES) for _, r in call.requests)
+            or f":verikit-{s}-events" in r for s in STAGES) for _, r in call.requests)
 
 
 def as_stage(resource: str, stage: str) -> str:

@@ -132,7 +132,7 @@ class AuthDataLogin:
 
     def anonymous_user(self, app_id: str, token: Any) -> User:
         """The anonymous user an access token belongs to, or InvalidRequest."""
-        user, _ = self.resolve(app_id, token)
+        user, _ = self.resolve(app_id, token, dialect="cloudbase")  # a CloudBase access token only
         if not self.is_anonymous(user):
             raise InvalidRequest("anonymous_token is not an anonymous user's access token")
         return user
@@ -143,7 +143,7 @@ class AuthDataLogin:
         or email), keeping its id; its anonymous link and old tokens end. Returns
         (user, access, refresh, expires_in)."""
         s = self._settings(user.app_id)
-        name = self._verified_name(username, target)
+        name = self._verified_name(user.app_id, username, target)
         new_hash = self.hasher.hash(self._password(password, s)) if password not in (None, "") else None
         is_email = "@" in target
 

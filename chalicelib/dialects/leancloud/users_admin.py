@@ -61,10 +61,7 @@ def scan_users(request, role):
     from ...core import userquery
 
     q = request.query_params or {}
-    try:
-        where = json.loads(q["where"]) if q.get("where") not in (None, "") else {}
-    except (ValueError, RecursionError):
-        raise BadBody("where is not JSON") from None
+    where = loads(q["where"]) if q.get("where") not in (None, "") else {}  # BadBody if not JSON
     if not isinstance(where, dict):
         raise BadBody("where must be a JSON object")
     query = userquery.parse(where, None, _int(q, "limit", 100, 1, MAX_LIMIT), 0, False, q.get("keys"))
