@@ -159,7 +159,8 @@ def _build():
     store, secret = DynamoCodeStore(), runtime.secrets().code_secret
     return OTPService(store=store, channels=channels, config=DynamoConfig(), secret=secret,
                       clock=clock(), log=DynamoSendLog(), stats=DynamoStats(), metrics=metrics.emit,
-                      captcha=CaptchaService(store=store, secret=secret, clock=clock()), events=_Events())
+                      captcha=CaptchaService(store=store, secret=secret, clock=clock()), events=_Events(),
+                      counts=os.environ.get("VERIKIT_VERIFIED_COUNTS", "inline"))
 
 
 # ---- hooks and events (chalicelib/hooks) ------------------------------------------------------

@@ -76,6 +76,10 @@ class OTPService(SendSteps):
     stats: object = None    # store.stats.DynamoStats: the fraud guard's counters and the stats
     metrics: object = None  # metrics.emit(name, channel, country): CloudWatch EMF, when wired
     events: object = field(default_factory=NoEvents)  # core/events.py: code.sent, code.verified... (webhooks)
+    # where a verified code is counted for the guard and the stats: "inline" (a write after the
+    # spending one, in the request) or "stream" (the codes table's stream consumer counts it
+    # off the request path: hooks/verified_counts.py; deployed stages)
+    counts: str = "inline"
     _pace: "Pace" = field(default_factory=lambda: Pace(), repr=False)
     # refused sends are counted, not written one by one (core/refusals.py)
     _refusals: object = field(default_factory=lambda: RefusalLog(), repr=False)
@@ -282,7 +286,7 @@ class OTPService(SendSteps):
         """Count a verification for the guard and the stats, on the IP that requested the
         code (the code is spent whatever happens here: a failure to count is not the
         caller's failure)."""
-        if self.stats is None:
+        if self.stats is None or self.counts == "stream":
             return
         spent = spent or {}
         try:
