@@ -73,6 +73,9 @@ class CodeRecord:
     lookup_key: Optional[str] = None  # set for purposes found by the code alone
     # the requester's address (guard key: IPv6 by /64): its verification is credited there
     client_ip: Optional[str] = None
+    # a login code (requestLoginSmsCode): the user it was sent to log in, as the send read it
+    # from the phone's claim; the spending write gives it back (no read of the claim then)
+    user_id: Optional[str] = None
 
 
 @dataclass(frozen=True)

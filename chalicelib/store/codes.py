@@ -46,6 +46,7 @@ class CodeModel(SharedConnection, Model):
     guess = UnicodeAttribute(null=True)        # the last guess's hash; equal to code_hash: spent
     guessed_at = NumberAttribute(null=True)
     ip = UnicodeAttribute(null=True)           # the requester's address (the guard credits it)
+    uid = UnicodeAttribute(null=True)          # a login code: the user it logs in (CodeRecord.user_id)
     ttl = TTLAttribute(null=True)
 
 
@@ -74,9 +75,9 @@ def _state(raw: Optional[dict]) -> StoredCode:
 
 
 def _spent(item: dict) -> dict:
-    """What the spending write's answer tells the guard and the stats: the channel the code
-    went out on and the address that requested it."""
-    return {k: item[attr]["S"] for k, attr in (("channel", "channel"), ("ip", "ip")) if attr in item}
+    """What the spending write's answer tells the guard, the stats and a login: the channel the
+    code went out on, the address that requested it and, for a login code, its user."""
+    return {k: item[attr]["S"] for k, attr in (("channel", "channel"), ("ip", "ip"), ("user", "uid")) if attr in item}
 
 
 def _ttl(expires_at: int) -> datetime:
@@ -95,7 +96,7 @@ class DynamoCodeStore:
                 record.key, app_id=record.app_id, purpose=record.purpose, target=record.target,
                 channel=record.channel, code_hash=record.code_hash, created_at=record.created_at,
                 expires_at=record.expires_at, attempts=0, max_attempts=record.max_attempts,
-                ip=record.client_ip or None, ttl=_ttl(record.expires_at))
+                ip=record.client_ip or None, uid=record.user_id or None, ttl=_ttl(record.expires_at))
             ops.append(("code", "Put", put_kwargs(item)))  # replaces the previous code (attempts reset)
             if record.lookup_key:
                 lookup = LookupModel(record.lookup_key, code_key=record.key, target=record.target,
