@@ -105,6 +105,7 @@ def test_chalice_config_names_one_table_per_model(stage):
     table_vars = {k: v for k, v in env.items() if k.startswith("VERIKIT_") and k.endswith("_TABLE")}
     assert table_vars == {f"VERIKIT_{s.kind.upper()}_TABLE": f"verikit-{stage}-{s.kind}" for s in table_specs(stage)}
     assert env["VERIKIT_STAGE"] == stage and "VERIKIT_LOCAL" not in env
+    assert env["VERIKIT_VERIFIED_COUNTS"] == "stream"  # counted by count_verified, off the request path
 
 
 def test_the_evaluator_and_the_iam_mapping():
