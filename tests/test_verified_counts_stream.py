@@ -136,6 +136,16 @@ def test_the_count_lands_in_the_window_the_code_was_spent_in(lc, app, stream_mod
         wiring.clock().use(None)
 
 
+def test_test_numbers_are_not_counted_as_in_the_request(lc, app, stream_mode):
+    r = lc.client.http.put("/admin/v1/test-numbers/+8613000000000", headers={**lc.headers, **MASTER},
+                           body=json.dumps({"code": "123456"}))
+    assert r.status_code == 200, r.body
+    assert lc.request_code("+8613000000000")[0] == 200
+    assert lc.verify("123456", "+8613000000000") == (200, {})
+    deliver(app)
+    assert verified(lc).get("CN", {"verified": 0})["verified"] == 0
+
+
 def test_inline_stages_count_in_the_request_and_the_consumer_stays_out(lc, app):
     assert lc.request_code(PHONE)[0] == 200
     assert lc.verify(last_code(PHONE), PHONE)[0] == 200
