@@ -16,6 +16,8 @@ import random
 import time
 from typing import Optional
 
+from pynamodb.exceptions import DeleteError
+
 from ..core.accounts import Session, Stale, User
 from ..core.errors import Conflict, InvalidSession, Taken
 from .base import Cancelled, delete_kwargs, put_kwargs, transact, update_kwargs
@@ -197,18 +199,28 @@ class DynamoUserStore:
             UserModel(session_key(refresh_hash, "refresh")).delete()
             refresh_hash = item.next
 
-    def revoke(self, token_hash: str, dialect: Optional[str] = None) -> None:
-        """End the token and its peer; with ``dialect``, only a token that dialect issued."""
+    def revoke(self, token_hash: str, dialect: Optional[str] = None) -> Optional[str]:
+        """End the token and its peer; with ``dialect``, only a token that dialect issued.
+        The objectId whose token this call ended, None when there was none to end."""
         keys = [session_key(token_hash, "session"), session_key(token_hash, "refresh")]
-        doomed = set()
+        doomed, owner = set(), None
         for item in UserModel.batch_get(keys, consistent_read=True):
             if dialect is not None and _dialect(item) != dialect:
                 continue
             doomed.add(item.pk)
             if item.peer:
                 doomed.add(session_key(item.peer, "refresh" if item.kind == "session" else "session"))
+            if item.pk in keys:
+                owner = item.uid
+        ended = None
         for key in doomed:
-            UserModel(key).delete()
+            try:  # only the delete that found the token itself tells: two sign-outs at once announce once
+                UserModel(key).delete(condition=UserModel.pk.exists())
+                ended = owner if key in keys else ended
+            except DeleteError as e:
+                if e.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+        return ended
 
     # ---- LeanCloud import and master-key administration (core.accounts.migration) ----------
 

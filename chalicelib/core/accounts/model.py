@@ -145,9 +145,10 @@ class UserStore(Protocol):
         """Mark ``old`` used (pointing at its successor), end its access token and write
         ``sessions``, atomically; raise InvalidSession if ``old`` was already used or revoked."""
 
-    def revoke(self, token_hash: str, dialect: Optional[str] = None) -> None:
+    def revoke(self, token_hash: str, dialect: Optional[str] = None) -> Optional[str]:
         """Delete the session or refresh token with this hash, and its peer, if any (with
-        ``dialect``: only if that dialect issued it)."""
+        ``dialect``: only if that dialect issued it); the objectId whose token this call
+        ended (None: there was none)."""
 
     def revoke_chain(self, refresh_hash: Optional[str]) -> None:
         """Delete the refresh token with this hash, its access token, and their successors."""

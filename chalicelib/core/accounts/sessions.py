@@ -80,7 +80,9 @@ class Sessions:
         """CloudBase sign-out: the access (or refresh) token and its pair stop working.
         Unknown tokens (and LeanCloud sessions) are fine and left alone."""
         if isinstance(token, str) and 10 <= len(token) <= 200:
-            self.users.revoke(self._token_hash(token), dialect=CLOUDBASE)
+            uid = self.users.revoke(self._token_hash(token), dialect=CLOUDBASE)
+            if uid is not None:  # events: session.revoked (signed out)
+                self.events.after("session.revoked", {"userId": uid, "reason": "signed_out"})
 
     def _token_pair(self, user: User) -> tuple:
         """(access, refresh, sessions): each token knows its peer, so signing out ends both."""
