@@ -104,7 +104,8 @@ def plan_send(app_id: str, target: str, client_ip: Optional[str], s: Settings, n
     if cooldown:
         plan.append(Charge("cooldown", f"cd#{app_id}#{target}", 1, now + cooldown, True))
     if daily:
-        plan.append(sliding_charge("email_daily" if email else "number_daily", f"nd#{app_id}#{target}", daily, DAY, now))
+        name = "email_daily" if email else "number_daily"
+        plan.append(sliding_charge(name, f"nd#{app_id}#{target}", daily, DAY, now))
     if s.per_ip_hourly and client_ip:
         plan.append(sliding_charge("ip_hourly", f"ih#{app_id}#{client_ip}", s.per_ip_hourly, HOUR, now))
     if purpose == "verification" and s.verification_per_ip_hourly and client_ip:
@@ -127,7 +128,8 @@ def login_failures(app_id: str, user_id: str, s: Settings, now: int) -> Charge:
     """Every login attempt for a user is charged *before* its password or code is checked
     and the counter is cleared on success, so at most ``login_max_failures`` wrong tries fit
     in any ``login_lockout_minutes`` (a sliding window) however many run at once."""
-    return sliding_charge("login_failures", f"lf#{app_id}#{user_id}", s.login_max_failures, s.login_lockout_minutes * 60, now)
+    return sliding_charge("login_failures", f"lf#{app_id}#{user_id}", s.login_max_failures,
+                          s.login_lockout_minutes * 60, now)
 
 
 def code_only_attempts(app_id: str, client_ip: Optional[str], s: Settings, now: int) -> list:
@@ -138,7 +140,8 @@ def code_only_attempts(app_id: str, client_ip: Optional[str], s: Settings, now: 
     plan = [Charge("code_only_app_hourly", f"ca#{app_id}#{_hour(now)}", s.code_only_per_app_hourly, hour_end,
                    shards=SHARDS)]
     if client_ip:
-        plan.insert(0, sliding_charge("code_only_ip_hourly", f"co#{app_id}#{client_ip}", s.code_only_per_ip_hourly, HOUR, now))
+        plan.insert(0, sliding_charge("code_only_ip_hourly", f"co#{app_id}#{client_ip}", s.code_only_per_ip_hourly,
+                                      HOUR, now))
     return plan
 
 
