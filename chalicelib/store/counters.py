@@ -21,7 +21,8 @@ class CounterModel(SharedConnection, Model):
         table_name = table_name("counters")
 
     pk = UnicodeAttribute(hash_key=True)
-    n = NumberAttribute(null=True)        # sends in the window (counters)
+    n = NumberAttribute(null=True)        # sends in the window (fixed-window counters: the app's budgets)
+    # sliding counters (the per-key limits) hold n<k> / t<k> per window k instead: store/windows.py
     until = NumberAttribute(null=True)    # epoch seconds the cooldown ends (cooldowns)
     ttl = TTLAttribute(null=True)
 
