@@ -11,6 +11,7 @@ from chalicelib.dialects.leancloud import sms as leancloud_sms
 from chalicelib.dialects.leancloud import users as leancloud_users
 from chalicelib.dialects.leancloud import users_admin as leancloud_users_admin
 from chalicelib.hooks.queue import queue_name
+from chalicelib.hooks.verified_counts import stream_arn
 
 runtime.check_settings()  # a bad VERIKIT_SETTINGS stops the cold start with a clear message
 
@@ -43,6 +44,15 @@ app.register_blueprint(meta.bp)
 def deliver_events(event):
     """Webhook and LeanEngine after-hook deliveries (chalicelib/hooks/queue.py)."""
     from chalicelib.hooks.lambda_entry import handle
+    handle(event)
+
+
+@app.on_dynamodb_record(stream_arn=stream_arn(), batch_size=100, maximum_batching_window_in_seconds=1,
+                        name="count_verified")
+def count_verified(event):
+    """Verified codes counted for the fraud guard and the stats, off the request path
+    (chalicelib/hooks/verified_counts.py)."""
+    from chalicelib.hooks.verified_counts import handle
     handle(event)
 
 

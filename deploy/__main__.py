@@ -67,6 +67,10 @@ def run_chalice(args: list, project_dir: Path) -> tuple:
     env = dict(os.environ)
     if "--stage" in args:  # app.py names the stage's events queue for the delivery function
         env["VERIKIT_STAGE"] = args[args.index("--stage") + 1]
+        if args[0] == "deploy":  # and the codes table's stream for the counting function
+            arn = prov.codes_stream_arn(env["VERIKIT_STAGE"], project_dir=project_dir)
+            if arn:
+                env["VERIKIT_CODES_STREAM_ARN"] = arn
     env["AWS_DEFAULT_REGION"] = prov.region()  # the region the tables were provisioned in
     cmd = [chalice_command(), "--project-dir", str(project_dir), *args]
     print("$ chalice " + " ".join(args), flush=True)

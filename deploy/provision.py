@@ -66,7 +66,7 @@ class ProvisionError(RuntimeError):
 
 @dataclass(frozen=True)
 class Change:
-    kind: str        # table | index | ttl | pitr | billing | queue | parameter
+    kind: str        # table | index | stream | ttl | pitr | billing | queue | parameter
     name: str
     action: str      # created | updated | unchanged | deleted
     detail: str = ""
@@ -158,6 +158,17 @@ def provision_table(ddb, spec: TableSpec) -> list:
                              GlobalSecondaryIndexUpdates=[{"Create": index}])
             changes.append(Change("index", f"{spec.name}/{index['IndexName']}", "created"))
             table = _wait_active(ddb, spec.name, index=index["IndexName"])
+        if spec.stream_view_type:
+            have = table.get("StreamSpecification") or {}
+            if not have.get("StreamEnabled"):
+                ddb.update_table(TableName=spec.name, StreamSpecification=spec.stream_specification)
+                changes.append(Change("stream", spec.name, "created", spec.stream_view_type))
+                table = _wait_active(ddb, spec.name)
+            elif have.get("StreamViewType") != spec.stream_view_type:
+                raise ProvisionError(
+                    f"table {spec.name} has a {have.get('StreamViewType')} stream, the model wants "
+                    f"{spec.stream_view_type}: disable the stream (aws dynamodb update-table --stream-specification "
+                    "StreamEnabled=false), then run provision again")
         if not changes:
             detail = "on-demand" + (f", indexes {', '.join(spec.index_names)}" if spec.index_names else "")
             changes.append(Change("table", spec.name, "unchanged", detail))
@@ -310,3 +321,11 @@ def provision(stage: str, params_only: bool = False, kms_key_id: str | None = No
               project_dir: Path = ROOT, values: dict | None = None) -> list:
     changes = [] if params_only else provision_tables(stage, project_dir=project_dir) + provision_queues(stage)
     return changes + provision_parameters(stage, kms_key_id=kms_key_id, project_dir=project_dir, values=values)
+
+
+def codes_stream_arn(stage: str, ddb=None, project_dir: Path = ROOT) -> str | None:
+    """The stage's codes table stream (``LatestStreamArn``), for the counting function."""
+    ddb = ddb or client("dynamodb")
+    spec = next(t for t in table_specs(stage, project_dir) if t.kind == "codes")
+    table = _describe(ddb, spec.name)
+    return (table or {}).get("LatestStreamArn")

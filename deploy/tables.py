@@ -66,6 +66,7 @@ class TableSpec:
     global_secondary_indexes: list = field(default_factory=list)
     ttl_attribute: str | None = None
     pitr: bool = False
+    stream_view_type: str | None = None  # the table's stream (codes: counted off the request path)
 
     @property
     def index_names(self) -> list:
@@ -77,7 +78,16 @@ class TableSpec:
               "AttributeDefinitions": self.attribute_definitions, "KeySchema": self.key_schema}
         if self.global_secondary_indexes:
             kw["GlobalSecondaryIndexes"] = self.global_secondary_indexes
+        if self.stream_view_type:
+            kw["StreamSpecification"] = self.stream_specification
         return kw
+
+    @property
+    def stream_specification(self) -> dict:
+        return {"StreamEnabled": True, "StreamViewType": self.stream_view_type}
+
+    def stream_arns(self, region: str = "*", account: str = "*") -> list:
+        return [f"arn:aws:dynamodb:{region}:{account}:table/{self.name}/stream/*"] if self.stream_view_type else []
 
     def arns(self, region: str = "*", account: str = "*") -> list:
         """IAM resources for the table and, where it has indexes, its indexes."""
@@ -109,7 +119,7 @@ def spec_for(model, stage: str, project_dir: Path = ROOT) -> TableSpec:
         key_schema=[{"AttributeName": k["AttributeName"], "KeyType": k["KeyType"]} for k in schema["key_schema"]],
         global_secondary_indexes=[_index(g) for g in schema["global_secondary_indexes"]],
         ttl_attribute=ttl.attr_name if ttl is not None else None,
-        pitr=kind in PITR_KINDS)
+        pitr=kind in PITR_KINDS, stream_view_type=getattr(model.Meta, "stream_view_type", None))
 
 
 def table_specs(stage: str, project_dir: Path = ROOT) -> list:

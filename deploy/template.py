@@ -26,6 +26,8 @@ def table_resource(spec: TableSpec) -> dict:
         props["GlobalSecondaryIndexes"] = spec.global_secondary_indexes
     if spec.ttl_attribute:
         props["TimeToLiveSpecification"] = {"AttributeName": spec.ttl_attribute, "Enabled": True}
+    if spec.stream_view_type:
+        props["StreamSpecification"] = {"StreamViewType": spec.stream_view_type}
     if spec.pitr:
         props["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
     policy = "Retain" if spec.kind in RETAIN_KINDS else "Delete"
@@ -46,6 +48,10 @@ def build(stage: str, project_dir: Path = ROOT, for_merge: bool = False) -> dict
     resources.update(queue_resources(stage))
     if for_merge:
         resources[DELIVERY_FUNCTION] = {"DependsOn": ["EventsQueue"]}
+        # the counting function reads the codes table's stream: its ARN is the table's, not
+        # the stand-in app.py names when chalice packages without a deployed table
+        resources[COUNT_FUNCTION] = {"Properties": {"Events": {COUNT_STREAM_EVENT: {"Properties": {
+            "Stream": {"Fn::GetAtt": ["CodesTable", "StreamArn"]}}}}}}
     outputs["EventsQueueUrl"] = {"Description": "the events queue (webhooks, LeanEngine after-hooks)",
                                  "Value": {"Ref": "EventsQueue"}}
     outputs["EventsDeadLetterQueueUrl"] = {"Description": "events whose delivery gave up after a day",
@@ -101,6 +107,8 @@ def alarm_resources(stage: str) -> dict:
 
 # the delivery function chalice makes of app.py's on_sqs_message (README "Hooks and events")
 DELIVERY_FUNCTION = "DeliverEvents"
+# the function and its stream event chalice makes of app.py's on_dynamodb_record (count_verified)
+COUNT_FUNCTION, COUNT_STREAM_EVENT = "CountVerified", "CountVerifiedDynamodbEventSource"
 
 
 def queue_resources(stage: str) -> dict:

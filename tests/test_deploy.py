@@ -114,6 +114,10 @@ def test_provision_creates_tables_ttl_pitr_and_parameters_then_changes_nothing(a
     assert {s.kind for s in specs if s.pitr} == {"users", "config"}
     assert [s.name for s in specs if s.global_secondary_indexes] == ["verikit-dev-sendlog"]
     assert "verikit-dev-config" not in [s.name for s in specs if s.ttl_attribute]  # the model has no TTL
+    # the codes table's stream, which the counting function reads; no other table has one
+    streams = {s.name: ddb.describe_table(TableName=s.name)["Table"].get("StreamSpecification") for s in specs}
+    assert {n: v for n, v in streams.items() if v} == {
+        "verikit-dev-codes": {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}}
 
     params = parameter_versions(ssm, "dev")
     assert sorted(params) == ["/verikit/dev/app-id", "/verikit/dev/app-key", "/verikit/dev/code-secret",
@@ -169,6 +173,19 @@ def test_provision_keeps_existing_parameters_and_repairs_drift(aws):
     changed = {k: v for k, v in actions(out).items() if v != "unchanged"}
     assert changed == {("pitr", "verikit-prod-users"): "updated"}
 
+    # a codes table from before verified codes were counted from its stream: it gets one
+    ddb.delete_table(TableName="verikit-prod-codes")
+    ddb.create_table(TableName="verikit-prod-codes", BillingMode="PAY_PER_REQUEST",
+                     AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+                     KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    code, out = aws.run("provision", "--stage", "prod")
+    assert code == 0, out
+    assert actions(out)[("stream", "verikit-prod-codes")] == "created"
+    codes = ddb.describe_table(TableName="verikit-prod-codes")["Table"]
+    assert codes["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    code, out = aws.run("provision", "--stage", "prod")
+    assert ("stream", "verikit-prod-codes") not in actions(out)  # once
+
     # a key schema cannot change in place: a clear error, not a silent mismatch
     ddb.delete_table(TableName="verikit-prod-codes")
     ddb.create_table(TableName="verikit-prod-codes", BillingMode="PAY_PER_REQUEST",
@@ -213,8 +230,9 @@ def test_deploy_on_moto_provisions_creates_role_and_lambda_then_stops_at_the_swa
     # step 2, chalice deploy: the IAM role with exactly policy-dev.json, then the Lambda...
     iam, lam = aws.client("iam"), aws.client("lambda")
     roles = sorted(r["RoleName"] for r in iam.list_roles()["Roles"])
-    # the API function, and the one that delivers webhooks from the events queue
-    assert roles == ["verikit-dev-api_handler", "verikit-dev-deliver_events"], out
+    # the API function, the one that counts verified codes from the codes table's stream and
+    # the one that delivers webhooks from the events queue
+    assert roles == ["verikit-dev-api_handler", "verikit-dev-count_verified", "verikit-dev-deliver_events"], out
     for role in roles:
         inline = iam.list_role_policies(RoleName=role)["PolicyNames"]
         document = iam.get_role_policy(RoleName=role, PolicyName=inline[0])["PolicyDocument"]
@@ -222,6 +240,12 @@ def test_deploy_on_moto_provisions_creates_role_and_lambda_then_stops_at_the_swa
         assert document == json.loads((ROOT / ".chalice" / "policy-dev.json").read_text())
     deliver = lam.get_function(FunctionName="verikit-dev-deliver_events")["Configuration"]
     assert deliver["Timeout"] == 60
+    count = lam.get_function(FunctionName="verikit-dev-count_verified")["Configuration"]
+    assert count["Timeout"] == 60 and count["Environment"]["Variables"]["VERIKIT_VERIFIED_COUNTS"] == "stream"
+    # the stream it reads: provision gave the codes table one (the deploy names it to chalice)
+    codes = aws.client("dynamodb").describe_table(TableName="verikit-dev-codes")["Table"]
+    assert codes["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "NEW_IMAGE"}
+    assert codes["LatestStreamArn"]
     # (its SQS trigger comes after the REST API in chalice's plan: not reached on moto)
     fn = lam.get_function(FunctionName="verikit-dev")["Configuration"]
     assert fn["Runtime"] == "python3.11" and fn["Handler"] == "app.app" and fn["Role"].endswith(roles[0])
@@ -296,6 +320,10 @@ def test_template_merges_into_chalice_package_and_passes_cfn_lint(stage, tmp_pat
     assert deliver["DependsOn"] == ["EventsQueue"]
     [trigger] = deliver["Properties"]["Events"].values()
     assert trigger["Properties"]["Queue"]["Fn::Sub"].endswith(f":verikit-{stage}-events")
+    # the counting function reads the codes table's own stream (not app.py's stand-in ARN)
+    [stream] = sam["Resources"]["CountVerified"]["Properties"]["Events"].values()
+    assert stream["Type"] == "DynamoDB" and stream["Properties"]["Stream"] == {"Fn::GetAtt": ["CodesTable", "StreamArn"]}
+    assert tables["CodesTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
     lint = subprocess.run([str(CFN_LINT), "--include-checks", "I", "--", str(outdir / "sam.json")],
                           capture_output=True, text=True, timeout=120)
     assert lint.returncode == 0, lint.stdout + lint.stderr

@@ -43,8 +43,16 @@ def test_dynamodb_resources_are_exactly_the_stages_tables_and_their_indexes(stag
     expected = sorted(arn for spec in table_specs(stage) for arn in spec.arns())
     assert f"arn:aws:dynamodb:*:*:table/verikit-{stage}-sendlog/index/*" in expected  # the by_app GSI
     assert f"arn:aws:dynamodb:*:*:table/verikit-{stage}-codes/index/*" not in expected
+    streams = {st["Sid"]: (acts, resources) for st, acts, resources in statements(stage)
+               if st["Sid"] in ("CodesStream", "ListStreams")}
+    # the counting function reads the codes table's stream and nothing else's (ListStreams
+    # takes no resource: it names streams, it reads none)
+    assert streams == {"CodesStream": (["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator"],
+                                       [a for spec in table_specs(stage) for a in spec.stream_arns()]),
+                       "ListStreams": (["dynamodb:ListStreams"], ["*"])}
+    assert streams["CodesStream"][1] == [f"arn:aws:dynamodb:*:*:table/verikit-{stage}-codes/stream/*"]
     for st, acts, resources in statements(stage):
-        if st["Sid"] == "UserQueries":
+        if st["Sid"] in ("UserQueries", "CodesStream", "ListStreams"):
             continue  # one table, checked above
         if any(a.startswith("dynamodb:") for a in acts):
             assert all(a.startswith("dynamodb:") for a in acts)
@@ -97,6 +105,7 @@ def test_chalice_config_names_one_table_per_model(stage):
     table_vars = {k: v for k, v in env.items() if k.startswith("VERIKIT_") and k.endswith("_TABLE")}
     assert table_vars == {f"VERIKIT_{s.kind.upper()}_TABLE": f"verikit-{stage}-{s.kind}" for s in table_specs(stage)}
     assert env["VERIKIT_STAGE"] == stage and "VERIKIT_LOCAL" not in env
+    assert env["VERIKIT_VERIFIED_COUNTS"] == "stream"  # counted by count_verified, off the request path
 
 
 def test_the_evaluator_and_the_iam_mapping():

@@ -140,3 +140,24 @@ def test_a_cloudbase_sign_in_by_verification_token_is_a_login(lc, settings):
         got = delivered(r)
     assert [e["method"] for e in got["user.login"]] == ["sms"]
     assert got["user.login"][0]["user"]["objectId"] == creds["sub"]
+
+
+def test_a_cloudbase_sign_out_raises_session_revoked_once(lc, settings):
+    """Signing out (``/auth/v1/revoke``) ends that token pair and says so; revoking it again,
+    or a token nobody issued, raises nothing."""
+    from test_cloudbase_api import CB, CB_PHONE
+
+    settings(cooldown_seconds=0)
+    cb = CB(lc.client)
+    with Receiver() as r:
+        r.secrets = [endpoint(lc, r.url, ["session.revoked"])["secret"]]
+        _, verified = cb.token_for()
+        status, creds = cb.post("signup", {"phone_number": CB_PHONE, "password": "abc12345",
+                                           "verification_token": verified["verification_token"]})
+        assert status == 200, creds
+        assert cb.post("revoke", {"token": creds["access_token"]}) == (200, {})
+        assert cb.post("revoke", {"token": creds["access_token"]}) == (200, {})   # again: nothing left to end
+        assert cb.post("revoke", {"token": creds["refresh_token"]}) == (200, {})  # its peer went with it
+        assert cb.post("revoke", {"token": "x" * 40}) == (200, {})
+        got = delivered(r)
+    assert got["session.revoked"] == [{"userId": creds["sub"], "reason": "signed_out"}]

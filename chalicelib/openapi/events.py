@@ -64,8 +64,10 @@ DATA = {
                                                     updatedKeys={"type": "array", "items": STR})),
     "user.deleted": ("A user was deleted", obj(("user",), user=USER)),
     "user.password_changed": ("A user's password was changed or reset", obj(("user",), user=USER)),
-    "session.revoked": ("A user's sessions were ended (password change, logout, deletion)",
-                        obj(("userId", "reason"), userId=STR, reason=STR)),
+    "session.revoked": ("A user's sessions were ended: by a password change or reset (all), an admin "
+                        "(all), or a CloudBase sign-out (that token pair)",
+                        obj(("userId", "reason"), userId=STR,
+                            reason={"enum": ["password_changed", "password_reset", "revoked", "signed_out"]})),
     "import.finished": ("A LeanCloud user import finished", obj(("imported", "failed"), imported=INT, failed=INT)),
 }
 

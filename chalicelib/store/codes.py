@@ -27,10 +27,16 @@ TXN_RETRIES = 4
 RETRY_AFTER, RETRY_SECONDS = 2.0, 120
 
 
+# the table's stream carries each code item as written: deployed stages count a verified
+# code there, off the request path (hooks/verified_counts.py)
+STREAM_VIEW = "NEW_IMAGE"
+
+
 class CodeModel(SharedConnection, Model):
     class Meta(BaseMeta):
         kind = "codes"  # deploy/tables.py names the table and its VERIKIT_<KIND>_TABLE by this
         table_name = table_name("codes")
+        stream_view_type = STREAM_VIEW
 
     pk = UnicodeAttribute(hash_key=True)
     app_id = UnicodeAttribute()
@@ -46,6 +52,7 @@ class CodeModel(SharedConnection, Model):
     guess = UnicodeAttribute(null=True)        # the last guess's hash; equal to code_hash: spent
     guessed_at = NumberAttribute(null=True)
     ip = UnicodeAttribute(null=True)           # the requester's address (the guard credits it)
+    counted = NumberAttribute(null=True)       # when the stream consumer counted the verification
     uid = UnicodeAttribute(null=True)          # a login code: the user it logs in (CodeRecord.user_id)
     ttl = TTLAttribute(null=True)
 
@@ -56,6 +63,7 @@ class LookupModel(SharedConnection, Model):
     class Meta(BaseMeta):
         kind = "codes"  # deploy/tables.py names the table and its VERIKIT_<KIND>_TABLE by this
         table_name = table_name("codes")
+        stream_view_type = STREAM_VIEW
 
     pk = UnicodeAttribute(hash_key=True)
     code_key = UnicodeAttribute()
@@ -78,6 +86,33 @@ def _spent(item: dict) -> dict:
     """What the spending write's answer tells the guard, the stats and a login: the channel the
     code went out on, the address that requested it and, for a login code, its user."""
     return {k: item[attr]["S"] for k, attr in (("channel", "channel"), ("ip", "ip"), ("user", "uid")) if attr in item}
+
+
+def spent_image(image: dict) -> Optional[dict]:
+    """What the stream consumer counts of a code item as the stream gives it (DynamoDB JSON):
+    None unless its last guess spent it and it has not been counted yet; else its app,
+    purpose, target, channel, requester IP and when it was spent."""
+    try:
+        if image["pk"]["S"].startswith("@lookup#") or "counted" in image or "consumed_at" in image:
+            return None
+        if "guess" not in image or not same(image["guess"]["S"], image["code_hash"]["S"]):
+            return None
+        return {"key": image["pk"]["S"], "app_id": image["app_id"]["S"], "purpose": image["purpose"]["S"],
+                "target": image["target"]["S"], "channel": image.get("channel", {}).get("S"),
+                "ip": image.get("ip", {}).get("S"),
+                "at": int(float(image.get("guessed_at", image["created_at"])["N"]))}
+    except (KeyError, TypeError, ValueError):
+        return None  # not a code item of ours: nothing to count
+
+
+def counted_op(key: str, now: int) -> dict:
+    """The write that marks a spent code counted, in the counting transaction: it holds only
+    once (``counted`` absent), so a stream record delivered twice counts once."""
+    return {"TableName": CodeModel.Meta.table_name, "Key": {"pk": {"S": key}},
+            "UpdateExpression": "SET #c = :now",
+            "ConditionExpression": "attribute_not_exists(#c) AND #g = #h",
+            "ExpressionAttributeNames": {"#c": "counted", "#g": "guess", "#h": "code_hash"},
+            "ExpressionAttributeValues": {":now": {"N": str(now)}}}
 
 
 def _ttl(expires_at: int) -> datetime:

@@ -306,11 +306,14 @@ class DynamoStats:
 
     # -- verifications --
     def credit(self, app_id: str, s, code_key: str, purpose: str, target: str, now: int,
-               channel: Optional[str] = None, requester_ip: Optional[str] = None) -> tuple:
+               channel: Optional[str] = None, requester_ip: Optional[str] = None,
+               mark: Optional[dict] = None) -> Optional[tuple]:
         """Count a verified code: on its country, prefix and the IP that *requested* it
         (stored with the code; its unverified count drops), with the channel it was sent on
         and its purpose. The headroom attributes of the prefix and IP items grow by 1 + the
-        ratio in force."""
+        ratio in force. ``mark``: a conditional write that joins the transaction (the stream
+        consumer marks the code counted); None is returned when its condition failed (the
+        code was counted already)."""
         if channel is None:  # codes written before the spending write returned it
             channel = "email" if "@" in target else "sms"
         pk = f"{app_id}#{day_of(now)}"
@@ -335,7 +338,13 @@ class DynamoStats:
                 t = guard.thresholds(s, "ip", country, base)
                 charges.append(StatCharge(pk, f"i#{ip}", {**done, "rd": 1 + t.ratio_day, "r" + hh: 1 + t.ratio_hour},
                                           keep_guard))
-        _write(charges, now)
+        from .base import Cancelled
+        try:
+            _write(charges, now, mark)
+        except Cancelled as e:
+            if mark is not None and "mark" in e.failed:
+                return None
+            raise
         return channel, country
 
     # -- provider attempts (store/provider_stats.py: GET /admin/v1/stats?group=provider) --
@@ -364,7 +373,7 @@ def _rooms(v) -> tuple:
     return tuple(sorted(set(v.day_room) & set(v.hour_room))) or (v.day_room or v.hour_room)
 
 
-def _write(charges: list, now: int, tries: int = 4) -> None:
+def _write(charges: list, now: int, mark: Optional[dict] = None, tries: int = 4) -> None:
     """Unconditional counts in one transaction, retried (on another lane) when another
     transaction holds one of the items. The first try takes the next lane in turn (as
     sends do), so the country's shards share the writes evenly."""
@@ -374,10 +383,11 @@ def _write(charges: list, now: int, tries: int = 4) -> None:
     for attempt in range(tries):
         lane = next_lane() if attempt == 0 else random.randrange(1 << 30)
         try:
-            transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(charges)])
+            transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(charges)]
+                     + ([("mark", "Update", mark)] if mark is not None else []))
             return
         except Cancelled as e:
-            if not e.conflict or attempt == tries - 1:
+            if e.failed or not e.conflict or attempt == tries - 1:
                 raise
             STATS["conflicts"] += 1
             time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))

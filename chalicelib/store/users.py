@@ -16,6 +16,8 @@ import random
 import time
 from typing import Optional
 
+from pynamodb.exceptions import DeleteError
+
 from ..core.accounts import Session, Stale, User
 from ..core.errors import Conflict, InvalidSession, Taken
 from .base import Cancelled, delete_kwargs, put_kwargs, transact, update_kwargs
@@ -29,13 +31,16 @@ FIELD_NAMES = {"username": "Username has already been taken.",
 
 
 def _lockout_op(clear: tuple) -> tuple:
-    """The deletion of a login-failure counter, (key, limit, retry after): under its limit,
-    or whatever it holds when the limit is None."""
+    """The deletion of a login-failure counter, (charge, now, retry after): while it has room
+    at ``now``, or whatever it holds when ``now`` is None."""
     from .counters import CounterModel
+    from .windows import clear_kwargs
 
-    key, limit, _ = clear
-    under = None if limit is None else CounterModel.n.does_not_exist() | (CounterModel.n < limit)
-    return ("lockout", "Delete", delete_kwargs(CounterModel(key), under))
+    charge, now, _ = clear
+    table = CounterModel.Meta.table_name
+    if now is None:
+        return ("lockout", "Delete", {"TableName": table, "Key": {"pk": {"S": charge.key}}})
+    return ("lockout", "Delete", clear_kwargs(table, charge, now))
 
 
 def _locked_out(e: Cancelled, clear: Optional[tuple]) -> None:
@@ -104,8 +109,9 @@ class DynamoUserStore:
         return claim.uid, claim.phone_verified
 
     def get_with_count(self, app_id: str, object_id: str, counter_key: str) -> tuple:
-        """(the user or None, how much of the counter ``counter_key`` is used): the user and
-        its login-failure counter in one ``BatchGetItem`` over both tables."""
+        """(the user or None, the counter ``counter_key`` as read: its windows' counts, see
+        ``store/windows.py``): the user and its login-failure counter in one ``BatchGetItem``
+        over both tables."""
         from .base import connection
         from .counters import CounterModel
 
@@ -122,8 +128,9 @@ class DynamoUserStore:
                 break
             time.sleep(0.01)
         item = UserModel.from_raw_data(found[users][0]) if found[users] else None
-        used = int(found[counters][0].get("n", {}).get("N", 0)) if found[counters] else 0
-        return (_user(item) if item is not None and item.kind == "user" else None), used
+        from .windows import seen
+        counts = seen(found[counters][0] if found[counters] else None)
+        return (_user(item) if item is not None and item.kind == "user" else None), counts
 
     def find(self, app_id: str, field: str, value: str) -> Optional[User]:
         try:
@@ -178,10 +185,10 @@ class DynamoUserStore:
                 _user(u) if u is not None and u.kind == "user" else None)
 
     def add_sessions(self, sessions: tuple, clear: Optional[tuple] = None) -> None:
-        """``clear``: (counter key, limit, retry after) of a login-failure counter to delete
-        in the same transaction, on the condition that it is still under its limit (else
-        LockedOut, and no session is written); a limit of None: whatever it holds (a login
-        the counter does not guard clears it: an SMS login)."""
+        """``clear``: (login-failure charge, now, retry after) of a counter to delete in the
+        same transaction, on the condition that it is still under its limit at ``now`` (else
+        LockedOut, and no session is written); ``now`` None: whatever it holds (a login the
+        counter does not guard clears it: an SMS login)."""
         ops = [(i, "Put", put_kwargs(_session_item(s))) for i, s in enumerate(sessions)]
         if clear is not None:
             ops.append(_lockout_op(clear))
@@ -219,18 +226,28 @@ class DynamoUserStore:
             UserModel(session_key(refresh_hash, "refresh")).delete()
             refresh_hash = item.next
 
-    def revoke(self, token_hash: str, dialect: Optional[str] = None) -> None:
-        """End the token and its peer; with ``dialect``, only a token that dialect issued."""
+    def revoke(self, token_hash: str, dialect: Optional[str] = None) -> Optional[str]:
+        """End the token and its peer; with ``dialect``, only a token that dialect issued.
+        The objectId whose token this call ended, None when there was none to end."""
         keys = [session_key(token_hash, "session"), session_key(token_hash, "refresh")]
-        doomed = set()
+        doomed, owner = set(), None
         for item in UserModel.batch_get(keys, consistent_read=True):
             if dialect is not None and _dialect(item) != dialect:
                 continue
             doomed.add(item.pk)
             if item.peer:
                 doomed.add(session_key(item.peer, "refresh" if item.kind == "session" else "session"))
+            if item.pk in keys:
+                owner = item.uid
+        ended = None
         for key in doomed:
-            UserModel(key).delete()
+            try:  # only the delete that found the token itself tells: two sign-outs at once announce once
+                UserModel(key).delete(condition=UserModel.pk.exists())
+                ended = owner if key in keys else ended
+            except DeleteError as e:
+                if e.cause_response_code != "ConditionalCheckFailedException":
+                    raise
+        return ended
 
     # ---- LeanCloud import and master-key administration (core.accounts.migration) ----------
 

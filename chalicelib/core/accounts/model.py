@@ -130,9 +130,9 @@ class UserStore(Protocol):
 
     def add_sessions(self, sessions: tuple, clear: Optional[tuple] = None) -> None:
         """Write sessions (one, or an access and a refresh token) at once; with ``clear``
-        (counter key, limit, retry after), also delete that login-failure counter, on the
-        condition that it is under its limit (else raise LockedOut and write nothing); a
-        limit of None deletes it whatever it holds."""
+        (login-failure charge, now, retry after), also delete that counter, on the condition
+        that it is under its limit at ``now`` (else raise LockedOut and write nothing); with
+        ``now`` None, whatever it holds."""
 
     def phone_holder(self, app_id: str, e164: str) -> tuple:
         """(object id or None, phone verified or None if unknown), from the phone's claim."""
@@ -144,15 +144,17 @@ class UserStore(Protocol):
         """(user or None, the object id the claim on ``value`` of ``field`` names or None), in one read."""
 
     def get_with_count(self, app_id: str, object_id: str, counter_key: str) -> tuple:
-        """(user or None, how much of the counter ``counter_key`` is used), in one read."""
+        """(user or None, the counter ``counter_key`` as read: ((window index, count, time of
+        the last), ...) for ``Charge.seen``), in one read."""
 
     def rotate(self, old: Session, sessions: tuple) -> None:
         """Mark ``old`` used (pointing at its successor), end its access token and write
         ``sessions``, atomically; raise InvalidSession if ``old`` was already used or revoked."""
 
-    def revoke(self, token_hash: str, dialect: Optional[str] = None) -> None:
+    def revoke(self, token_hash: str, dialect: Optional[str] = None) -> Optional[str]:
         """Delete the session or refresh token with this hash, and its peer, if any (with
-        ``dialect``: only if that dialect issued it)."""
+        ``dialect``: only if that dialect issued it); the objectId whose token this call
+        ended (None: there was none)."""
 
     def revoke_chain(self, refresh_hash: Optional[str]) -> None:
         """Delete the refresh token with this hash, its access token, and their successors."""

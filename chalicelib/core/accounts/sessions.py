@@ -80,7 +80,9 @@ class Sessions:
         """CloudBase sign-out: the access (or refresh) token and its pair stop working.
         Unknown tokens (and LeanCloud sessions) are fine and left alone."""
         if isinstance(token, str) and 10 <= len(token) <= 200:
-            self.users.revoke(self._token_hash(token), dialect=CLOUDBASE)
+            uid = self.users.revoke(self._token_hash(token), dialect=CLOUDBASE)
+            if uid is not None:  # events: session.revoked (signed out)
+                self.events.after("session.revoked", {"userId": uid, "reason": "signed_out"})
 
     def _token_pair(self, user: User) -> tuple:
         """(access, refresh, sessions): each token knows its peer, so signing out ends both."""
@@ -102,7 +104,8 @@ class Sessions:
         """A login-failure charge as ``UserStore.add_sessions`` and ``save`` delete it."""
         if clear is None:
             return None
-        return clear.key, None if whatever else clear.limit, clear.retry_after(int(self.clock.now()))
+        now = int(self.clock.now())
+        return clear, None if whatever else now, clear.retry_after(now)
 
     def _new_session(self, user: User) -> tuple:
         days = self._settings(user.app_id).session_ttl_days
