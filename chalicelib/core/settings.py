@@ -32,7 +32,8 @@ class Settings:
     default_ttl_minutes: int = field(default=10, metadata=_rng(1, 60))
     max_ttl_minutes: int = field(default=60, metadata=_rng(1, 1440))
     max_attempts: int = field(default=5, metadata=_rng(1, 20))
-    # rate limits; 0 switches a limit off (the cooldown included)
+    # rate limits; 0 switches a limit off (the cooldown included). The per-number, per-address
+    # and per-IP limits are sliding windows (core/sliding.py); per_app_daily is per UTC day
     cooldown_seconds: int = field(default=60, metadata=_rng(0, 3600))
     per_number_daily: int = field(default=10, metadata=_rng(0, 1000))
     per_ip_hourly: int = field(default=30, metadata=_rng(0, 100000))
@@ -70,11 +71,13 @@ class Settings:
     allow_sms_login: bool = True
     # request routes answer alike whether or not a user has the number
     enumeration_protection: bool = True
-    # logins: wrong passwords and wrong codes for one user, then 219 until the window ends
+    # logins: wrong passwords and wrong codes for one user, then 219 until they slide out of
+    # the lockout window
     login_max_failures: int = field(default=5, metadata=_rng(1, 100))
     login_lockout_minutes: int = field(default=15, metadata=_rng(1, 1440))
     # codes verified by the code alone (verifyMobilePhone, resetPasswordBySmsCode without a
-    # number) cannot count guesses against one code: cap such attempts per client IP
+    # number) cannot count guesses against one code: cap such attempts per client IP (any
+    # hour, sliding) and per app (per UTC hour)
     code_only_per_ip_hourly: int = field(default=30, metadata=_rng(1, 100000))
     code_only_per_app_hourly: int = field(default=1000, metadata=_rng(1, 10_000_000))
     # sessions: 0 keeps them until revoked (LeanCloud's behaviour)

@@ -3,7 +3,7 @@ phone, email, username or objectId; see the record without secrets; end every se
 lift a login lockout; delete the user.
 
 Pure domain over the same ``UserStore`` and ``Limiter`` as the user system (plus the
-store's ``delete`` and the limiter's ``peek``). Every write is conditional, as elsewhere:
+store's ``delete`` and the limiter's ``look``). Every write is conditional, as elsewhere:
 ending the sessions bumps the user's ``session_epoch`` under a condition on the version
 read, and a deletion removes the user and its uniqueness claims in one transaction.
 """
@@ -28,7 +28,7 @@ OBJECT_ID = re.compile(r"^[A-Za-z0-9]{1,64}$")
 @dataclass
 class UserAdmin:
     users: Any          # core.accounts.UserStore with delete(user)
-    limiter: Any        # core.limits.Limiter with peek(charge)
+    limiter: Any        # core.limits.Limiter with look(charge)
     config: ConfigProvider
     clock: Any
     events: Any = field(default_factory=NoEvents)  # core/events.py
@@ -61,11 +61,11 @@ class UserAdmin:
         return user
 
     def lockout(self, user) -> dict:
-        """The user's login failures in the current window, and whether they lock it out."""
+        """The user's login failures (the sliding window's estimate), and whether they lock it out."""
         s = self.config.get(user.app_id).settings
         now = int(self.clock.now())
-        charge = limits.login_failures(user.app_id, user.object_id, s, now)
-        failures = self.limiter.peek(charge)
+        charge = self.limiter.look(limits.login_failures(user.app_id, user.object_id, s, now))
+        failures = charge.used(now)  # the sliding window's estimate (core/sliding.py)
         return {"failures": failures, "max_failures": charge.limit, "locked": failures >= charge.limit,
                 "retry_after": charge.retry_after(now) if failures >= charge.limit else 0}
 

@@ -44,7 +44,8 @@ ADMIN_USER = obj(
     objectId=STR, username=STR, mobilePhoneNumber=nullable(STR), mobilePhoneVerified=BOOL, email=nullable(STR),
     emailVerified=BOOL, is_verified=BOOL, hasPassword=BOOL, createdAt=STR, updatedAt=STR, custom=ANY_OBJECT,
     lockout=obj(("failures", "max_failures", "locked", "retry_after"), failures=INT, max_failures=INT, locked=BOOL,
-                retry_after={"type": "integer", "minimum": 0, "description": "seconds until the lockout ends"}))
+                retry_after={"type": "integer", "minimum": 0,
+                             "description": "seconds until the lockout has room again (sliding window)"}))
 CHANNEL = {"enum": ["sms", "voice", "email", "page"]}
 TEMPLATE_BODY = obj(("body",), channel=CHANNEL, body=STR, locales={"type": "object", "additionalProperties": STR},
                     subject=STR, html=STR, name=STR)

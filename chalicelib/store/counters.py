@@ -21,7 +21,8 @@ class CounterModel(SharedConnection, Model):
         table_name = table_name("counters")
 
     pk = UnicodeAttribute(hash_key=True)
-    n = NumberAttribute(null=True)        # sends in the window (counters)
+    n = NumberAttribute(null=True)        # sends in the window (fixed-window counters: the app's budgets)
+    # sliding counters (the per-key limits) hold n<k> / t<k> per window k instead: store/windows.py
     until = NumberAttribute(null=True)    # epoch seconds the cooldown ends (cooldowns)
     ttl = TTLAttribute(null=True)
 
@@ -31,6 +32,9 @@ def refused(charge, now: int, old_item: dict | None):
     reports when the stored one ends, not a full new cooldown."""
     from ..core.errors import RateLimited
 
+    if charge.window and not charge.cooldown:  # a sliding counter: when its estimate has room
+        from .windows import seen
+        charge = dataclasses.replace(charge, seen=seen(old_item))
     retry = charge.retry_after(now)
     if charge.cooldown and old_item and "until" in old_item:
         retry = max(1, int(old_item["until"]["N"]) - now)
@@ -40,8 +44,9 @@ def refused(charge, now: int, old_item: dict | None):
 def charge_update(charge, now: int):
     """(actions, condition) that charge ``charge`` atomically, or fail its condition.
 
-    A counter is ``ADD n 1`` only while ``n < limit``; a cooldown is ``SET until`` only
-    once the previous one has passed. Neither is ever read first.
+    A (fixed-window) counter is ``ADD n 1`` only while ``n < limit``; a cooldown is ``SET
+    until`` only once the previous one has passed. Neither is ever read first. (Sliding
+    counters: ``store/windows.py``.)
     """
     expire = datetime.fromtimestamp(charge.window_end + TTL_SLACK, tz=timezone.utc)
     if charge.cooldown:
@@ -198,6 +203,9 @@ class Sharded:
     def op(self, shard: int, now: int) -> dict:
         limit = self.charge.limit if self.cut else self.limits[shard]
         c = dataclasses.replace(self.charge, key=self.key(shard)["pk"]["S"], limit=limit, shards=1)
+        if c.window and not c.cooldown:
+            from .windows import charge_kwargs
+            return charge_kwargs(CounterModel.Meta.table_name, c, now, TTL_SLACK)
         return update_kwargs(CounterModel(c.key), *charge_update(c, now), return_old=True)
 
     def has_room(self, shard: int, item: dict | None) -> bool:
@@ -300,8 +308,18 @@ class DynamoLimiter:
     def clear(self, charge) -> None:
         CounterModel(charge.key).delete()
 
-    def peek(self, charge) -> int:
-        """How much of ``charge`` is used (a consistent read; admin views only)."""
+    def look(self, charge):
+        """``charge`` with its counter as it is (``seen``; a consistent read; sliding counters)."""
+        from .windows import seen
+        item = connection().client.get_item(TableName=CounterModel.Meta.table_name, Key={"pk": {"S": charge.key}},
+                                            ConsistentRead=True).get("Item")
+        return dataclasses.replace(charge, seen=seen(item))
+
+    def peek(self, charge, now: int | None = None) -> int:
+        """How much of ``charge`` is used at ``now`` (a consistent read; admin views and
+        tests). A sliding counter at ``now`` (by default, the start of its window)."""
+        if charge.window:
+            return self.look(charge).used(charge.window_end - charge.window if now is None else now)
         try:
             return int(CounterModel.get(charge.key, consistent_read=True).n or 0)
         except CounterModel.DoesNotExist:

@@ -16,6 +16,7 @@ from .. import log
 from .base import Cancelled, delete_kwargs, transact, update_kwargs
 from .codes import CodeModel
 from .counters import CounterModel
+from .windows import giveback_kwargs
 
 ATTEMPTS = 3
 
@@ -28,6 +29,8 @@ def ops_for(key, code_hash, charges: list) -> list:
         if c.cooldown:
             ops.append((i, "Update", update_kwargs(CounterModel(c.key), [CounterModel.until.remove()],
                                                    CounterModel.until == c.window_end)))
+        elif c.window:  # a sliding counter: back to the window it was charged in
+            ops.append((i, "Update", giveback_kwargs(CounterModel.Meta.table_name, c)))
         else:
             ops.append((i, "Update", update_kwargs(CounterModel(c.key), [CounterModel.n.add(-1)],
                                                    CounterModel.n > 0)))

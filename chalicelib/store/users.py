@@ -90,8 +90,9 @@ class DynamoUserStore:
         return claim.uid, claim.phone_verified
 
     def get_with_count(self, app_id: str, object_id: str, counter_key: str) -> tuple:
-        """(the user or None, how much of the counter ``counter_key`` is used): the user and
-        its login-failure counter in one ``BatchGetItem`` over both tables."""
+        """(the user or None, the counter ``counter_key`` as read: its windows' counts, see
+        ``store/windows.py``): the user and its login-failure counter in one ``BatchGetItem``
+        over both tables."""
         from .base import connection
         from .counters import CounterModel
 
@@ -108,8 +109,9 @@ class DynamoUserStore:
                 break
             time.sleep(0.01)
         item = UserModel.from_raw_data(found[users][0]) if found[users] else None
-        used = int(found[counters][0].get("n", {}).get("N", 0)) if found[counters] else 0
-        return (_user(item) if item is not None and item.kind == "user" else None), used
+        from .windows import seen
+        counts = seen(found[counters][0] if found[counters] else None)
+        return (_user(item) if item is not None and item.kind == "user" else None), counts
 
     def find(self, app_id: str, field: str, value: str) -> Optional[User]:
         try:
@@ -152,16 +154,16 @@ class DynamoUserStore:
                 _user(u) if u is not None and u.kind == "user" else None)
 
     def add_sessions(self, sessions: tuple, clear: Optional[tuple] = None) -> None:
-        """``clear``: (counter key, limit, retry after) of a login-failure counter to delete
-        in the same transaction, on the condition that it is still under its limit (else
+        """``clear``: (login-failure charge, now, retry after) of a counter to delete in the
+        same transaction, on the condition that it is still under its limit at ``now`` (else
         LockedOut, and no session is written)."""
         ops = [(i, "Put", put_kwargs(_session_item(s))) for i, s in enumerate(sessions)]
         if clear is not None:
             from .counters import CounterModel
+            from .windows import clear_kwargs
 
-            key, limit, retry_after = clear
-            ops.append(("lockout", "Delete", delete_kwargs(
-                CounterModel(key), CounterModel.n.does_not_exist() | (CounterModel.n < limit))))
+            charge, now, retry_after = clear
+            ops.append(("lockout", "Delete", clear_kwargs(CounterModel.Meta.table_name, charge, now)))
         try:
             transact(ops)
         except Cancelled as e:

@@ -8,7 +8,8 @@ Rules that must hold under concurrency are conditions on writes in the store:
 - every user update is conditional on the version read, so none is lost;
 - a session is valid only while its epoch equals the user's ``session_epoch``: a password
   reset bumps the epoch and so revokes every session at once;
-- login attempts count on a per-user counter (``limits.login_failures``), read with the user:
+- login attempts count on a per-user counter (``limits.login_failures``, a sliding window:
+  ``core/sliding.py``), read with the user:
   a failure is charged under the condition that the counter is under its limit, and a
   success writes its session under the same condition (``AccountBase._judge``), so lockout
   holds however many requests race.

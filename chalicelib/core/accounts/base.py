@@ -148,12 +148,13 @@ class AccountBase:
         work as finding one) and the counter of ``_nobody_key``."""
         uid = self.users.owner(app_id, field, value)
         charge = self._lockout(app_id, uid if uid is not None else self._nobody_key(app_id, field, value))
-        user, used = self.users.get_with_count(app_id, uid or self._new_id(), charge.key)
+        user, seen = self.users.get_with_count(app_id, uid or self._new_id(), charge.key)
         if user is not None and user.claims().get(field) != value:  # written together: holds; check anyway
             user = None
         if uid is not None and user is None:  # nobody after all: nobody's counter
-            charge = self._lockout(app_id, self._nobody_key(app_id, field, value))
-        return user, charge, used if user is not None or uid is None else 0
+            return user, self._lockout(app_id, self._nobody_key(app_id, field, value)), 0
+        charge = dataclasses.replace(charge, seen=seen)  # the sliding estimate, and its Retry-After
+        return user, charge, charge.used(int(self.clock.now()))
 
     def _judge(self, charge, used: int, check: Callable[[], Any]) -> None:
         """The login-failure guard with the counter already read: refused at the limit; a

@@ -129,8 +129,8 @@ class UserStore(Protocol):
 
     def add_sessions(self, sessions: tuple, clear: Optional[tuple] = None) -> None:
         """Write sessions (one, or an access and a refresh token) at once; with ``clear``
-        (counter key, limit, retry after), also delete that login-failure counter, on the
-        condition that it is under its limit (else raise LockedOut and write nothing)."""
+        (login-failure charge, now, retry after), also delete that counter, on the condition
+        that it is under its limit at ``now`` (else raise LockedOut and write nothing)."""
 
     def phone_holder(self, app_id: str, e164: str) -> tuple:
         """(object id or None, phone verified or None if unknown), from the phone's claim."""
@@ -139,7 +139,8 @@ class UserStore(Protocol):
         """The object id holding ``value`` of ``field``, from its claim alone."""
 
     def get_with_count(self, app_id: str, object_id: str, counter_key: str) -> tuple:
-        """(user or None, how much of the counter ``counter_key`` is used), in one read."""
+        """(user or None, the counter ``counter_key`` as read: ((window index, count, time of
+        the last), ...) for ``Charge.seen``), in one read."""
 
     def rotate(self, old: Session, sessions: tuple) -> None:
         """Mark ``old`` used (pointing at its successor), end its access token and write

@@ -98,7 +98,7 @@ class Sessions:
         token, session = self._new_session(user)
         now = int(self.clock.now())
         self.users.add_sessions((session,), None if clear is None else
-                                (clear.key, clear.limit, clear.retry_after(now)))
+                                (clear, now, clear.retry_after(now)))
         return token
 
     def _new_session(self, user: User) -> tuple:
