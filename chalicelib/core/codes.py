@@ -73,6 +73,9 @@ class CodeRecord:
     lookup_key: Optional[str] = None  # set for purposes found by the code alone
     # the requester's address (guard key: IPv6 by /64): its verification is credited there
     client_ip: Optional[str] = None
+    # the SMS/voice provider that carried it (the route's first; a failover rewrites it): its
+    # verification counts for that provider (``GET /admin/v1/stats?group=provider``)
+    provider: Optional[str] = None
 
 
 @dataclass(frozen=True)

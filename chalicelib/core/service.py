@@ -291,7 +291,7 @@ class OTPService(SendSteps):
         spent = spent or {}
         try:
             channel, country = self.stats.credit(app_id, s, key, purpose, target, now, spent.get("channel"),
-                                                 spent.get("ip"))
+                                                 spent.get("ip"), provider=spent.get("provider"))
         except Exception as e:  # noqa: BLE001
             import logging
             logging.getLogger("verikit").warning("could not count a verification: %s", type(e).__name__)
