@@ -153,6 +153,14 @@ def captcha_creation(app_id: str, client_ip: Optional[str], per_ip_hourly: int, 
     return [sliding_charge("captcha_ip_hourly", f"cp#{app_id}#{client_ip}", per_ip_hourly, HOUR, now)]
 
 
+def anonymous_signup(app_id: str, client_ip: Optional[str], per_ip_hourly: int, now: int) -> list:
+    """A new anonymous user needs no proof and stores a user: at most ``per_ip_hourly`` per
+    client IP in any hour (sliding; 0: off)."""
+    if not (per_ip_hourly and client_ip):
+        return []
+    return [sliding_charge("anonymous_ip_hourly", f"an#{app_id}#{client_ip}", per_ip_hourly, HOUR, now)]
+
+
 class Limiter(Protocol):
     def charge(self, charges: list, now: int) -> None:
         """Charge every counter atomically, or raise RateLimited naming the one that refused."""

@@ -62,6 +62,9 @@ class Settings:
     validate_token_ttl_seconds: int = field(default=300, metadata=_rng(30, 3600))
     # CAPTCHAs created per client IP per hour (keyless routes: each one is a stored item)
     captcha_per_ip_hourly: int = field(default=60, metadata=_rng(0, 100000))
+    # new anonymous users (authData.anonymous, CloudBase anonymous sign-in) per client IP per
+    # hour: each one is a stored user; an existing anonymous id logging in again is not counted
+    anonymous_per_ip_hourly: int = field(default=100, metadata=_rng(0, 100000))
     # the send log keeps entries this long (DynamoDB TTL)
     send_log_retention_days: int = field(default=30, metadata=_rng(1, 365))
     # account policies (LeanCloud's "Account" settings), used by the user system
