@@ -7,17 +7,16 @@ under any concurrency and a refused send changes nothing.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Optional, Protocol
 
+from .record import Record
 from .settings import Settings
 
 DAY = 86400
 HOUR = 3600
 
 
-@dataclass(frozen=True)
-class Charge:
+class Charge(Record, frozen=True):
     name: str          # which limit, reported when it refuses: cooldown, number_daily, ...
     key: str           # counter item key
     limit: int         # counters: most sends in the window; cooldowns: 1

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sys
 import threading
-from dataclasses import dataclass
 
 from .errors import InvalidPhoneNumber
+from .record import Record
 
 _lock = threading.RLock()
 
@@ -41,8 +41,7 @@ def numbers():
     return util
 
 
-@dataclass(frozen=True)
-class PhoneNumber:
+class PhoneNumber(Record, frozen=True):
     e164: str
     region: str
 

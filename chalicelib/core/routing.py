@@ -16,11 +16,11 @@ first of ``signatures``.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Mapping, Optional
 
 from .errors import FeatureDisabled, InvalidRequest
+from .record import Record
 
 PROVIDERS = ("sns", "aliyun", "tencent", "twilio", "vonage", "hook")
 TEMPLATE_PROVIDERS = ("aliyun", "tencent")
@@ -40,8 +40,7 @@ class ProviderNotConfigured(FeatureDisabled):
     kind = "disabled"
 
 
-@dataclasses.dataclass(frozen=True)
-class Route:
+class Route(Record, frozen=True):
     providers: tuple                 # in the order they are tried
     template_ids: Mapping[str, str]  # template provider -> its template id for this send
     sign: str                        # the sign name template providers send

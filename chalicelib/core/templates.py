@@ -6,11 +6,12 @@ One pass means a variable's value is never scanned again, so a value such as
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping, Optional
 
 from .errors import InvalidRequest
 from .messages import clean
+from .record import Record
 
 NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
@@ -24,8 +25,7 @@ MAX_EMAIL_BODY = 20000
 MAX_VALUE = 60
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(Record, frozen=True):
     name: str
     channel: str
     body: str
