@@ -37,8 +37,65 @@ def numbers():
 
             pkg.__getattr__ = complete
             sys.modules["phonenumbers"] = pkg
+            if "phonenumbers.data" not in sys.modules:
+                _data_without_alt_formats()
         import phonenumbers.phonenumberutil as util
     return util
+
+
+def _data_without_alt_formats() -> None:
+    """``phonenumbers.data`` with its 46 alternate-format modules (only the number matcher
+    reads them; ~3 ms of a cold start) imported on first use. The package's own code runs,
+    each ``from .alt_format_N import PHONE_ALT_FORMAT_N`` in it answered by the module's name;
+    ``_ALT_NUMBER_FORMATS`` and the ``PHONE_ALT_FORMAT_N`` are then the real ones, loaded
+    by the module's ``__getattr__`` when first asked for (``from .data import ...`` too)."""
+    import builtins
+    import importlib
+    import importlib.util
+    import types
+
+    spec = importlib.util.find_spec("phonenumbers.data")
+    data = importlib.util.module_from_spec(spec)
+    ns, deferred = data.__dict__, {}  # PHONE_ALT_FORMAT_N -> alt_format_N
+    real_import = builtins.__import__
+
+    def deferring(name, globals=None, locals=None, fromlist=(), level=0):
+        if level == 1 and globals is ns and name.startswith("alt_format_") and len(fromlist or ()) == 1:
+            deferred[fromlist[0]] = name
+            return types.SimpleNamespace(**{fromlist[0]: name})
+        return real_import(name, globals, locals, fromlist, level)
+
+    own_builtins = dict(builtins.__dict__, __import__=deferring)
+    ns["__builtins__"] = own_builtins
+    sys.modules[spec.name] = data
+    try:
+        exec(spec.loader.get_code(spec.name), ns)
+    except BaseException:
+        del sys.modules[spec.name]
+        raise
+    finally:
+        own_builtins["__import__"] = real_import  # the module's functions keep this dict
+        ns["__builtins__"] = builtins
+    sys.modules["phonenumbers"].data = data  # as the import system binds a submodule
+    if not deferred or not isinstance(ns.get("_ALT_NUMBER_FORMATS"), dict):
+        return  # another layout of the package: nothing deferred that is not loaded by now
+    formats = ns.pop("_ALT_NUMBER_FORMATS")  # country code -> alt_format_N
+    for attr in deferred:
+        ns.pop(attr, None)
+
+    def load(name):
+        if name != "_ALT_NUMBER_FORMATS" and name not in deferred:
+            raise AttributeError(f"module 'phonenumbers.data' has no attribute {name!r}")
+        with _lock:
+            if "_ALT_NUMBER_FORMATS" not in ns:
+                for attr, module in deferred.items():
+                    ns[attr] = getattr(importlib.import_module(f"phonenumbers.data.{module}"), attr)
+                by_module = {module: attr for attr, module in deferred.items()}
+                ns["_ALT_NUMBER_FORMATS"] = {cc: ns[by_module[m]] for cc, m in formats.items()}
+                del ns["__getattr__"]
+        return ns[name]
+
+    ns["__getattr__"] = load
 
 
 class PhoneNumber(Record, frozen=True):
