@@ -98,6 +98,7 @@ class Targets:
         self.post = post or http.post
 
     def __call__(self, message: dict, now: float):
+        from . import webhooks
         if message.get("t") == "leanengine":
             engine = engine_for(message["app"], self.config, self.secrets, self.clock)
             if engine is None or not engine.registered_path(message["target"]):
@@ -108,7 +109,6 @@ class Targets:
                 return None
             return answer
         from ..store.webhooks import NotFound
-        from . import webhooks
         try:
             endpoint = self.store.get(message["app"], message["endpoint"])
         except NotFound:
