@@ -1,6 +1,7 @@
 """What a cold instance's send path imports: no aws-lambda-powertools (EMF is written by
-hand), and phonenumbers' parsing module without the package's other modules, while
-``import phonenumbers`` elsewhere still gets the whole package. Fresh interpreters."""
+hand), and phonenumbers' parsing module without the package's other modules nor its
+alternate formats, while ``import phonenumbers`` elsewhere still gets the whole package.
+Fresh interpreters. (No dataclass on the send path: tests/test_records_behave_as_dataclasses.py.)"""
 import subprocess
 import sys
 
