@@ -101,7 +101,7 @@ class _DeferringLoader:
             exec(self.real.get_code(module.__name__), ns)
         finally:
             own_builtins["__import__"] = real_import  # the module's functions keep this dict
-            ns["__builtins__"] = builtins
+            ns["__builtins__"] = builtins.__dict__  # as any imported module has it
         if not deferred or not isinstance(ns.get("_ALT_NUMBER_FORMATS"), dict):
             return  # another layout of the package: nothing deferred that is not loaded by now
         formats = ns.pop("_ALT_NUMBER_FORMATS")  # country code -> alt_format_N
