@@ -4,8 +4,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from typing import Optional
+
+from .record import Record
 
 
 def generate(length: int) -> str:
@@ -57,8 +58,7 @@ class Collision(Exception):
     """A live code of the same purpose already has this value: draw another."""
 
 
-@dataclass(frozen=True)
-class CodeRecord:
+class CodeRecord(Record, frozen=True):
     """What the store keeps of an issued code. Never the code itself."""
 
     key: str
@@ -78,8 +78,7 @@ class CodeRecord:
     provider: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class StoredCode:
+class StoredCode(Record, frozen=True):
     """The state of a code as the store read it back (a guess returns it)."""
 
     code_hash: str

@@ -12,17 +12,16 @@ hours: they are a spend budget per UTC day (hour), sharded, and may be cut mid-d
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Optional, Protocol
 
+from .record import Record
 from .settings import Settings
 
 DAY = 86400
 HOUR = 3600
 
 
-@dataclass(frozen=True)
-class Charge:
+class Charge(Record, frozen=True):
     name: str          # which limit, reported when it refuses: cooldown, number_daily, ...
     key: str           # counter item key
     limit: int         # counters: most sends in the window; cooldowns: 1

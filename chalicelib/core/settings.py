@@ -12,19 +12,19 @@ stay cheap to import (no pydantic here). Both take their bounds from the same fi
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import Any, Mapping
 
 from . import authdata, guard, routing
 from .errors import InvalidRequest
+from .record import Record
 
 
 def _rng(lo: int, hi: int) -> dict:
     return {"min": lo, "max": hi}
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record, frozen=True):
     # "Enable SMS verification code": off refuses requestSmsCode and verifySmsCode.
     sms_enabled: bool = True
     # codes
