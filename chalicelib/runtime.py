@@ -10,7 +10,8 @@ provisioned before hooks existed runs without it (hooks stay off until it is cre
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+
+from .core.record import Record
 
 SSM_NAMES = {"app_id": "app-id", "app_key": "app-key", "master_key": "master-key",
              "code_secret": "code-secret"}
@@ -49,8 +50,7 @@ def email_from() -> str:
     return value or (LOCAL_EMAIL_FROM if local_mode() else "")
 
 
-@dataclass(frozen=True)
-class Secrets:
+class Secrets(Record, frozen=True):
     app_id: str
     app_key: str
     master_key: str

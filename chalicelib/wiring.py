@@ -210,11 +210,19 @@ class _Events:
         return events().after(kind, payload)
 
 
+class _Endpoints:
+    """The endpoint cache as the dispatcher holds it: built (with the webhooks' store) when an
+    event is wanted, not with the dispatcher that every send's ``code.sent`` builds."""
+
+    def targets(self, app_id, kind):
+        return endpoint_cache().targets(app_id, kind)
+
+
 def events():
     """The core's events port: LeanEngine hooks and webhooks (``core/events.py``)."""
     def build():
         from .hooks.dispatch import Dispatcher
-        return Dispatcher(app_id(), config(), event_queue(), endpoint_cache(), runtime.secrets, service().clock)
+        return Dispatcher(app_id(), config(), event_queue(), _Endpoints(), runtime.secrets, service().clock)
     return _hook_part("events", build)
 
 

@@ -16,9 +16,11 @@ file name), so Python need not read and hash the source before using it.
 
 The function zip has the same gap: chalice copies its runtime, ``chalice/app.py`` (~2000
 lines), as source, and compiling it is the most expensive step of any chalice app's cold
-start (~50 ms here, more than all of verikit's own modules). ``appcode_with_bytecode``
-builds the function zip the same way (``appcode-<hash of the app files>-python3.11.zip``,
-after ``fresh_bytecode`` compiled chalicelib) and adds ``chalice/__pycache__``.
+start (~50 ms here, more than all of verikit's own modules); ``app.py`` too (~1 ms: chalice
+zips ``chalicelib/`` with its ``__pycache__`` but the project's ``app.py`` alone).
+``appcode_with_bytecode`` builds the function zip the same way (``appcode-<hash of the app
+files>-python3.11.zip``, after ``fresh_bytecode`` compiled chalicelib) and adds
+``chalice/__pycache__`` and ``__pycache__/app.cpython-311.pyc``.
 """
 from __future__ import annotations
 
@@ -79,21 +81,24 @@ def with_bytecode(project_dir) -> Path:
     return target
 
 
-APP_MARK = "chalice/__pycache__/app.cpython-311.pyc"
+def _pyc_name(source: str) -> str:
+    folder, _, module = source.rpartition("/")
+    return f"{folder + '/' if folder else ''}__pycache__/{module[:-3]}.cpython-311.pyc"
 
 
 def appcode_with_bytecode(project_dir) -> Path:
-    """Build (or reuse) the function zip where chalice reuses it, with chalice's runtime
-    compiled (checked-hash, as chalicelib); its path. Run after ``fresh_bytecode``: the
-    zip's name hashes every app file, bytecode included."""
+    """Build (or reuse) the function zip where chalice reuses it, with chalice's runtime and
+    ``app.py`` compiled (checked-hash, as chalicelib); its path. Run after ``fresh_bytecode``:
+    the zip's name hashes every app file, bytecode included."""
     target = Path(_packager("app").create_deployment_package(str(project_dir), RUNTIME))
     if sys.version_info[:2] != (3, 11):
         return target
     with zipfile.ZipFile(target) as z:
-        names = z.namelist()
-        if APP_MARK in names:
-            return target
-        sources = {n: z.read(n) for n in names if n.startswith("chalice/") and n.endswith(".py")}
+        names = set(z.namelist())
+        sources = {n: z.read(n) for n in sorted(names) if (n.startswith("chalice/") and n.endswith(".py") or n == "app.py")
+                   and _pyc_name(n) not in names}
+    if not sources:
+        return target
     import importlib.util
 
     staged = target.with_suffix(".tmp")
@@ -103,8 +108,7 @@ def appcode_with_bytecode(project_dir) -> Path:
             code = compile(source, name, "exec", dont_inherit=True)
             pyc = importlib._bootstrap_external._code_to_hash_pyc(
                 code, importlib.util.source_hash(source), checked=True)
-            folder, module = name.rsplit("/", 1)
-            z.writestr(f"{folder}/__pycache__/{module[:-3]}.cpython-311.pyc", bytes(pyc))
+            z.writestr(_pyc_name(name), bytes(pyc))
     shutil.move(str(staged), str(target))
     return target
 

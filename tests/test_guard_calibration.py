@@ -74,6 +74,8 @@ def test_a_small_cutover_blocks_no_real_user_and_cuts_the_pump():
     fig = cutover.simulate(users=60, conversion=0.65, pump=40, moto=MOTO, app=APP, fresh=False,
                            settings={"fraud_guard": "block"})
     assert fig["real_users_blocked"] == 0 and fig["real_users_sent"] == 60, fig
+    # as deployed, every verification was counted by the codes table's stream consumer
+    assert fig["counted_by_stream"] == fig["real_users_verified"] > 0, fig
     assert fig["pump_sent"] <= fig["pump_floor_day"] and fig["pump_blocked"] == 40 - fig["pump_sent"], fig
     assert set(fig["blocked_by"]) == {"pump:prefix"}
     assert max(fig["round_trips"]["send_blocked"]) <= 2

@@ -35,6 +35,7 @@ def test_chalice_package_is_small_and_carries_no_botocore(stage, tmp_path):
     caches = [n for n in names if "__pycache__" in n]
     assert "chalicelib/core/__pycache__/service.cpython-311.pyc" in caches
     assert "chalice/__pycache__/app.cpython-311.pyc" in caches  # chalice's runtime: ~50 ms of compiling otherwise
+    assert "__pycache__/app.cpython-311.pyc" in caches  # the project's app.py, which chalice zips alone
     assert all(n.endswith(".cpython-311.pyc") for n in caches), caches
     site = "python/lib/python3.11/site-packages/"
     libs = zipfile.ZipFile(layer).namelist()

@@ -59,6 +59,12 @@ def provider_stats(lc):
     return {row["key"]: (row["sent"], row["failed"]) for row in json.loads(r.body)["rows"]}
 
 
+def provider_verified(lc):
+    """{provider: (codes verified, conversion)}: which provider's messages arrived and were used."""
+    r = lc.client.http.get("/admin/v1/stats?group=provider", headers={**lc.headers, **MASTER})
+    return {row["key"]: (row["verified"], row["conversion"]) for row in json.loads(r.body)["rows"]}
+
+
 def test_a_cn_code_goes_through_aliyun_and_verifies(lc, routed, caplog):
     caplog.set_level("INFO", logger="verikit")
     assert lc.request_code(CN) == (200, {})
@@ -77,6 +83,9 @@ def test_a_cn_code_goes_through_aliyun_and_verifies(lc, routed, caplog):
               if r.name == "verikit" and '"route": "requestSmsCode"' in r.getMessage()]
     assert line["provider"] == "aliyun" and line["provider_message_id"].endswith("^0")
     assert provider_stats(lc) == {"aliyun": (1, 0)}
+    assert provider_verified(lc) == {"aliyun": (1, 1.0)}
+    assert lc.request_code("+8613800138001")[0] == 200  # a second code, never used: half of aliyun's verified
+    assert provider_verified(lc) == {"aliyun": (1, 0.5)}
 
 
 def test_a_purpose_uses_its_own_template_and_the_request_sign(lc, routed, settings):
@@ -106,6 +115,8 @@ def test_failover_to_the_next_provider_one_code_every_attempt_logged(lc, routed)
     assert [(e["provider"], e["outcome"]) for e in entries] == [("tencent", "sent"), ("aliyun", "failed")]
     assert entries[1]["error"] == "ServiceUnavailable" and entries[0]["provider_message_id"].startswith("5000:")
     assert provider_stats(lc) == {"tencent": (1, 0), "aliyun": (0, 1)}
+    # the code Tencent carried counts for Tencent, not for the route's first provider
+    assert provider_verified(lc) == {"tencent": (1, 1.0), "aliyun": (0, 0.0)}
 
 
 def test_a_number_error_does_not_fail_over_and_burns_no_limit(lc, routed):

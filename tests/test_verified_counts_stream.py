@@ -79,6 +79,8 @@ def test_the_verify_counts_nothing_and_the_stream_counts_it_once(lc, app, stream
     deliver(app)
     row = verified(lc)["CN"]
     assert row["verified"] == 1 and row["sent"] == 1
+    r = lc.client.http.get("/admin/v1/stats?group=provider", headers={**lc.headers, **MASTER})
+    assert [(p["key"], p["sent"], p["verified"]) for p in json.loads(r.body)["rows"]] == [("sns", 1, 1)]
 
 
 def test_records_delivered_to_concurrent_consumers_count_once(lc, app, stream_mode):

@@ -17,7 +17,8 @@ from typing import Any, Mapping, Optional, Protocol
 
 from .errors import InvalidRequest, VerikitError
 
-PLATFORM = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,31}$")
+# patterns compiled on first use (re's cache), not at every cold start
+PLATFORM = r"^[A-Za-z][A-Za-z0-9_]{0,31}$"
 KINDS = ("weixin", "apple", "anonymous", "hook", "trust")
 MAX_DATA_BYTES = 4096
 MAX_UID = 256
@@ -59,7 +60,7 @@ def check_platforms(name: str, value: Any) -> dict:
         raise InvalidRequest(f"setting {name} must be an object of at most 50 platforms")
     out = {}
     for platform, conf in value.items():
-        if not isinstance(platform, str) or not PLATFORM.match(platform):
+        if not isinstance(platform, str) or not re.match(PLATFORM, platform):
             raise InvalidRequest(f"setting {name}: {platform!r} is not a platform name (letters, digits, _)")
         if not isinstance(conf, dict) or conf.get("verify") not in KINDS:
             raise InvalidRequest(f"setting {name}.{platform} must be {{\"verify\": one of {', '.join(KINDS)}}}")
@@ -105,14 +106,14 @@ def union_of(data: Mapping[str, Any]) -> Optional[tuple]:
     platform = data.get("platform") or "weixin"
     if not isinstance(unionid, str) or len(unionid) > MAX_UID or "#" in unionid or not unionid.isprintable():
         raise InvalidRequest("unionid must be at most 256 printable characters")
-    if not isinstance(platform, str) or not PLATFORM.match(platform):
+    if not isinstance(platform, str) or not re.match(PLATFORM, platform):
         raise InvalidRequest("platform (the unionId platform) must be a platform name")
     return platform, unionid
 
 
 def check_data(platform: Any, data: Any) -> dict:
     """One platform's data as sent: a JSON object of bounded size."""
-    if not isinstance(platform, str) or not PLATFORM.match(platform):
+    if not isinstance(platform, str) or not re.match(PLATFORM, platform):
         raise InvalidRequest(f"authData platform {platform!r} is not a platform name (letters, digits, _)")
     if not isinstance(data, dict) or not data:
         raise InvalidRequest(f"authData.{platform} must be a non-empty object")
@@ -133,7 +134,7 @@ def claims_of(auth_data: Any) -> dict:
     if not isinstance(auth_data, dict):
         return out
     for platform, data in auth_data.items():
-        if not isinstance(data, dict) or not isinstance(platform, str) or not PLATFORM.match(platform):
+        if not isinstance(data, dict) or not isinstance(platform, str) or not re.match(PLATFORM, platform):
             continue
         try:
             out[f"auth:{platform}"] = uid_of(platform, data)

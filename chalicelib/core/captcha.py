@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from typing import Optional
 
 from . import codes, limits
 from .codes import CodeRecord
 from .errors import InvalidRequest, VerikitError
 from .numbers import is_ascii_digits, parse_int
+from .record import Record
 
 # no 0/O, 1/I/L: people should not fail on glyphs
 ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
@@ -45,8 +45,7 @@ def size_of(token: object) -> Optional[int]:
     return size if MIN_SIZE <= size <= MAX_SIZE else None
 
 
-@dataclass(frozen=True)
-class Issued:
+class Issued(Record, frozen=True):
     token: str
     size: int
     expires_at: int
@@ -56,8 +55,7 @@ def image_params(width=None, height=None):
     return parse_int(width, "width", 60, 400, 85), parse_int(height, "height", 25, 200, 30)
 
 
-@dataclass
-class CaptchaService:
+class CaptchaService(Record):
     store: object  # core.service.CodeStore
     secret: bytes
     clock: object

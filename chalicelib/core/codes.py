@@ -4,8 +4,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
-from dataclasses import dataclass
 from typing import Optional
+
+from .record import Record
 
 
 def generate(length: int) -> str:
@@ -57,8 +58,7 @@ class Collision(Exception):
     """A live code of the same purpose already has this value: draw another."""
 
 
-@dataclass(frozen=True)
-class CodeRecord:
+class CodeRecord(Record, frozen=True):
     """What the store keeps of an issued code. Never the code itself."""
 
     key: str
@@ -73,13 +73,15 @@ class CodeRecord:
     lookup_key: Optional[str] = None  # set for purposes found by the code alone
     # the requester's address (guard key: IPv6 by /64): its verification is credited there
     client_ip: Optional[str] = None
+    # the SMS/voice provider that carried it (the route's first; a failover rewrites it): its
+    # verification counts for that provider (``GET /admin/v1/stats?group=provider``)
+    provider: Optional[str] = None
     # a login code (requestLoginSmsCode): the user it was sent to log in, as the send read it
     # from the phone's claim; the spending write gives it back (no read of the claim then)
     user_id: Optional[str] = None
 
 
-@dataclass(frozen=True)
-class StoredCode:
+class StoredCode(Record, frozen=True):
     """The state of a code as the store read it back (a guess returns it)."""
 
     code_hash: str

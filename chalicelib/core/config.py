@@ -6,10 +6,11 @@ in-process for a short time (a cache, never a source of truth for a limit).
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping, Optional, Protocol
 
 from .errors import InvalidRequest
+from .record import Record
 from .settings import Settings
 from .templates import Template
 
@@ -21,8 +22,7 @@ TEST_NUMBER = "testnumber#"
 WEBHOOKS = "webhooks"  # the event types some enabled webhook endpoint wants (admin_webhooks keeps it)
 
 
-@dataclass(frozen=True)
-class AppConfig:
+class AppConfig(Record, frozen=True):
     settings: Settings = field(default_factory=Settings)
     templates: Mapping[str, Template] = field(default_factory=dict)
     # E.164 -> keyed hash of the fixed code

@@ -8,7 +8,8 @@ one send-log entry per attempt and counts each on its provider (``record``).
 from __future__ import annotations
 
 import contextvars
-from dataclasses import dataclass
+
+from .record import Record
 
 # the provider and message id of the request's delivered message, for its log line
 # (dialects/http.py): the send log does not wait for them, its entry is written before the
@@ -19,16 +20,14 @@ SENT: contextvars.ContextVar = contextvars.ContextVar("verikit_sent", default=No
 DEFAULT_PROVIDER = {"sms": "sns", "voice": "sms-voice", "email": "ses"}
 
 
-@dataclass(frozen=True)
-class Attempt:
+class Attempt(Record, frozen=True):
     provider: str
     outcome: str          # sent | failed
     message_id: str = ""
     error: str = ""       # the provider's error code (failed attempts)
 
 
-@dataclass(frozen=True)
-class Delivery:
+class Delivery(Record, frozen=True):
     provider: str
     message_id: str
     attempts: tuple = ()  # every Attempt, the successful one last

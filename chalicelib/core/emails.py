@@ -10,8 +10,9 @@ import re
 from .errors import InvalidEmail
 
 # a practical address check: one @, no spaces, a dotted domain of letters, digits and -
-_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,64}$")
-_DOMAIN = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$")
+# patterns compiled on first use (re's cache), not at every cold start
+_LOCAL = r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~.\-]{1,64}$"
+_DOMAIN = r"^(?=.{1,253}$)([A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
 
 
 def normalise(value: object) -> str:
@@ -20,8 +21,8 @@ def normalise(value: object) -> str:
         raise InvalidEmail("email must be a string")
     value = value.strip()
     local, at, domain = value.rpartition("@")
-    if not at or len(value) > 254 or not _LOCAL.match(local) or ".." in local \
-            or local.startswith(".") or local.endswith(".") or not _DOMAIN.match(domain):
+    if not at or len(value) > 254 or not re.match(_LOCAL, local) or ".." in local \
+            or local.startswith(".") or local.endswith(".") or not re.match(_DOMAIN, domain):
         raise InvalidEmail("invalid email address")
     return f"{local}@{domain.lower()}"
 

@@ -23,10 +23,11 @@ from __future__ import annotations
 
 import contextvars
 import math
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping, Optional
 
 from .errors import InvalidRequest, RateLimited
+from .record import Record
 
 DIMENSIONS = ("country", "prefix", "ip", "app")
 # in force by default: the number range and the client IP are judged inside the send's own
@@ -69,16 +70,14 @@ class FraudBlocked(RateLimited):
 _WHAT = {"country": "country", "prefix": "number range", "ip": "address", "app": "app"}
 
 
-@dataclass(frozen=True)
-class Thresholds:
+class Thresholds(Record, frozen=True):
     floor_day: float
     floor_hour: float
     ratio_day: float
     ratio_hour: float
 
 
-@dataclass(frozen=True)
-class Dim:
+class Dim(Record, frozen=True):
     name: str         # country | prefix | ip
     value: str        # GB | +4479460001 | 203.0.113.7
     limits: Thresholds
@@ -127,8 +126,7 @@ BASELINE_MIN_VERIFIED = 50
 PRIOR_CONVERSION = 0.5
 
 
-@dataclass(frozen=True)
-class Baseline:
+class Baseline(Record, frozen=True):
     """A country's sends and verified codes over the last ``fraud_learn_days`` days (the
     stats rows), and whether the stage has rows of that country from that long ago."""
 
@@ -187,8 +185,7 @@ def dimensions(s, e164: str, country: str, client_ip: Optional[str], base: Optio
     return dims
 
 
-@dataclass
-class Reading:
+class Reading(Record):
     """One dimension's counters as read: per hour of today and of yesterday (summed over
     shards), and today's unverified count per day shard and per current-hour shard."""
 
@@ -200,8 +197,7 @@ class Reading:
     hour_shards: list = field(default_factory=lambda: [0])
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(Record, frozen=True):
     dim: Dim
     allowed: bool
     window: str            # "" | "day" | "hour": the window that refused
@@ -249,8 +245,7 @@ def evaluate(dim: Dim, r: Reading, hour: int, frac: float) -> Verdict:
 
 # ---- the verdict as a condition of the send's own write (single-item dimensions) ---------
 
-@dataclass(frozen=True)
-class Terms:
+class Terms(Record, frozen=True):
     """The verdict of ``evaluate`` for one unsharded dimension, split into what is already
     known (yesterday's hours, the previous hour: closed buckets) and what the write's
     condition compares on today's item, so no read is needed. Today's item keeps ``u``,

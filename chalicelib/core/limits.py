@@ -12,17 +12,16 @@ hours: they are a spend budget per UTC day (hour), sharded, and may be cut mid-d
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
 from typing import Optional, Protocol
 
+from .record import Record
 from .settings import Settings
 
 DAY = 86400
 HOUR = 3600
 
 
-@dataclass(frozen=True)
-class Charge:
+class Charge(Record, frozen=True):
     name: str          # which limit, reported when it refuses: cooldown, number_daily, ...
     key: str           # counter item key
     limit: int         # counters: most sends in the window; cooldowns: 1
@@ -151,6 +150,14 @@ def captcha_creation(app_id: str, client_ip: Optional[str], per_ip_hourly: int, 
     if not (per_ip_hourly and client_ip):
         return []
     return [sliding_charge("captcha_ip_hourly", f"cp#{app_id}#{client_ip}", per_ip_hourly, HOUR, now)]
+
+
+def anonymous_signup(app_id: str, client_ip: Optional[str], per_ip_hourly: int, now: int) -> list:
+    """A new anonymous user needs no proof and stores a user: at most ``per_ip_hourly`` per
+    client IP in any hour (sliding; 0: off)."""
+    if not (per_ip_hourly and client_ip):
+        return []
+    return [sliding_charge("anonymous_ip_hourly", f"an#{app_id}#{client_ip}", per_ip_hourly, HOUR, now)]
 
 
 class Limiter(Protocol):

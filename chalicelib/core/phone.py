@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import sys
 import threading
-from dataclasses import dataclass
 
 from .errors import InvalidPhoneNumber
+from .record import Record
 
 _lock = threading.RLock()
 
@@ -37,12 +37,93 @@ def numbers():
 
             pkg.__getattr__ = complete
             sys.modules["phonenumbers"] = pkg
+            if "phonenumbers.data" not in sys.modules:
+                _data_without_alt_formats()
         import phonenumbers.phonenumberutil as util
     return util
 
 
-@dataclass(frozen=True)
-class PhoneNumber:
+def _data_without_alt_formats() -> None:
+    """Imports ``phonenumbers.data`` with its 46 alternate-format modules (only the number
+    matcher reads them; ~3-5 ms of a cold start) left for their first use: see
+    ``_DeferringLoader``. Through the import system, as any import (``-X importtime`` sees it)."""
+    import importlib.machinery
+
+    class Finder:
+        def find_spec(self, name, path=None, target=None):
+            if name != "phonenumbers.data":
+                return None
+            spec = importlib.machinery.PathFinder.find_spec(name, path)
+            if spec is not None and spec.loader is not None:
+                spec.loader = _DeferringLoader(spec.loader)
+            return spec
+
+    finder = Finder()
+    sys.meta_path.insert(0, finder)
+    try:
+        import phonenumbers.data  # noqa: F401
+    finally:
+        sys.meta_path.remove(finder)
+
+
+class _DeferringLoader:
+    """Runs the package's own code, each ``from .alt_format_N import PHONE_ALT_FORMAT_N`` in
+    it answered by the module's name; ``_ALT_NUMBER_FORMATS`` and the ``PHONE_ALT_FORMAT_N``
+    are the real ones again, loaded by the module's ``__getattr__`` when first asked for
+    (``from .data import _ALT_NUMBER_FORMATS`` too, as the matcher does)."""
+
+    def __init__(self, real):
+        self.real = real
+
+    def __getattr__(self, name):  # get_code, get_filename, is_package...: the real loader's
+        return getattr(self.real, name)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module) -> None:
+        import builtins
+        import importlib
+        import types
+
+        ns, deferred = module.__dict__, {}  # PHONE_ALT_FORMAT_N -> alt_format_N
+        real_import = builtins.__import__
+
+        def deferring(name, globals=None, locals=None, fromlist=(), level=0):
+            if level == 1 and globals is ns and name.startswith("alt_format_") and len(fromlist or ()) == 1:
+                deferred[fromlist[0]] = name
+                return types.SimpleNamespace(**{fromlist[0]: name})
+            return real_import(name, globals, locals, fromlist, level)
+
+        own_builtins = dict(builtins.__dict__, __import__=deferring)
+        ns["__builtins__"] = own_builtins
+        try:
+            exec(self.real.get_code(module.__name__), ns)
+        finally:
+            own_builtins["__import__"] = real_import  # the module's functions keep this dict
+            ns["__builtins__"] = builtins.__dict__  # as any imported module has it
+        if not deferred or not isinstance(ns.get("_ALT_NUMBER_FORMATS"), dict):
+            return  # another layout of the package: nothing deferred that is not loaded by now
+        formats = ns.pop("_ALT_NUMBER_FORMATS")  # country code -> alt_format_N
+        for attr in deferred:
+            ns.pop(attr, None)
+
+        def load(name):
+            if name != "_ALT_NUMBER_FORMATS" and name not in deferred:
+                raise AttributeError(f"module {module.__name__!r} has no attribute {name!r}")
+            with _lock:
+                if "_ALT_NUMBER_FORMATS" not in ns:
+                    for attr, sub in deferred.items():
+                        ns[attr] = getattr(importlib.import_module(f"{module.__name__}.{sub}"), attr)
+                    by_module = {sub: attr for attr, sub in deferred.items()}
+                    ns["_ALT_NUMBER_FORMATS"] = {cc: ns[by_module[m]] for cc, m in formats.items()}
+                    del ns["__getattr__"]
+            return ns[name]
+
+        ns["__getattr__"] = load
+
+
+class PhoneNumber(Record, frozen=True):
     e164: str
     region: str
 

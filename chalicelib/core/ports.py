@@ -3,10 +3,11 @@ cross them. ``core/service.py`` holds the service alone; ``store/`` and ``channe
 implement these."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping, Optional, Protocol
 
 from .codes import CodeRecord, StoredCode
+from .record import Record
 
 
 class CodeStore(Protocol):
@@ -36,8 +37,7 @@ class CodeStore(Protocol):
 MISSING = StoredCode(code_hash="", expires_at=0, attempts=0, max_attempts=0, consumed=False)
 
 
-@dataclass(frozen=True)
-class OutgoingMessage:
+class OutgoingMessage(Record, frozen=True):
     channel: str      # "sms" | "voice" | "email"
     to: str           # E.164, or an email address
     body: str         # exactly what the person reads or hears (an email's text part)
@@ -62,8 +62,7 @@ class Channel(Protocol):
         """Deliver, return the provider's message id, or raise SendFailed."""
 
 
-@dataclass(frozen=True)
-class LogEntry:
+class LogEntry(Record, frozen=True):
     app_id: str
     to_key: str        # keyed hash of the number: queryable, not readable
     to_masked: str
@@ -88,8 +87,7 @@ class NoLog:
         pass
 
 
-@dataclass(frozen=True)
-class SendResult:
+class SendResult(Record, frozen=True):
     to: str
     expires_at: Optional[int]  # None for notifications, which issue no code
     message_id: str

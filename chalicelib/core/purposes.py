@@ -5,14 +5,13 @@ purposes here; the engine treats them all alike.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Optional
 
 from .errors import InvalidRequest
+from .record import Record
 
 
-@dataclass(frozen=True)
-class Purpose:
+class Purpose(Record, frozen=True):
     name: str
     # message id in the catalogue (core/messages.py)
     message: str = "generic"

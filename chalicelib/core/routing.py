@@ -16,11 +16,11 @@ first of ``signatures``.
 """
 from __future__ import annotations
 
-import dataclasses
 import re
 from typing import Mapping, Optional
 
 from .errors import FeatureDisabled, InvalidRequest
+from .record import Record
 
 PROVIDERS = ("sns", "aliyun", "tencent", "twilio", "vonage", "hook")
 TEMPLATE_PROVIDERS = ("aliyun", "tencent")
@@ -28,8 +28,9 @@ DEFAULT_ROUTES = {"*": ["sns"]}
 GENERIC = "generic"
 # the built-in purposes as provider_templates names them (core/purposes.py names "sms" the generic one)
 PURPOSE_KEYS = {"sms": GENERIC}
-_ID = re.compile(r"^[A-Za-z0-9_\-.]{1,64}$")
-_KEY = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+# patterns compiled on first use (re's cache), not at every cold start
+_ID = r"^[A-Za-z0-9_\-.]{1,64}$"
+_KEY = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"
 _BUILTIN_VARS = ("code", "ttl", "name", "op", "link")
 
 
@@ -40,8 +41,7 @@ class ProviderNotConfigured(FeatureDisabled):
     kind = "disabled"
 
 
-@dataclasses.dataclass(frozen=True)
-class Route:
+class Route(Record, frozen=True):
     providers: tuple                 # in the order they are tried
     template_ids: Mapping[str, str]  # template provider -> its template id for this send
     sign: str                        # the sign name template providers send
@@ -95,9 +95,9 @@ def check_templates(name: str, value) -> dict:
             raise InvalidRequest(f"setting {name}.{provider} must be an object of purpose or template names "
                                  "to the provider's template ids")
         for key, tid in ids.items():
-            if not isinstance(key, str) or not _KEY.match(key):
+            if not isinstance(key, str) or not re.match(_KEY, key):
                 raise InvalidRequest(f"setting {name}.{provider}: {key!r} is not a purpose or template name")
-            if not isinstance(tid, str) or not _ID.match(tid):
+            if not isinstance(tid, str) or not re.match(_ID, tid):
                 raise InvalidRequest(f"setting {name}.{provider}.{key} must be the provider's template id "
                                      "(1-64 letters, digits, _ - .)")
         out[provider] = dict(ids)

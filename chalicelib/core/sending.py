@@ -28,6 +28,7 @@ class SendSteps:
         provider, known before the call) and that provider's count. Returns (the code
         record, the message, the log entry's key)."""
         record = None
+        first = self._first_provider(message) if outcome == "sent" else ""
         for _ in range(8):  # re-draw when a code found by value alone collides (rare)
             if issues_code:
                 record = CodeRecord(
@@ -37,8 +38,8 @@ class SendSteps:
                     lookup_key=codes.lookup_key(req.app_id, purpose.name, self._lookup_hash(req.app_id, purpose.name, code))
                     if purpose.lookup_by_code and not fixed else None,
                     client_ip=guard.ip_key(req.client_ip), user_id=req.user_id,
+                    provider=first if first and req.channel != "email" else None,
                 )
-            first = self._first_provider(message) if outcome == "sent" else ""
             op, log_key = self._staged(LogEntry(**entry, outcome=outcome, at=self.clock.now(), provider=first))
             count = getattr(self.stats, "staged_attempt_op", None)
             counted = op is not None and count is not None and bool(first)
@@ -112,8 +113,12 @@ class SendSteps:
             if log_key is not None:
                 fail = getattr(self.log, "failed_op", None)
                 release = getattr(self.store, "release", None)
+                carried = getattr(self.store, "carried_op", None)
                 if fail is not None and release is not None:
-                    release(None, None, [], now, (fail(log_key, sent.attempts[0].error),))
+                    # the code's verification counts for the provider that carried it
+                    moved = (carried(key, record.code_hash, sent.provider),) \
+                        if carried is not None and record is not None and sent.provider else ()
+                    release(None, None, [], now, (fail(log_key, sent.attempts[0].error),) + moved)
             self._after(entry, sent.attempts, plan, first, log_key, now)
         elif log_key is None:
             self._after(entry, sent.attempts, plan, first, None, now)

@@ -11,7 +11,7 @@ that counts the verification for the guard and the stats.
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Callable, Mapping, Optional
 
 from . import brand, codes, compose, emails, guard, limits, phone, purposes
@@ -20,6 +20,7 @@ from .clock import SystemClock
 from .config import ConfigProvider
 from .errors import FeatureDisabled, InvalidCode, InvalidRequest
 from .events import NoEvents
+from .record import Record
 from .refusals import RefusalLog
 from .settings import Settings
 
@@ -31,8 +32,7 @@ from .pace import Pace  # noqa: F401,E402
 
 # ---- requests and results ---------------------------------------------------------------
 
-@dataclass(frozen=True)
-class SendRequest:
+class SendRequest(Record, frozen=True):
     app_id: str
     phone: object
     purpose: str = "sms"
@@ -67,8 +67,7 @@ class SendRequest:
     gate: Optional[Callable[[], None]] = field(default=None, compare=False)
 
 
-@dataclass
-class OTPService(SendSteps):
+class OTPService(SendSteps, Record):
     store: CodeStore
     channels: Mapping[str, Channel]
     config: ConfigProvider
@@ -298,7 +297,7 @@ class OTPService(SendSteps):
         spent = spent or {}
         try:
             channel, country = self.stats.credit(app_id, s, key, purpose, target, now, spent.get("channel"),
-                                                 spent.get("ip"))
+                                                 spent.get("ip"), provider=spent.get("provider"))
         except Exception as e:  # noqa: BLE001
             import logging
             logging.getLogger("verikit").warning("could not count a verification: %s", type(e).__name__)

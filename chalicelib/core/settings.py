@@ -12,19 +12,19 @@ stay cheap to import (no pydantic here). Both take their bounds from the same fi
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass, field, fields
+from dataclasses import field, fields
 from typing import Any, Mapping
 
 from . import authdata, guard, routing
 from .errors import InvalidRequest
+from .record import Record
 
 
 def _rng(lo: int, hi: int) -> dict:
     return {"min": lo, "max": hi}
 
 
-@dataclass(frozen=True)
-class Settings:
+class Settings(Record, frozen=True):
     # "Enable SMS verification code": off refuses requestSmsCode and verifySmsCode.
     sms_enabled: bool = True
     # codes
@@ -62,6 +62,9 @@ class Settings:
     validate_token_ttl_seconds: int = field(default=300, metadata=_rng(30, 3600))
     # CAPTCHAs created per client IP per hour (keyless routes: each one is a stored item)
     captcha_per_ip_hourly: int = field(default=60, metadata=_rng(0, 100000))
+    # new anonymous users (authData.anonymous, CloudBase anonymous sign-in) per client IP per
+    # hour: each one is a stored user; an existing anonymous id logging in again is not counted
+    anonymous_per_ip_hourly: int = field(default=100, metadata=_rng(0, 100000))
     # the send log keeps entries this long (DynamoDB TTL)
     send_log_retention_days: int = field(default=30, metadata=_rng(1, 365))
     # account policies (LeanCloud's "Account" settings), used by the user system

@@ -6,13 +6,15 @@ One pass means a variable's value is never scanned again, so a value such as
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Mapping, Optional
 
 from .errors import InvalidRequest
 from .messages import clean
+from .record import Record
 
-NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$")
+# patterns compiled on first use (re's cache), not at every cold start
+NAME = r"^[A-Za-z][A-Za-z0-9_\-]{0,63}$"
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")
 # "page": the HTML a verification link lands on (verify_success_page, verify_error_page)
 CHANNELS = ("sms", "voice", "email", "page")
@@ -24,8 +26,7 @@ MAX_EMAIL_BODY = 20000
 MAX_VALUE = 60
 
 
-@dataclass(frozen=True)
-class Template:
+class Template(Record, frozen=True):
     name: str
     channel: str
     body: str
@@ -95,7 +96,7 @@ class Template:
 
 def validate(name: str, data: object, version: int = 0) -> Template:
     """A template from an admin request body, or InvalidRequest saying what is wrong."""
-    if not NAME.match(name or ""):
+    if not re.match(NAME, name or ""):
         raise InvalidRequest("template name: a letter, then letters, digits, _ or -, at most 64")
     if not isinstance(data, dict):
         raise InvalidRequest("a template is a JSON object with channel and body")

@@ -28,7 +28,8 @@ CORS = CORSConfig(allow_origin="*", max_age=86400, allow_headers=[
     "Authorization", "Content-Type", "x-request-id", "x-device-id", "x-sdk-version", "accept-language",
     "x-client-timestamp", "x-tcb-region", "x-tcb-source", "x-captcha-token"])
 ROUTE = {"cors": CORS, "content_types": ["*/*"]}
-PASSWORD = re.compile(r"^(?=.*[A-Za-z])(?=.*\d).{8,32}$")
+# patterns compiled on first use (re's cache), not at every cold start
+PASSWORD = r"^(?=.*[A-Za-z])(?=.*\d).{8,32}$"
 JSON = {"Content-Type": "application/json; charset=utf-8"}
 
 
@@ -137,7 +138,7 @@ def credentials(user, access: str, refresh: str, expires_in: int) -> dict:
 
 
 def _password(value) -> str:
-    if not isinstance(value, str) or not PASSWORD.match(value):
+    if not isinstance(value, str) or not re.match(PASSWORD, value):
         raise CBError(400, "invalid_password", 4003,
                       "the password must be 8-32 characters with both letters and digits")
     return value

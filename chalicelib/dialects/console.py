@@ -21,7 +21,8 @@ from chalice import Blueprint, Response
 bp = Blueprint(__name__)
 
 ROOT = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "console")
-NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,63}\.(html|js|css|svg)$")
+# patterns compiled on first use (re's cache), not at every cold start
+NAME = r"^[a-z0-9][a-z0-9_-]{0,63}\.(html|js|css|svg)$"
 TYPES = {"html": "text/html; charset=utf-8", "js": "text/javascript; charset=utf-8",
          "css": "text/css; charset=utf-8", "svg": "image/svg+xml"}
 CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -34,7 +35,7 @@ _files: dict = {}  # name -> (bytes, etag): a cache of files that never change i
 
 def _load(name: str):
     if name not in _files:
-        if not NAME.match(name) or name not in os.listdir(ROOT):
+        if not re.match(NAME, name) or name not in os.listdir(ROOT):
             return None
         with open(os.path.join(ROOT, name), "rb") as fh:
             data = fh.read()

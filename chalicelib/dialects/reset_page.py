@@ -25,7 +25,8 @@ HEADERS = {"Cache-Control": "no-store", "Referrer-Policy": "no-referrer", "X-Con
            "X-Frame-Options": "DENY",
            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; "
                                       "frame-ancestors 'none'; base-uri 'none'"}
-CODE = re.compile(r"^[A-Za-z0-9]{16,64}$")
+# patterns compiled on first use (re's cache), not at every cold start
+CODE = r"^[A-Za-z0-9]{16,64}$"
 STYLE = "body{font-family:system-ui,sans-serif;max-width:26rem;margin:3rem auto;padding:0 1rem}" \
         "input{display:block;width:100%;margin:.3rem 0 1rem;padding:.5rem}.err{color:#b00}"
 
@@ -57,7 +58,7 @@ def _dead(exc: Exception = None) -> Response:
 @bp.route("/resetPassword/{code}", methods=["GET"])
 @logged("resetPasswordPage", lambda: bp.current_request, _dead)
 def reset_page(code):
-    if not CODE.match(code or ""):
+    if not re.match(CODE, code or ""):
         return _dead()
     return _form()
 
@@ -66,7 +67,7 @@ def reset_page(code):
 @logged("resetPasswordSubmit", lambda: bp.current_request, _dead)
 def reset_submit(code):
     request = bp.current_request
-    if not CODE.match(code or ""):
+    if not re.match(CODE, code or ""):
         return _dead()
     raw = request.raw_body or b""
     if len(raw) > 4096:

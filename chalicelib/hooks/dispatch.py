@@ -4,16 +4,20 @@
 ``after`` turns an event into queue messages: one per enabled endpoint that subscribes to it,
 and one for the LeanEngine after-hook it maps to. It never raises: an event that cannot be
 queued is logged and the request goes on (delivery must not fail the request).
+
+A send raises ``code.sent`` on every cold instance: what only a wanted event needs (LeanEngine,
+the webhook bodies and signatures, the deliveries' ids) is imported when it is needed.
 """
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import log
 from ..core.events import AFTER_KINDS, CREATE, UPDATE
-from ..store.deliveries import new_message_id
-from . import leanengine, users, webhooks
+
+if TYPE_CHECKING:
+    from . import leanengine, webhooks
 
 LEANENGINE = "leanengine"  # the deliveries' "endpoint" of LeanEngine after-hooks
 
@@ -31,6 +35,7 @@ class Dispatcher:
         engine = self.engine()
         if engine is None:
             return user
+        from . import users
         if not users.is_user(user):
             return engine.before(kind, user, details.get("updated_keys"))
         answer = engine.before(kind, users.to_wire(user), details.get("updated_keys"))
@@ -51,15 +56,20 @@ class Dispatcher:
         if kind in AFTER_KINDS and (kind in wanted or "*" in wanted):
             targets = self.endpoints.targets(self.app_id, kind)
             if targets:
+                from ..store.deliveries import new_message_id
+                from . import users, webhooks
                 body = webhooks.event_body(kind, now, users.wire_payload(payload, webhook=True))
                 msg_id = new_message_id(now)
                 out += [{"t": "webhook", "app": self.app_id, "endpoint": e.id, "msg": msg_id, "event": kind,
                          "target": e.url, "body": body, "attempt": 0, "due": 0} for e in targets]
         engine = self.engine()
         if engine is not None:
+            from . import users
             call = engine.after_call(kind, users.wire_payload(payload))
             if call is not None:
                 import json
+
+                from ..store.deliveries import new_message_id
                 path, body = call
                 out.append({"t": "leanengine", "app": self.app_id, "endpoint": LEANENGINE,
                             "msg": new_message_id(now), "event": kind, "target": path,
@@ -71,6 +81,7 @@ def engine_for(app_id: str, config, secrets, clock) -> leanengine.LeanEngine | N
     s = config.get(app_id).settings
     if not s.leanengine_url:
         return None
+    from . import leanengine
     keys = secrets()
     if not keys.hook_key:  # the engine will refuse every hook (401): before-hooks fail closed
         log.event(logging.WARNING, event="hook_key_missing")
@@ -87,6 +98,7 @@ class Targets:
         self.post = post or http.post
 
     def __call__(self, message: dict, now: float):
+        from . import webhooks
         if message.get("t") == "leanengine":
             engine = engine_for(message["app"], self.config, self.secrets, self.clock)
             if engine is None or not engine.registered_path(message["target"]):

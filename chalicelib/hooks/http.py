@@ -5,11 +5,11 @@ import json
 import time
 import urllib.error
 import urllib.request
-from dataclasses import dataclass
+
+from ..core.record import Record
 
 
-@dataclass(frozen=True)
-class Answer:
+class Answer(Record, frozen=True):
     status: int | None        # None: no HTTP answer (refused, timed out, DNS...)
     body: bytes
     latency_ms: int

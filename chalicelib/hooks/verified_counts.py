@@ -57,7 +57,8 @@ def count_image(image: dict) -> bool:
     s, at = cfg.settings, spent["at"]
     otp.stats.baseline(spent["app_id"], s, "", at)  # the thresholds of the app's baseline, as the send had
     done = otp.stats.credit(spent["app_id"], s, spent["key"], spent["purpose"], spent["target"], at,
-                            spent["channel"], spent["ip"], mark=counted_op(spent["key"], at))
+                            spent["channel"], spent["ip"], mark=counted_op(spent["key"], at),
+                            provider=spent.get("provider"))
     if done is None:
         return False  # counted already (a record delivered twice)
     channel, country = done

@@ -298,7 +298,8 @@ OPERATIONS = {
                              error=STR, sent_at=STR))}),
     ("GET", "/admin/v1/stats"): Op(
         "Sent, verified, blocked and conversion per country, prefix, channel, purpose or day (the fraud "
-        "guard's counters); group=provider: messages sent and attempts failed per SMS provider",
+        "guard's counters); group=provider: per SMS provider, messages sent, attempts failed, codes "
+        "verified and conversion",
         query={"group": {"enum": ["country", "prefix", "channel", "purpose", "day", "provider"],
                          "default": "country"},
                "since": {"type": "string", "description": "UTC date YYYY-MM-DD (or YYYYMMDD), inclusive; "

@@ -53,6 +53,7 @@ class CodeModel(SharedConnection, Model):
     guessed_at = NumberAttribute(null=True)
     ip = UnicodeAttribute(null=True)           # the requester's address (the guard credits it)
     counted = NumberAttribute(null=True)       # when the stream consumer counted the verification
+    provider = UnicodeAttribute(null=True)     # the SMS/voice provider that carried it
     uid = UnicodeAttribute(null=True)          # a login code: the user it logs in (CodeRecord.user_id)
     ttl = TTLAttribute(null=True)
 
@@ -84,8 +85,10 @@ def _state(raw: Optional[dict]) -> StoredCode:
 
 def _spent(item: dict) -> dict:
     """What the spending write's answer tells the guard, the stats and a login: the channel the
-    code went out on, the address that requested it and, for a login code, its user."""
-    return {k: item[attr]["S"] for k, attr in (("channel", "channel"), ("ip", "ip"), ("user", "uid")) if attr in item}
+    code went out on, the address that requested it, the provider that carried it and, for a
+    login code, its user."""
+    return {k: item[attr]["S"] for k, attr in (("channel", "channel"), ("ip", "ip"), ("provider", "provider"),
+                                               ("user", "uid")) if attr in item}
 
 
 def spent_image(image: dict) -> Optional[dict]:
@@ -99,7 +102,7 @@ def spent_image(image: dict) -> Optional[dict]:
             return None
         return {"key": image["pk"]["S"], "app_id": image["app_id"]["S"], "purpose": image["purpose"]["S"],
                 "target": image["target"]["S"], "channel": image.get("channel", {}).get("S"),
-                "ip": image.get("ip", {}).get("S"),
+                "ip": image.get("ip", {}).get("S"), "provider": image.get("provider", {}).get("S"),
                 "at": int(float(image.get("guessed_at", image["created_at"])["N"]))}
     except (KeyError, TypeError, ValueError):
         return None  # not a code item of ours: nothing to count
@@ -131,7 +134,8 @@ class DynamoCodeStore:
                 record.key, app_id=record.app_id, purpose=record.purpose, target=record.target,
                 channel=record.channel, code_hash=record.code_hash, created_at=record.created_at,
                 expires_at=record.expires_at, attempts=0, max_attempts=record.max_attempts,
-                ip=record.client_ip or None, uid=record.user_id or None, ttl=_ttl(record.expires_at))
+                ip=record.client_ip or None, provider=record.provider or None, uid=record.user_id or None,
+                ttl=_ttl(record.expires_at))
             ops.append(("code", "Put", put_kwargs(item)))  # replaces the previous code (attempts reset)
             if record.lookup_key:
                 lookup = LookupModel(record.lookup_key, code_key=record.key, target=record.target,
@@ -212,6 +216,16 @@ class DynamoCodeStore:
         if spent is not None:
             spent.update(_spent(item))
         return None
+
+    @staticmethod
+    def carried_op(key: str, code_hash: str, provider: str) -> tuple:
+        """The write (joining a send's after-call write) that names the provider that carried
+        the code after a failover, on that code only (not a newer one)."""
+        return ("carried", "Update", {
+            "TableName": CodeModel.Meta.table_name, "Key": {"pk": {"S": key}},
+            "UpdateExpression": "SET #p = :p", "ConditionExpression": "#h = :h",
+            "ExpressionAttributeNames": {"#p": "provider", "#h": "code_hash"},
+            "ExpressionAttributeValues": {":p": {"S": provider}, ":h": {"S": code_hash}}})
 
     def discard(self, key: str, code_hash: str) -> None:
         try:

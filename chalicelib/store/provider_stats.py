@@ -3,7 +3,8 @@ often each failed (``GET /admin/v1/stats?group=provider``).
 
 Items ``pk = <app>#<YYYYMMDD>``, ``sk = r#<shard>`` (64 shards taken in turn: every send writes one, so
 no item gets hot), attributes ``s_<provider>`` (messages it carried) and ``f_<provider>``
-(attempts that failed, whether or not a later provider then carried the message). The
+(attempts that failed, whether or not a later provider then carried the message) and
+``v_<provider>`` (codes it carried that were verified, counted with the verification). The
 route's first provider is counted in the send's own transaction (``count_op``); a failover
 adds one ``UpdateItem`` after the call (``count_attempts``); never read first; kept as long
 as the other stats rows.
@@ -49,7 +50,8 @@ def count_op(app_id: str, adds: dict, now: int) -> dict:
 
 
 def rows(app_id: str, since: str, until: str) -> dict:
-    """Per provider: messages sent, attempts failed and the failure rate, over the days
+    """Per provider: messages sent, attempts failed, the failure rate, codes verified and
+    the conversion (verified / sent: how many of its messages arrived and were used), over the days
     ``since`` to ``until`` (``YYYYMMDD``, inclusive): one ``Query`` per day."""
     from .base import connection
     from .stats import DAY, _table, day_of
@@ -66,14 +68,15 @@ def rows(app_id: str, since: str, until: str) -> dict:
             for item in resp.get("Items", []):
                 for attr, val in item.items():
                     kind, _, provider = attr.partition("_")
-                    if provider and kind in ("s", "f"):
-                        row = acc.setdefault(provider, [0, 0])
-                        row[0 if kind == "s" else 1] += int(float(val["N"]))
+                    if provider and kind in ("s", "f", "v"):
+                        row = acc.setdefault(provider, [0, 0, 0])
+                        row["sfv".index(kind)] += int(float(val["N"]))
             if "LastEvaluatedKey" not in resp:
                 break
             kw["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
         day += DAY
-    out = [{"key": p, "sent": s, "failed": f, "failure_rate": round(f / (s + f), 4) if s + f else 0.0}
-           for p, (s, f) in acc.items()]
+    out = [{"key": p, "sent": s, "failed": f, "failure_rate": round(f / (s + f), 4) if s + f else 0.0,
+            "verified": v, "conversion": round(min(1.0, v / s), 4) if s else 0.0}
+           for p, (s, f, v) in acc.items()]
     out.sort(key=lambda r: (-r["sent"], -r["failed"], r["key"]))
     return {"rows": out}

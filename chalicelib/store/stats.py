@@ -307,11 +307,11 @@ class DynamoStats:
     # -- verifications --
     def credit(self, app_id: str, s, code_key: str, purpose: str, target: str, now: int,
                channel: Optional[str] = None, requester_ip: Optional[str] = None,
-               mark: Optional[dict] = None) -> Optional[tuple]:
+               mark: Optional[dict] = None, provider: Optional[str] = None) -> Optional[tuple]:
         """Count a verified code: on its country, prefix and the IP that *requested* it
         (stored with the code; its unverified count drops), with the channel it was sent on
         and its purpose. The headroom attributes of the prefix and IP items grow by 1 + the
-        ratio in force. ``mark``: a conditional write that joins the transaction (the stream
+        ratio in force; and on the provider that carried it (``group=provider``). ``mark``: a conditional write that joins the transaction (the stream
         consumer marks the code counted); None is returned when its condition failed (the
         code was counted already)."""
         if channel is None:  # codes written before the spending write returned it
@@ -339,8 +339,12 @@ class DynamoStats:
                 charges.append(StatCharge(pk, f"i#{ip}", {**done, "rd": 1 + t.ratio_day, "r" + hh: 1 + t.ratio_hour},
                                           keep_guard))
         from .base import Cancelled
+        also = [("mark", "Update", mark)] if mark is not None else []
+        if provider:
+            from .provider_stats import count_op
+            also.append(("provider", "Update", count_op(app_id, {f"v_{provider}": 1}, now)))
         try:
-            _write(charges, now, mark)
+            _write(charges, now, also)
         except Cancelled as e:
             if mark is not None and "mark" in e.failed:
                 return None
@@ -373,7 +377,7 @@ def _rooms(v) -> tuple:
     return tuple(sorted(set(v.day_room) & set(v.hour_room))) or (v.day_room or v.hour_room)
 
 
-def _write(charges: list, now: int, mark: Optional[dict] = None, tries: int = 4) -> None:
+def _write(charges: list, now: int, also: tuple = (), tries: int = 4) -> None:
     """Unconditional counts in one transaction, retried (on another lane) when another
     transaction holds one of the items. The first try takes the next lane in turn (as
     sends do), so the country's shards share the writes evenly."""
@@ -383,8 +387,7 @@ def _write(charges: list, now: int, mark: Optional[dict] = None, tries: int = 4)
     for attempt in range(tries):
         lane = next_lane() if attempt == 0 else random.randrange(1 << 30)
         try:
-            transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(charges)]
-                     + ([("mark", "Update", mark)] if mark is not None else []))
+            transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(charges)] + list(also))
             return
         except Cancelled as e:
             if e.failed or not e.conflict or attempt == tries - 1:

@@ -8,12 +8,13 @@ alongside the new one until ``old_until`` (a day), so receivers can switch witho
 from __future__ import annotations
 
 import secrets as _secrets
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, PutError, UpdateError
 from pynamodb.models import Model
 
+from ..core.record import Record
 from .base import BaseMeta, SharedConnection, table_name
 
 ROTATION_OVERLAP_SECONDS = 86400
@@ -37,8 +38,7 @@ class WebhookModel(SharedConnection, Model):
     updated_at = NumberAttribute()
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(Record, frozen=True):
     id: str
     url: str
     events: tuple

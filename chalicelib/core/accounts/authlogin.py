@@ -53,6 +53,8 @@ class AuthDataLogin:
                 return user, self._login(user) if session else None, False
             if fail_on_not_exist:
                 raise UserNotFound("Could not find user.")
+            if platform == "anonymous" and attempt == 0:  # a new anonymous user: capped per client IP
+                self._charge_anonymous(app_id)
             now_ms = self._now_ms()
             user = User(app_id=app_id, object_id=self._new_id(), username=self._random_username(),
                         custom=_merge_custom({}, custom or {}), created_at=now_ms, updated_at=now_ms,
@@ -68,6 +70,15 @@ class AuthDataLogin:
             self._created(user)  # events: user.created, afterSave
             return user, token, True
         raise InvalidRequest("authData: the platform account is being linked by other requests; try again")
+
+    def _charge_anonymous(self, app_id: str) -> None:
+        from .. import guard, limits
+
+        now = int(self.clock.now())
+        charges = limits.anonymous_signup(app_id, guard.ip_key(guard.CLIENT_IP.get()),
+                                          self._settings(app_id).anonymous_per_ip_hourly, now)
+        if charges:
+            self.limiter.charge(charges, now)  # RateLimited: 429
 
     def _verified_auth(self, app_id: str, platform: Any, data: Any) -> dict:
         platforms = self._settings(app_id).auth_platforms

@@ -68,7 +68,8 @@ _TAKEN = {"username": 202, "email": 203, "phone": 214, "authData": 208}  # 208: 
 _LIMIT_MESSAGES = {"code_only_ip_hourly": "Too many verification attempts from this address",
                    "code_only_app_hourly": "Too many verification attempts; try again later",
                    "login_failures": "Too many failed logins",
-                   "captcha_ip_hourly": "Too many CAPTCHAs requested from this address"}
+                   "captcha_ip_hourly": "Too many CAPTCHAs requested from this address",
+                   "anonymous_ip_hourly": "Too many anonymous sign-ups from this address"}
 
 
 def error_response(exc: Exception) -> Response:
