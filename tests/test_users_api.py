@@ -151,16 +151,26 @@ def test_successful_login_clears_earlier_failures(lc):
         assert lc.post("/1.1/login", {"username": "alice", "password": "wrong-pass"})[1]["code"] == 210
 
 
-def test_wrong_sms_codes_count_towards_the_lockout(lc):
+def test_wrong_sms_codes_are_bounded_by_the_code_not_the_password_lockout(lc):
+    """A wrong SMS code counts against the code's own attempts (max_attempts, 5): the sixth
+    guess is refused even when right, and a new code is needed. The password lockout is
+    neither charged nor consulted by an SMS login: a user locked out by wrong passwords
+    logs in by SMS, and that clears the lockout."""
     verified(lc)
     lc.post("/1.1/requestLoginSmsCode", {"mobilePhoneNumber": ALICE})
     code = last_code(ALICE)
     wrong = "000000" if code != "000000" else "111111"
-    for _ in range(3):
+    for _ in range(5):
         assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "smsCode": wrong})[1]["code"] == 603
-    for _ in range(2):
+    assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "smsCode": code})[1]["code"] == 603  # used up
+    assert lc.post("/1.1/login", {"username": ALICE, "password": "secret-123"})[0] == 200  # not locked out
+    for _ in range(5):
         assert lc.post("/1.1/login", {"username": ALICE, "password": "wrong-pass"})[1]["code"] == 210
-    assert lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "smsCode": code})[1]["code"] == 219
+    assert lc.post("/1.1/login", {"username": ALICE, "password": "secret-123"})[1]["code"] == 219
+    lc.post("/1.1/requestLoginSmsCode", {"mobilePhoneNumber": ALICE})
+    status, user = lc.post("/1.1/login", {"mobilePhoneNumber": ALICE, "smsCode": last_code(ALICE)})
+    assert status == 200 and user["sessionToken"]
+    assert lc.post("/1.1/login", {"username": ALICE, "password": "secret-123"})[0] == 200  # cleared
 
 
 # ---- sign up or log in by phone --------------------------------------------------------------

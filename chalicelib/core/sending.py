@@ -37,7 +37,7 @@ class SendSteps:
                     created_at=now, expires_at=now + ttl * 60, max_attempts=s.max_attempts,
                     lookup_key=codes.lookup_key(req.app_id, purpose.name, self._lookup_hash(req.app_id, purpose.name, code))
                     if purpose.lookup_by_code and not fixed else None,
-                    client_ip=guard.ip_key(req.client_ip),
+                    client_ip=guard.ip_key(req.client_ip), user_id=req.user_id,
                     provider=first if first and req.channel != "email" else None,
                 )
             op, log_key = self._staged(LogEntry(**entry, outcome=outcome, at=self.clock.now(), provider=first))

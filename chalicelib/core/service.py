@@ -48,6 +48,9 @@ class SendRequest(Record, frozen=True):
     validate_token: Optional[str] = None
     # change_phone: the code is bound to this user as well as to the number
     subject: Optional[str] = None
+    # requestLoginSmsCode: the user the code logs in (from the phone's claim the send read),
+    # recorded on the code and given back by the write that spends it
+    user_id: Optional[str] = None
     # False: validate and charge the limits like a send, but send nothing and issue no code
     # (enumeration protection answers unknown numbers this way)
     deliver: bool = True
@@ -201,9 +204,11 @@ class OTPService(SendSteps, Record):
         return self.verify_any(app_id, raw_phone, code, (purpose,), subject, retry_ok)
 
     def verify_any(self, app_id: str, raw_phone: object, code: object, accepted: tuple,
-                   subject: Optional[str] = None, retry_ok: bool = False) -> str:
+                   subject: Optional[str] = None, retry_ok: bool = False, told: Optional[dict] = None) -> str:
         """Consume ``code`` if it is the live code of one of the ``accepted`` purposes for
-        the number (tried in order; a wrong guess counts against the first live code)."""
+        the number (tried in order; a wrong guess counts against the first live code).
+        ``told``: filled with what the spending write answered of the code (``user``: the
+        user a login code was sent for, when recorded)."""
         cfg = self.config.get(app_id)
         s = cfg.settings
         if not s.sms_enabled and purposes.GENERIC.name in accepted and len(accepted) == 1:
@@ -226,6 +231,8 @@ class OTPService(SendSteps, Record):
                     self._verified(app_id, s, key, p.name, target, now, spent)
                 self.events.after("code.verified",  # events:
                                   {"to": target, "channel": spent.get("channel"), "purpose": p.name})
+                if told is not None:
+                    told.update(purpose=p.name, user=spent.get("user"))
                 return target
             if spent.get("exhausted"):  # events: this guess used up the code's attempts
                 self.events.after("code.exhausted", {"to": target, "channel": spent.get("channel"),

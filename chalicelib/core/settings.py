@@ -74,8 +74,8 @@ class Settings(Record, frozen=True):
     allow_sms_login: bool = True
     # request routes answer alike whether or not a user has the number
     enumeration_protection: bool = True
-    # logins: wrong passwords and wrong codes for one user, then 219 until they slide out of
-    # the lockout window
+    # logins: wrong passwords (and usersByMobilePhone's wrong codes) for one user, then 219
+    # until they slide out of the lockout window (an SMS login is bounded by its code's max_attempts)
     login_max_failures: int = field(default=5, metadata=_rng(1, 100))
     login_lockout_minutes: int = field(default=15, metadata=_rng(1, 1440))
     # codes verified by the code alone (verifyMobilePhone, resetPasswordBySmsCode without a

@@ -54,6 +54,7 @@ class CodeModel(SharedConnection, Model):
     ip = UnicodeAttribute(null=True)           # the requester's address (the guard credits it)
     counted = NumberAttribute(null=True)       # when the stream consumer counted the verification
     provider = UnicodeAttribute(null=True)     # the SMS/voice provider that carried it
+    uid = UnicodeAttribute(null=True)          # a login code: the user it logs in (CodeRecord.user_id)
     ttl = TTLAttribute(null=True)
 
 
@@ -83,10 +84,11 @@ def _state(raw: Optional[dict]) -> StoredCode:
 
 
 def _spent(item: dict) -> dict:
-    """What the spending write's answer tells the guard and the stats: the channel the code
-    went out on and the address that requested it."""
-    return {k: item[attr]["S"] for k, attr in (("channel", "channel"), ("ip", "ip"), ("provider", "provider"))
-            if attr in item}
+    """What the spending write's answer tells the guard, the stats and a login: the channel the
+    code went out on, the address that requested it, the provider that carried it and, for a
+    login code, its user."""
+    return {k: item[attr]["S"] for k, attr in (("channel", "channel"), ("ip", "ip"), ("provider", "provider"),
+                                               ("user", "uid")) if attr in item}
 
 
 def spent_image(image: dict) -> Optional[dict]:
@@ -132,7 +134,8 @@ class DynamoCodeStore:
                 record.key, app_id=record.app_id, purpose=record.purpose, target=record.target,
                 channel=record.channel, code_hash=record.code_hash, created_at=record.created_at,
                 expires_at=record.expires_at, attempts=0, max_attempts=record.max_attempts,
-                ip=record.client_ip or None, provider=record.provider or None, ttl=_ttl(record.expires_at))
+                ip=record.client_ip or None, provider=record.provider or None, uid=record.user_id or None,
+                ttl=_ttl(record.expires_at))
             ops.append(("code", "Put", put_kwargs(item)))  # replaces the previous code (attempts reset)
             if record.lookup_key:
                 lookup = LookupModel(record.lookup_key, code_key=record.key, target=record.target,

@@ -30,6 +30,25 @@ FIELD_NAMES = {"username": "Username has already been taken.",
                "email": "Email has already been taken."}
 
 
+def _lockout_op(clear: tuple) -> tuple:
+    """The deletion of a login-failure counter, (charge, now, retry after): while it has room
+    at ``now``, or whatever it holds when ``now`` is None."""
+    from .counters import CounterModel
+    from .windows import clear_kwargs
+
+    charge, now, _ = clear
+    table = CounterModel.Meta.table_name
+    if now is None:
+        return ("lockout", "Delete", {"TableName": table, "Key": {"pk": {"S": charge.key}}})
+    return ("lockout", "Delete", clear_kwargs(table, charge, now))
+
+
+def _locked_out(e: Cancelled, clear: Optional[tuple]) -> None:
+    if clear is not None and "lockout" in e.failed:
+        from ..core.errors import LockedOut
+        raise LockedOut("Too many failed attempts; try again later or reset the password.", clear[2]) from None
+
+
 def _taken(failed: set) -> Optional[Taken]:
     for name, message in FIELD_NAMES.items():
         if f"claim:{name}" in failed:
@@ -124,7 +143,8 @@ class DynamoUserStore:
             return None
         return user
 
-    def save(self, before: User, after: User, sessions: tuple = ()) -> None:
+    def save(self, before: User, after: User, sessions: tuple = (), clear: Optional[tuple] = None) -> None:
+        """``clear``: a login-failure counter deleted in the same transaction (``add_sessions``)."""
         ops = [("user", "Put", put_kwargs(_item(after), UserModel.version == before.version))]
         old, new = before.claims(), after.claims()
         added = {k: v for k, v in new.items() if old.get(k) != v}
@@ -138,13 +158,24 @@ class DynamoUserStore:
                             delete_kwargs(UserModel(claim_key(before.app_id, name, value)),
                                           UserModel.uid == before.object_id)))
         ops += [("session", "Put", put_kwargs(_session_item(s))) for s in sessions]
+        if clear is not None:
+            ops.append(_lockout_op(clear))
         try:
             transact(ops)
         except Cancelled as e:
+            _locked_out(e, clear)
             taken = _taken(e.failed)
             if taken is not None:
                 raise taken from None
             raise Stale() from None
+
+    def get_with_claim(self, app_id: str, object_id: str, field: str, value: str) -> tuple:
+        """(the user or None, the object id the claim on ``value`` of ``field`` names, or
+        None): both in one ``BatchGetItem``."""
+        keys = [user_key(app_id, object_id), claim_key(app_id, field, value)]
+        found = {item.pk: item for item in UserModel.batch_get(keys, consistent_read=True)}
+        u, c = found.get(keys[0]), found.get(keys[1])
+        return (_user(u) if u is not None and u.kind == "user" else None), (c.uid if c is not None else None)
 
     def get_session_and_user(self, app_id: str, token_hash: str, object_id: str, kind: str = "session") -> tuple:
         keys = [session_key(token_hash, kind), user_key(app_id, object_id)]
@@ -156,21 +187,15 @@ class DynamoUserStore:
     def add_sessions(self, sessions: tuple, clear: Optional[tuple] = None) -> None:
         """``clear``: (login-failure charge, now, retry after) of a counter to delete in the
         same transaction, on the condition that it is still under its limit at ``now`` (else
-        LockedOut, and no session is written)."""
+        LockedOut, and no session is written); ``now`` None: whatever it holds (a login the
+        counter does not guard clears it: an SMS login)."""
         ops = [(i, "Put", put_kwargs(_session_item(s))) for i, s in enumerate(sessions)]
         if clear is not None:
-            from .counters import CounterModel
-            from .windows import clear_kwargs
-
-            charge, now, retry_after = clear
-            ops.append(("lockout", "Delete", clear_kwargs(CounterModel.Meta.table_name, charge, now)))
+            ops.append(_lockout_op(clear))
         try:
             transact(ops)
         except Cancelled as e:
-            if "lockout" in e.failed:
-                from ..core.errors import LockedOut
-                raise LockedOut("Too many failed attempts; try again later or reset the password.",
-                                retry_after) from None
+            _locked_out(e, clear)
             raise
 
     def rotate(self, old: Session, sessions: tuple) -> None:

@@ -8,11 +8,12 @@ Rules that must hold under concurrency are conditions on writes in the store:
 - every user update is conditional on the version read, so none is lost;
 - a session is valid only while its epoch equals the user's ``session_epoch``: a password
   reset bumps the epoch and so revokes every session at once;
-- login attempts count on a per-user counter (``limits.login_failures``, a sliding window:
-  ``core/sliding.py``), read with the user:
-  a failure is charged under the condition that the counter is under its limit, and a
-  success writes its session under the same condition (``AccountBase._judge``), so lockout
-  holds however many requests race.
+- password login attempts count on a per-user counter (``limits.login_failures``, a sliding
+  window: ``core/sliding.py``), read with the user: a failure is charged under the condition
+  that the counter is under its limit, and a success writes its session under the same
+  condition (``AccountBase._judge``), so lockout holds however many requests race. An SMS
+  login (``login_sms``) is bounded by its code's own attempts (one conditional write) and
+  clears the counter with its session.
 
 The service is one class assembled from one module per concern: ``model`` (User, Session,
 the store protocol, custom fields), ``signup`` (sign-up and login), ``sessions`` (sessions

@@ -25,9 +25,11 @@ class AccountBase:
         return self.config.get(app_id).settings
 
     def _update(self, user: User, change: Callable[[User], User], keep_session: Optional[Session] = None,
-                sessions: Optional[Callable[[User], tuple]] = None) -> User:
+                sessions: Optional[Callable[[User], tuple]] = None, clear: Optional[tuple] = None) -> User:
         """Apply ``change`` to the freshest copy of the user and save it conditionally on
-        its version; re-read and re-apply when another writer got there first."""
+        its version; re-read and re-apply when another writer got there first. ``sessions``
+        and ``clear`` (a login-failure counter, as ``UserStore.add_sessions`` takes it) join
+        the same write."""
         for attempt in range(8):
             if keep_session is not None and user.session_epoch != keep_session.epoch:
                 # the caller's session was revoked (a password reset) since it was checked
@@ -41,7 +43,7 @@ class AccountBase:
             if keep_session is not None and after.session_epoch != user.session_epoch:
                 extra += (dataclasses.replace(keep_session, epoch=after.session_epoch),)
             try:
-                self.users.save(user, after, extra)
+                self.users.save(user, after, extra, clear=clear)
                 return after
             except Stale:
                 time.sleep(random.uniform(0.005, 0.02) * (attempt + 1))  # let the other writer finish
@@ -108,13 +110,18 @@ class AccountBase:
         they end (password removed, every session revoked) and the field is marked
         verified, so the prover never lands in an account someone else can still enter.
         Otherwise the user is returned as is."""
+        change = self._proof_change(user, field)
+        return user if change is None else self._update(user, change)
+
+    def _proof_change(self, user: User, field: str) -> Optional[Callable[[User], User]]:
+        """What the squatting rule (``_login_by_proof``) changes in ``user``, or None."""
         verified = user.phone_verified if field == "phone" else user.email_verified
         if verified and not user.unproven:
-            return user
+            return None
         if field in user.imported_unverified and self._keeps_imported(user):
             # LeanCloud's behaviour for a claim it let stand unverified: the proof logs into
             # that user and verifies the field; password and sessions are kept
-            return self._update(user, lambda u: dataclasses.replace(u, **{f"{field}_verified": True}))
+            return lambda u: dataclasses.replace(u, **{f"{field}_verified": True})
 
         def take(u: User) -> User:
             held = u.phone if field == "phone" else u.email
@@ -123,7 +130,7 @@ class AccountBase:
             return dataclasses.replace(u, password_hash=None, session_epoch=u.session_epoch + 1, unproven=False,
                                        **{f"{field}_verified": True})
 
-        return self._update(user, take)
+        return take
 
     def _guard(self, app_id: str, subject: str, check: Callable[[], Any]) -> None:
         s = self._settings(app_id)

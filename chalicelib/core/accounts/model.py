@@ -123,20 +123,25 @@ class UserStore(Protocol):
     def find(self, app_id: str, field: str, value: str) -> Optional[User]:
         """The user holding ``value`` of ``field`` (username, phone, email)."""
 
-    def save(self, before: User, after: User, sessions: tuple = ()) -> None:
+    def save(self, before: User, after: User, sessions: tuple = (), clear: Optional[tuple] = None) -> None:
         """Write ``after`` if the user is still at ``before.version``, moving claims whose
-        value changed and putting ``sessions``, in one transaction. Raises Taken or Stale."""
+        value changed and putting ``sessions`` (and deleting the counter ``clear`` names, as
+        ``add_sessions`` does), in one transaction. Raises Taken, Stale or LockedOut."""
 
     def add_sessions(self, sessions: tuple, clear: Optional[tuple] = None) -> None:
         """Write sessions (one, or an access and a refresh token) at once; with ``clear``
         (login-failure charge, now, retry after), also delete that counter, on the condition
-        that it is under its limit at ``now`` (else raise LockedOut and write nothing)."""
+        that it is under its limit at ``now`` (else raise LockedOut and write nothing); with
+        ``now`` None, whatever it holds."""
 
     def phone_holder(self, app_id: str, e164: str) -> tuple:
         """(object id or None, phone verified or None if unknown), from the phone's claim."""
 
     def owner(self, app_id: str, field: str, value: str) -> Optional[str]:
         """The object id holding ``value`` of ``field``, from its claim alone."""
+
+    def get_with_claim(self, app_id: str, object_id: str, field: str, value: str) -> tuple:
+        """(user or None, the object id the claim on ``value`` of ``field`` names or None), in one read."""
 
     def get_with_count(self, app_id: str, object_id: str, counter_key: str) -> tuple:
         """(user or None, the counter ``counter_key`` as read: ((window index, count, time of

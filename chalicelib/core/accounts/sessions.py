@@ -92,14 +92,20 @@ class Sessions:
         return access, refresh, (dataclasses.replace(a, peer=r.token_hash, dialect=CLOUDBASE),
                                  dataclasses.replace(r, peer=a.token_hash, dialect=CLOUDBASE))
 
-    def _login(self, user: User, clear=None) -> str:
+    def _login(self, user: User, clear=None, whatever: bool = False) -> str:
         """A new session for ``user``; ``clear``: the login-failure charge its check passed
-        (``_judge``), cleared in the same write, which fails if racing failures filled it."""
+        (``_judge``), cleared in the same write, which fails if racing failures filled it
+        (``whatever``: cleared whatever it holds, for a login the counter does not guard)."""
         token, session = self._new_session(user)
-        now = int(self.clock.now())
-        self.users.add_sessions((session,), None if clear is None else
-                                (clear, now, clear.retry_after(now)))
+        self.users.add_sessions((session,), self._clearing(clear, whatever))
         return token
+
+    def _clearing(self, clear, whatever: bool = False) -> Optional[tuple]:
+        """A login-failure charge as ``UserStore.add_sessions`` and ``save`` delete it."""
+        if clear is None:
+            return None
+        now = int(self.clock.now())
+        return clear, None if whatever else now, clear.retry_after(now)
 
     def _new_session(self, user: User) -> tuple:
         days = self._settings(user.app_id).session_ttl_days

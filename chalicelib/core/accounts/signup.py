@@ -173,30 +173,72 @@ class SignupLogin:
         return user, self._login(user, clear=charge)
 
     def login_sms(self, app_id: str, raw_phone: Any, code: Any) -> tuple:
-        """Log in with phone + SMS code: needs a verified phone (215) and the setting on."""
+        """Log in with phone + SMS code (a verified phone: 215; the setting on), in three round
+        trips: (1) the code spent, one conditional write (a wrong code is charged to the
+        code's own ``max_attempts``, not to the password lockout: an SMS login is how a user
+        whose password is being guessed gets in); (2) the user the code was sent for (its
+        spending write names it) with the phone's claim, one read; (3) one write: the session,
+        the lockout cleared and, when the squatting rule changes the user, that change.
+
+        A code that names no user (sent before codes named one) finds the user by the claim
+        first: four. A code whose number another user (or nobody) holds now logs nobody in
+        (603): it was sent to log in the user that held the number then. Under enumeration
+        protection a number nobody holds has no code: one write, then 603, as a wrong code."""
         s = self._settings(app_id)
         if not s.allow_sms_login:
             raise FeatureDisabled("Logging in with an SMS code is disabled for this app.")
         e164 = self._phone(raw_phone, s)
-        user, charge, used = self._login_lookup(app_id, "phone", e164)  # claim, then user + lockout
+        protect = s.enumeration_protection
+        told: dict = {}
+        try:
+            self.otp.verify_any(app_id, e164, code, LOGIN_CODES, told=told)
+        except InvalidCode:
+            if not protect:  # LeanCloud's 213 and 215 (a read more, after the failed guess)
+                uid, verified = self._holder(app_id, e164)
+                if uid is None:
+                    raise PhoneNotFound("No user with this mobile phone number.") from None
+                if not verified:
+                    raise PhoneNotVerified("The mobile phone number is not verified.") from None
+            raise
+        user, holder = self._sms_login_user(app_id, e164, told.get("user"))
         if user is None:
-            if not s.enumeration_protection:
+            if not protect and holder is None:
                 raise PhoneNotFound("No user with this mobile phone number.")
-            # as a wrong code for a real user: the code guessed behind a counter (219 after
-            # login_max_failures), then 603
-            self._judge(charge, used, lambda: self._no_code(app_id, e164, code, LOGIN_CODES))
-            raise InvalidCode("invalid verification code")  # _no_code raised; in case
-        if not s.enumeration_protection and not user.phone_verified:
+            raise InvalidCode("invalid verification code")  # a code, but no user to log in
+        if not protect and not user.phone_verified:
             raise PhoneNotVerified("The mobile phone number is not verified.")  # LeanCloud's 215
-        self._judge(charge, used, lambda: self.otp.verify_any(app_id, e164, code, LOGIN_CODES))
-        user = self._login_by_proof(user, "phone")
-        user = self._on_login(user, "sms")  # events: LeanEngine onLogin may refuse
-        return user, self._login(user, clear=charge)  # the session, and the counter cleared
+        return self._sms_session(user)
 
-    def _no_code(self, app_id: str, e164: str, code: Any, accepted: tuple) -> None:
-        """Guess a code for a number no user holds (the same write a user's guess costs)."""
-        self.otp.verify_any(app_id, e164, code, accepted)
-        raise InvalidCode("invalid verification code")  # a code, but no user to log in
+    def _sms_login_user(self, app_id: str, e164: str, uid: Optional[str]) -> tuple:
+        """(the user a spent login code logs in or None, the id the phone's claim names)."""
+        if uid is None:  # a code that names no user: the claim, then its user
+            holder = self.users.owner(app_id, "phone", e164)
+            user = self.users.get(app_id, holder) if holder is not None else None
+        else:  # the code's user and the claim together: the number is still that user's
+            user, holder = self.users.get_with_claim(app_id, uid, "phone", e164)
+        if user is None or user.object_id != holder or user.phone != e164:
+            return None, holder
+        return user, holder
+
+    def _sms_session(self, user: User) -> tuple:
+        """(user, token): the session and the lockout cleared (whatever it holds) in one
+        write, with the squatting rule's change of the user (conditional on its version)."""
+        clear = self._lockout(user.app_id, user.object_id)
+        change = self._proof_change(user, "phone")
+        if change is None:
+            user = self._on_login(user, "sms")  # events: LeanEngine onLogin may refuse
+            return user, self._login(user, clear=clear, whatever=True)
+        self._on_login(change(user), "sms")  # events: onLogin sees the user as it will be; may refuse
+        minted: dict = {}
+
+        def sessions(after: User) -> tuple:
+            minted["token"], session = self._new_session(after)
+            return (session,)
+
+        after = self._update(user, change, sessions=sessions, clear=self._clearing(clear, whatever=True))
+        if "token" not in minted:  # another request made the change first: nothing left to change
+            return after, self._login(after, clear=clear, whatever=True)
+        return after, minted["token"]
 
     def check_new_username(self, app_id: str, username: Any, target: str, given: Optional[str] = None) -> str:
         """The username a sign-up that proved ``target`` takes (the one asked for, else the

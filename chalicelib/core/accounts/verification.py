@@ -37,12 +37,7 @@ class Verification:
         same answer, the same validation and the same rate limits, and nothing is sent."""
         s = self._settings(app_id)
         e164 = phone.normalise(raw_phone, s.default_region, s.allowed_regions).e164
-        # the phone's claim alone says who holds the number and whether it is verified (one
-        # read, for a user as for nobody); a claim older than its verified flag: the user too
-        uid, verified = self.users.phone_holder(app_id, e164)
-        if uid is not None and require_verified and verified is None:
-            user = self.users.get(app_id, uid)
-            uid, verified = (None, None) if user is None or user.phone != e164 else (uid, user.phone_verified)
+        uid, verified = self._holder(app_id, e164, require_verified)
         refusal = None
         if uid is None:
             refusal = PhoneNotFound("No user with this mobile phone number.")
@@ -50,9 +45,22 @@ class Verification:
             refusal = PhoneNotVerified("The mobile phone number is not verified.")
         if refusal is not None and not s.enumeration_protection:
             raise refusal
+        # a login code names the user it logs in: the login then needs no read of the claim
+        # to find the user (``login_sms``)
         self.otp.send(SendRequest(app_id=app_id, phone=e164, purpose=purpose, client_ip=client_ip,
                                   validate_token=validate_token, deliver=refusal is None,
-                                  quiet=s.enumeration_protection))
+                                  quiet=s.enumeration_protection,
+                                  user_id=uid if refusal is None and purpose == purposes.LOGIN.name else None))
+
+    def _holder(self, app_id: str, e164: str, need_verified: bool = True) -> tuple:
+        """(object id or None, verified): the phone's claim alone says who holds the number
+        and whether it is verified (one read, for a user as for nobody); a claim older than
+        its verified flag: the user too, when ``need_verified``."""
+        uid, verified = self.users.phone_holder(app_id, e164)
+        if uid is not None and need_verified and verified is None:
+            user = self.users.get(app_id, uid)
+            uid, verified = (None, None) if user is None or user.phone != e164 else (uid, user.phone_verified)
+        return uid, verified
 
     # ---- verify phone, change phone, reset password --------------------------------------
 
