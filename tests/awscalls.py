@@ -93,6 +93,12 @@ def _dynamodb(op: str, params: dict, region: str) -> tuple:
         return tuple((f"dynamodb:{op}", _table(region, t)) for t in params.get("RequestItems", {}))
     if "TableName" in params:
         return ((f"dynamodb:{op}", _table(region, params["TableName"], params.get("IndexName"))),)
+    # DynamoDB Streams (what Lambda's poller does for count_verified, with the function's
+    # role): the stream's ARN, named directly or at the start of a shard iterator
+    if "StreamArn" in params:
+        return ((f"dynamodb:{op}", params["StreamArn"]),)
+    if "ShardIterator" in params and params["ShardIterator"].startswith("arn:"):
+        return ((f"dynamodb:{op}", params["ShardIterator"].split("|", 1)[0]),)
     return ((f"dynamodb:{op}", "*"),)
 
 
