@@ -1,8 +1,8 @@
 """Provider attempts per day in the stats table: which SMS provider carried what, and how
 often each failed (``GET /admin/v1/stats?group=provider``).
 
-Items ``pk = <app>#<YYYYMMDD>``, ``sk = r#<shard>`` (64 shards taken in turn: every send writes one, so
-no item gets hot), attributes ``s_<provider>`` (messages it carried) and ``f_<provider>``
+Items ``pk = <app>#<YYYYMMDD>``, ``sk = r#<shard>`` (128 shards taken in turn: every send writes one
+and every verification another, so no item gets hot), attributes ``s_<provider>`` (messages it carried) and ``f_<provider>``
 (attempts that failed, whether or not a later provider then carried the message) and
 ``v_<provider>`` (codes it carried that were verified, counted with the verification). The
 route's first provider is counted in the send's own transaction (``count_op``); a failover
@@ -15,7 +15,7 @@ import itertools
 import random
 from datetime import datetime, timezone
 
-SHARDS = 64  # taken in turn: each ~1.6% of a busy app's sends
+SHARDS = 128  # taken in turn: each ~1.3% of a busy single-country app's send+verify flows
 # each instance starts at a random shard (a cache of where it is, not a rule)
 _turn = itertools.count(random.randrange(SHARDS))
 PREFIX = "r#"
