@@ -6,6 +6,7 @@ import dataclasses
 import pytest
 
 from chalicelib.core import limits
+from chalicelib.core.service import SendRequest
 from chalicelib.core.errors import BadCredentials, InvalidCode, LockedOut, PhoneNotFound
 from test_concurrency import run_threads
 from test_concurrency_users import ALICE, BOB, accounts, code_in
@@ -120,3 +121,26 @@ def test_wrong_and_missing_codes_answer_alike_for_known_and_unknown_numbers():
         answers.append((type(e.value), str(e.value), tuple(calls)))
     assert len(set(answers)) == 1, answers
     assert answers[0][2] == ("UpdateItem",)
+
+
+def test_users_by_mobile_phone_follows_the_same_rules_as_sms_login():
+    """``usersByMobilePhone`` (the SDKs' signUpOrlogInWithMobilePhone) for a user locked out
+    by wrong passwords logs in and clears the lockout; its wrong codes are bounded by the
+    code's own attempts, not charged to the password lockout."""
+    acc, outbox = accounts(login_max_failures=2, max_attempts=3)
+    alice = verified_user(acc, "alice", ALICE)
+    for _ in range(2):
+        with pytest.raises(BadCredentials):
+            acc.login_password("app", "username", "alice", "wrong-pass")
+    with pytest.raises(LockedOut):
+        acc.login_password("app", "username", "alice", "secret-123")
+    acc.otp.send(SendRequest(app_id="app", phone=ALICE))
+    code = code_in(outbox, ALICE)
+    wrong = "000000" if code != "000000" else "111111"
+    with pytest.raises(InvalidCode):
+        acc.signup_or_login_by_phone("app", ALICE, wrong)  # not LockedOut: the code decides
+    user, token, created = acc.signup_or_login_by_phone("app", ALICE, code)
+    assert (user.object_id, created) == (alice.object_id, False)
+    charge = limits.login_failures("app", alice.object_id, acc._settings("app"), int(acc.clock.now()))
+    assert acc.limiter.peek(charge) == 0
+    acc.login_password("app", "username", "alice", "secret-123")  # the lockout is cleared

@@ -75,12 +75,12 @@ class SignupLogin:
                 raise FeatureDisabled("Logging in with an SMS code is disabled for this app.")
             if not protect and not existing.phone_verified:
                 raise PhoneNotVerified("The mobile phone number is not verified.")
-            self._guarded(existing, lambda: self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES))
+            # as ``login_sms``: a wrong code is charged to the code's own max_attempts, not to
+            # the password lockout, and the login clears the lockout
+            self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES)
             if not s.allow_sms_login:
                 raise FeatureDisabled("Logging in with an SMS code is disabled for this app.")
-            existing = self._login_by_proof(existing, "phone")
-            existing = self._on_login(existing, "sms")  # events: LeanEngine onLogin may refuse
-            return existing, self._login(existing), False
+            return (*self._sms_session(existing), False)
         # validate everything before the code is spent; hash the password only after it. As on
         # LeanCloud, the username defaults to the number as the app sent it (18752169780)
         given = given_phone(raw_phone, e164)
@@ -88,11 +88,8 @@ class SignupLogin:
         user = dataclasses.replace(self._verified_user(app_id, e164, name, None, custom, s), phone_given=given)
         if password not in (None, ""):
             self._password(password, s)
-        if s.enumeration_protection:  # the code is guessed behind a counter, as for a user
-            self._guard(app_id, self._nobody_key(app_id, "phone", e164),
-                        lambda: self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES))
-        else:
-            self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES)
+        # the code's own max_attempts bounds the guesses, as for a user's login
+        self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES)
         if password not in (None, ""):
             user = dataclasses.replace(user, password_hash=self.hasher.hash(password))
         user = self._before_create(user)  # events: LeanEngine beforeSave may change or refuse
