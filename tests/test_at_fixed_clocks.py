@@ -15,7 +15,7 @@ from conftest import ROOT
 # 23:59:50 on the last day of a month: the hour, the day and the month turn mid-test at once
 CLOCKS = ["2027-03-15T00:00:30Z", "2027-03-15T10:29:00Z", "2027-02-28T23:59:50Z"]
 FILES = ["test_fraud_guard.py", "test_users_api.py", "test_leancloud_api.py", "test_admin.py",
-         "test_review_findings.py", "test_review_accounts.py", "test_cloudbase_api.py", "test_guesses.py",
+         "test_abuse_limits_and_input_hardening.py", "test_enumeration_squatting_and_hashing_cost.py", "test_cloudbase_api.py", "test_guesses.py",
          "test_console_api.py", "test_master_routes_never_500.py"]
 SELECT = ("(lockout or limit or hourly or daily or cooldown or retry_after or stats or messages or send_log "
           "or window or guard or refus or expire or blocked) and not make_run and not pump and not concurren")

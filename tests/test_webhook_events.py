@@ -85,7 +85,7 @@ def test_a_fraud_guard_block_and_an_import_raise_their_events(lc, settings):
 
 
 def test_nothing_is_read_or_queued_for_a_send_when_no_webhook_is_configured(lc):
-    from test_review_accounts import dynamodb_calls
+    from test_enumeration_squatting_and_hashing_cost import dynamodb_calls
     lc.request_code(PHONE)  # warm: settings and config cached
     with dynamodb_calls() as calls:
         assert lc.request_code("+8613800138124") == (200, {})

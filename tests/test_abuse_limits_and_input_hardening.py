@@ -1,4 +1,8 @@
-"""Security review findings 3, 6, 7, 8, 9 and 11 (issue 11), through the HTTP routes."""
+"""Abuse limits and input hardening, through the HTTP routes: CloudBase verification demands
+the CAPTCHA and charges the limits before any user lookup; odd numbers and tokens are 4xx,
+never 500; CAPTCHA URLs ignore forged hosts; plus tags and Gmail dots share one address's
+limits; refused sends are aggregated, not written one by one; CAPTCHA creation is capped
+per IP; the send log pages with a cursor; brand names and op text follow the settings."""
 import json
 
 import pytest

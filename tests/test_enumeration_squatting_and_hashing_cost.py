@@ -1,5 +1,7 @@
-"""Security review findings 4 (enumeration), 5 (squatting) and 10 (argon2 before the code
-check), in the user system, through chalice.test.Client."""
+"""The user system does not tell who is registered (answers, round trips and work alike for
+known and unknown numbers), a squatted number or email goes to whoever proves it, and no
+argon2 hash is computed before the cheaper checks (code, username) have passed; through
+chalice.test.Client."""
 import contextlib
 import json
 import re
