@@ -4,6 +4,12 @@ All of an app's endpoints share its partition, so listing them is one Query (the
 handful). The signing secret is kept so that deliveries can be signed; the API shows it
 once, when it is created or rotated. After a rotation the previous secret keeps signing
 alongside the new one until ``old_until`` (a day), so receivers can switch without a gap.
+
+Secrets are stored encrypted (AES-256-GCM, ``v1:`` + base64 of nonce and ciphertext), under
+a key derived from the stage's code secret (an SSM SecureString, never in DynamoDB) and bound
+to their endpoint (app and id as associated data): whoever can read the table, or a backup
+or export of it, cannot sign as verikit, nor move a secret to another endpoint. Secrets
+stored in the clear by earlier versions are read as they are and encrypted when rotated.
 """
 from __future__ import annotations
 
@@ -18,6 +24,37 @@ from ..core.record import Record
 from .base import BaseMeta, SharedConnection, table_name
 
 ROTATION_OVERLAP_SECONDS = 86400
+SEALED = "v1:"
+
+
+def _key(code_secret: bytes) -> bytes:
+    import hashlib
+    import hmac
+    return hmac.new(code_secret, b"verikit webhook secrets v1", hashlib.sha256).digest()
+
+
+def seal(key: bytes, app_id: str, endpoint_id: str, secret: str) -> str:
+    """``secret`` as stored: encrypted under ``key``, bound to the endpoint."""
+    import base64
+    import os
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    nonce = os.urandom(12)
+    sealed = AESGCM(key).encrypt(nonce, secret.encode(), f"{app_id}/{endpoint_id}".encode())
+    return SEALED + base64.b64encode(nonce + sealed).decode()
+
+
+def unseal(key: bytes, app_id: str, endpoint_id: str, stored: str | None) -> str | None:
+    """The secret of a stored value (one stored in the clear by an earlier version: itself)."""
+    if not stored or not stored.startswith(SEALED):
+        return stored
+    import base64
+
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    raw = base64.b64decode(stored[len(SEALED):])
+    return AESGCM(key).decrypt(raw[:12], raw[12:], f"{app_id}/{endpoint_id}".encode()).decode()
 
 
 class WebhookModel(SharedConnection, Model):
@@ -67,9 +104,10 @@ class Endpoint(Record, frozen=True):
         return out
 
 
-def _endpoint(item: WebhookModel) -> Endpoint:
+def _endpoint(item: WebhookModel, key: bytes) -> Endpoint:
     return Endpoint(id=item.id, url=item.url, events=tuple(item.events or ()), enabled=bool(item.enabled),
-                    secret=item.secret, old_secret=item.old_secret,
+                    secret=unseal(key, item.app_id, item.id, item.secret),
+                    old_secret=unseal(key, item.app_id, item.id, item.old_secret),
                     old_until=float(item.old_until) if item.old_until else None,
                     description=item.description or "", created_at=float(item.created_at),
                     updated_at=float(item.updated_at))
@@ -80,25 +118,32 @@ class NotFound(Exception):
 
 
 class DynamoWebhooks:
+    def __init__(self, code_secret: bytes | None = None):
+        if code_secret is None:
+            from .. import runtime
+            code_secret = runtime.secrets().code_secret
+        self._key = _key(code_secret)
+
     def list(self, app_id: str) -> list:
-        return [_endpoint(i) for i in WebhookModel.query(app_id, limit=200)]
+        return [_endpoint(i, self._key) for i in WebhookModel.query(app_id, limit=200)]
 
     def get(self, app_id: str, endpoint_id: str) -> Endpoint:
         try:
-            return _endpoint(WebhookModel.get(app_id, endpoint_id))
+            return _endpoint(WebhookModel.get(app_id, endpoint_id), self._key)
         except WebhookModel.DoesNotExist:
             raise NotFound(endpoint_id) from None
 
     def create(self, app_id: str, url: str, events: list, enabled: bool, secret: str, now: float,
                description: str = "") -> Endpoint:
-        item = WebhookModel(app_id, "wh_" + _secrets.token_urlsafe(12).replace("-", "x").replace("_", "y"),
-                            url=url, events=list(events), enabled=enabled, secret=secret,
+        endpoint_id = "wh_" + _secrets.token_urlsafe(12).replace("-", "x").replace("_", "y")
+        item = WebhookModel(app_id, endpoint_id, url=url, events=list(events), enabled=enabled,
+                            secret=seal(self._key, app_id, endpoint_id, secret),
                             description=description or None, created_at=int(now), updated_at=int(now))
         try:
             item.save(condition=WebhookModel.id.does_not_exist())
         except PutError as e:  # an id collision (never in practice): the caller retries
             raise RuntimeError("webhook id collision") from e
-        return _endpoint(item)
+        return _endpoint(item, self._key)
 
     def update(self, app_id: str, endpoint_id: str, now: float, **changes) -> Endpoint:
         item = WebhookModel(app_id, endpoint_id)
@@ -110,20 +155,25 @@ class DynamoWebhooks:
             item.update(actions=actions, condition=WebhookModel.id.exists())
         except UpdateError:
             raise NotFound(endpoint_id) from None
-        return _endpoint(item)
+        return _endpoint(item, self._key)
 
     def rotate(self, app_id: str, endpoint_id: str, new_secret: str, now: float) -> Endpoint:
         """The new secret signs from now on; the current one keeps signing for a day."""
-        current = self.get(app_id, endpoint_id)
+        try:
+            stored = WebhookModel.get(app_id, endpoint_id, consistent_read=True).secret
+        except WebhookModel.DoesNotExist:
+            raise NotFound(endpoint_id) from None
+        current = unseal(self._key, app_id, endpoint_id, stored)
         item = WebhookModel(app_id, endpoint_id)
         try:
-            item.update(actions=[WebhookModel.secret.set(new_secret), WebhookModel.old_secret.set(current.secret),
+            item.update(actions=[WebhookModel.secret.set(seal(self._key, app_id, endpoint_id, new_secret)),
+                                 WebhookModel.old_secret.set(seal(self._key, app_id, endpoint_id, current)),
                                  WebhookModel.old_until.set(int(now) + ROTATION_OVERLAP_SECONDS),
                                  WebhookModel.updated_at.set(int(now))],
-                        condition=WebhookModel.secret == current.secret)  # two rotations at once: one wins
+                        condition=WebhookModel.secret == stored)  # two rotations at once: one wins
         except UpdateError:
             raise NotFound(endpoint_id) from None
-        return _endpoint(item)
+        return _endpoint(item, self._key)
 
     def delete(self, app_id: str, endpoint_id: str) -> None:
         try:
