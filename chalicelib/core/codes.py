@@ -76,6 +76,8 @@ class CodeRecord(Record, frozen=True):
     # the SMS/voice provider that carried it (the route's first; a failover rewrites it): its
     # verification counts for that provider (``GET /admin/v1/stats?group=provider``)
     provider: Optional[str] = None
+    # a test number's fixed code (QA / app review): never counted for the guard or the stats
+    test: bool = False
     # a login code (requestLoginSmsCode): the user it was sent to log in, as the send read it
     # from the phone's claim; the spending write gives it back (no read of the claim then)
     user_id: Optional[str] = None

@@ -39,6 +39,7 @@ class SendSteps:
                     if purpose.lookup_by_code and not fixed else None,
                     client_ip=guard.ip_key(req.client_ip), user_id=req.user_id,
                     provider=first if first and req.channel != "email" else None,
+                    test=fixed is not None,
                 )
             op, log_key = self._staged(LogEntry(**entry, outcome=outcome, at=self.clock.now(), provider=first))
             count = getattr(self.stats, "staged_attempt_op", None)

@@ -54,6 +54,7 @@ class CodeModel(SharedConnection, Model):
     ip = UnicodeAttribute(null=True)           # the requester's address (the guard credits it)
     counted = NumberAttribute(null=True)       # when the stream consumer counted the verification
     provider = UnicodeAttribute(null=True)     # the SMS/voice provider that carried it
+    test = NumberAttribute(null=True)          # 1: a test number's fixed code (not counted)
     uid = UnicodeAttribute(null=True)          # a login code: the user it logs in (CodeRecord.user_id)
     ttl = TTLAttribute(null=True)
 
@@ -96,26 +97,29 @@ def spent_image(image: dict) -> Optional[dict]:
     None unless its last guess spent it and it has not been counted yet; else its app,
     purpose, target, channel, requester IP and when it was spent."""
     try:
-        if image["pk"]["S"].startswith("@lookup#") or "counted" in image or "consumed_at" in image:
-            return None
+        if image["pk"]["S"].startswith("@") or "counted" in image or "consumed_at" in image or "test" in image:
+            return None  # lookup and counted marks, codes counted by older versions, test numbers' codes
         if "guess" not in image or not same(image["guess"]["S"], image["code_hash"]["S"]):
             return None
         return {"key": image["pk"]["S"], "app_id": image["app_id"]["S"], "purpose": image["purpose"]["S"],
                 "target": image["target"]["S"], "channel": image.get("channel", {}).get("S"),
                 "ip": image.get("ip", {}).get("S"), "provider": image.get("provider", {}).get("S"),
-                "at": int(float(image.get("guessed_at", image["created_at"])["N"]))}
+                "at": int(float(image.get("guessed_at", image["created_at"])["N"])),
+                "code_hash": image["code_hash"]["S"], "expires_at": int(float(image["expires_at"]["N"]))}
     except (KeyError, TypeError, ValueError):
         return None  # not a code item of ours: nothing to count
 
 
-def counted_op(key: str, now: int) -> dict:
-    """The write that marks a spent code counted, in the counting transaction: it holds only
-    once (``counted`` absent), so a stream record delivered twice counts once."""
-    return {"TableName": CodeModel.Meta.table_name, "Key": {"pk": {"S": key}},
-            "UpdateExpression": "SET #c = :now",
-            "ConditionExpression": "attribute_not_exists(#c) AND #g = #h",
-            "ExpressionAttributeNames": {"#c": "counted", "#g": "guess", "#h": "code_hash"},
-            "ExpressionAttributeValues": {":now": {"N": str(now)}}}
+def counted_op(spent: dict, now: int) -> dict:
+    """The write that marks a spent code counted, in the counting transaction: a small item
+    of its own for that one code (its key and hash), created only once, so a stream record
+    delivered twice counts once, and a newer code sent to the number before the record is
+    read (it replaces the code item) neither loses this count nor lends it its own mark."""
+    mark = f"@counted#{spent['key']}#{spent['code_hash'][:32]}"
+    return {"TableName": CodeModel.Meta.table_name,
+            "Item": {"pk": {"S": mark}, "counted": {"N": str(now)},
+                     "ttl": {"N": str(spent["expires_at"] + KEEP_AFTER_EXPIRY)}},
+            "ConditionExpression": "attribute_not_exists(pk)"}
 
 
 def _ttl(expires_at: int) -> datetime:
@@ -135,7 +139,7 @@ class DynamoCodeStore:
                 channel=record.channel, code_hash=record.code_hash, created_at=record.created_at,
                 expires_at=record.expires_at, attempts=0, max_attempts=record.max_attempts,
                 ip=record.client_ip or None, provider=record.provider or None, uid=record.user_id or None,
-                ttl=_ttl(record.expires_at))
+                test=1 if record.test else None, ttl=_ttl(record.expires_at))
             ops.append(("code", "Put", put_kwargs(item)))  # replaces the previous code (attempts reset)
             if record.lookup_key:
                 lookup = LookupModel(record.lookup_key, code_key=record.key, target=record.target,

@@ -339,7 +339,7 @@ class DynamoStats:
                 charges.append(StatCharge(pk, f"i#{ip}", {**done, "rd": 1 + t.ratio_day, "r" + hh: 1 + t.ratio_hour},
                                           keep_guard))
         from .base import Cancelled
-        also = [("mark", "Update", mark)] if mark is not None else []
+        also = [("mark", "Put", mark)] if mark is not None else []
         if provider:
             from .provider_stats import count_op
             also.append(("provider", "Update", count_op(app_id, {f"v_{provider}": 1}, now)))
