@@ -72,3 +72,10 @@ def test_racing_sign_ups_from_one_address_create_exactly_the_cap():
     refused = [r for kind, r in results if kind == "err"]
     assert len(created) == 3 and all(c[2] for c in created)
     assert len(refused) == 9 and all(isinstance(e, RateLimited) for e in refused)
+
+
+def test_an_anonymous_kind_platform_under_another_name_is_capped_too(lc, settings, monkeypatch):
+    settings(auth_platforms={"guest": {"verify": "anonymous"}}, anonymous_per_ip_hourly=3)
+    from_ip(monkeypatch, "203.0.113.77")
+    got = [lc.post("/1.1/users", {"authData": {"guest": {"id": anon(500 + i)}}})[0] for i in range(5)]
+    assert got == [201, 201, 201, 429, 429]

@@ -161,3 +161,24 @@ def test_a_cloudbase_sign_out_raises_session_revoked_once(lc, settings):
         assert cb.post("revoke", {"token": "x" * 40}) == (200, {})
         got = delivered(r)
     assert got["session.revoked"] == [{"userId": creds["sub"], "reason": "signed_out"}]
+
+
+def test_racing_sign_outs_with_both_tokens_of_one_pair_announce_it_once():
+    """One tab signs out with the access token while another uses the refresh token: the
+    pair ends once and is announced once (the delete of its refresh item tells)."""
+    import collections
+
+    from chalicelib.core.accounts.sessions import CLOUDBASE
+    from test_concurrency import run_threads
+    from test_concurrency_users import accounts
+
+    acc, _ = accounts()
+    user, _ = acc.signup("app", "alice", "secret-123")
+    seen = collections.Counter()
+    for _ in range(20):
+        access, refresh, _ = acc.issue_tokens(user)
+        tokens = [access, refresh]
+        results = run_threads(lambda i: acc.users.revoke(acc._token_hash(tokens[i]), dialect=CLOUDBASE), 2)
+        assert all(kind == "ok" for kind, _ in results), results
+        seen[sum(r is not None for _, r in results)] += 1
+    assert set(seen) == {1}, dict(seen)

@@ -230,20 +230,25 @@ class DynamoUserStore:
         """End the token and its peer; with ``dialect``, only a token that dialect issued.
         The objectId whose token this call ended, None when there was none to end."""
         keys = [session_key(token_hash, "session"), session_key(token_hash, "refresh")]
-        doomed, owner = set(), None
+        doomed, owner = {}, None
         for item in UserModel.batch_get(keys, consistent_read=True):
             if dialect is not None and _dialect(item) != dialect:
                 continue
-            doomed.add(item.pk)
+            doomed[item.pk] = item.kind
             if item.peer:
-                doomed.add(session_key(item.peer, "refresh" if item.kind == "session" else "session"))
-            if item.pk in keys:
-                owner = item.uid
+                peer = "refresh" if item.kind == "session" else "session"
+                doomed[session_key(item.peer, peer)] = peer
+            owner = item.uid
+        # the pair is announced by whoever deletes its refresh item (its access item when it
+        # has none): one delete succeeds, so sign-outs racing with either token announce once.
+        # The refresh item outlives its access token, so a valid token always finds it.
+        herald = "refresh" if "refresh" in doomed.values() else "session"
         ended = None
-        for key in doomed:
-            try:  # only the delete that found the token itself tells: two sign-outs at once announce once
+        for key, kind in sorted(doomed.items(), key=lambda kv: kv[1] != herald):
+            try:
                 UserModel(key).delete(condition=UserModel.pk.exists())
-                ended = owner if key in keys else ended
+                if kind == herald:
+                    ended = owner
             except DeleteError as e:
                 if e.cause_response_code != "ConditionalCheckFailedException":
                     raise

@@ -53,7 +53,7 @@ class AuthDataLogin:
                 return user, self._login(user) if session else None, False
             if fail_on_not_exist:
                 raise UserNotFound("Could not find user.")
-            if platform == "anonymous" and attempt == 0:  # a new anonymous user: capped per client IP
+            if self._anonymous_kind(app_id, platform) and attempt == 0:  # a new anonymous user: capped per client IP
                 self._charge_anonymous(app_id)
             now_ms = self._now_ms()
             user = User(app_id=app_id, object_id=self._new_id(), username=self._random_username(),
@@ -70,6 +70,11 @@ class AuthDataLogin:
             self._created(user)  # events: user.created, afterSave
             return user, token, True
         raise InvalidRequest("authData: the platform account is being linked by other requests; try again")
+
+    def _anonymous_kind(self, app_id: str, platform: str) -> bool:
+        """A platform verified as ``anonymous`` (whatever the app named it: the SDK's
+        ``anonymous``, or ``guest``...): it needs no proof, so its new users are capped."""
+        return (self._settings(app_id).auth_platforms.get(platform) or {}).get("verify") == "anonymous"
 
     def _charge_anonymous(self, app_id: str) -> None:
         from .. import guard, limits
