@@ -144,3 +144,28 @@ def test_users_by_mobile_phone_follows_the_same_rules_as_sms_login():
     charge = limits.login_failures("app", alice.object_id, acc._settings("app"), int(acc.clock.now()))
     assert acc.limiter.peek(charge) == 0
     acc.login_password("app", "username", "alice", "secret-123")  # the lockout is cleared
+
+
+def _answer(acc, number, **kw):
+    with dynamodb_calls() as calls:
+        try:
+            acc.signup_or_login_by_phone("app", number, "000000", **kw)
+            out = "ok"
+        except Exception as e:  # noqa: BLE001
+            out = (type(e).__name__, str(e))
+    return out, tuple(calls)
+
+
+@pytest.mark.parametrize("kw", [{"password": "x"}, {"username": "alice"}, {"username": "bob"}, {}])
+def test_users_by_mobile_phone_wrong_code_answers_alike_for_registered_and_unregistered(kw):
+    """A malformed password or a taken username, with a wrong code: the same answer and the
+    same DynamoDB calls for a registered number (whose login ignores them) and a free one."""
+    acc, outbox = accounts(enumeration_protection=True)
+    verified_user(acc, "alice", ALICE)
+    for n in (ALICE, NOBODY):
+        acc.otp.send(SendRequest(app_id="app", phone=n))  # each has a live code
+        if code_in(outbox, n) == "000000":
+            pytest.skip("drew 000000")
+    registered, free = _answer(acc, ALICE, **kw), _answer(acc, NOBODY, **kw)
+    assert registered[0] == free[0]
+    assert registered[1] == free[1]

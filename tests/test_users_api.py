@@ -278,18 +278,23 @@ def test_probing_numbers_through_change_phone_costs_a_send(lc, settings):
     assert lc.post("/1.1/requestChangePhoneNumber", {"mobilePhoneNumber": BOB}, headers=h)[1]["code"] == 601
 
 
-def test_users_by_mobile_phone_errors(lc):
+def test_users_by_mobile_phone_errors(lc, settings):
+    settings(cooldown_seconds=0)
     lc.request_code(ALICE)
     code = last_code(ALICE)
     wrong = "000000" if code != "000000" else "111111"
     assert lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE, "smsCode": wrong})[1]["code"] == 603
     assert lc.post("/1.1/usersByMobilePhone", {"smsCode": code})[1]["code"] == 212
     assert lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE})[1]["code"] == 1    # no smsCode
-    # a username someone else holds: refused before the code is spent
+    # a username someone else holds: refused once the code is checked (refused before, it would
+    # tell that the number is not registered: a registered number's login ignores the
+    # username); the code is spent, the next sign-up needs a new one
     signup(lc, username="taken", phone=None)
     assert lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE, "smsCode": code,
                                                "username": "taken"})[1]["code"] == 202
-    assert lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE, "smsCode": code})[0] == 201
+    assert lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE, "smsCode": code})[1]["code"] == 603
+    lc.request_code(ALICE)
+    assert lc.post("/1.1/usersByMobilePhone", {"mobilePhoneNumber": ALICE, "smsCode": last_code(ALICE)})[0] == 201
 
 
 # ---- codes are bound to their purpose --------------------------------------------------------

@@ -64,6 +64,12 @@ class SignupLogin:
         e164 = self._phone(raw_phone, s)
         if code is None or code == "":
             raise InvalidRequest("an SMS code is required (smsCode)")
+        # what can be checked without knowing whether the number is registered is checked for
+        # both: a malformed password or username is refused alike before any code is judged
+        given = given_phone(raw_phone, e164)
+        name = self._verified_name(app_id, username, e164, given)
+        if password not in (None, ""):
+            self._password(password, s)
         existing = self.users.find(app_id, "phone", e164)
         if existing is not None:
             # an SMS login. With enumeration protection off, LeanCloud's answers: 215 for an
@@ -81,15 +87,19 @@ class SignupLogin:
             if not s.allow_sms_login:
                 raise FeatureDisabled("Logging in with an SMS code is disabled for this app.")
             return (*self._sms_session(existing), False)
-        # validate everything before the code is spent; hash the password only after it. As on
-        # LeanCloud, the username defaults to the number as the app sent it (18752169780)
-        given = given_phone(raw_phone, e164)
-        name = self.check_new_username(app_id, username, e164, given=given)
+        # As on LeanCloud, the username defaults to the number as the app sent it (18752169780).
+        # Whether it is taken is read now (one read, as a registered number's user read) and
+        # answered only after the code: a taken username must not tell that this number is
+        # not registered (a registered number's login ignores the username). The password is
+        # hashed only after the code.
+        holder_id = self.users.owner(app_id, "username", name)
         user = dataclasses.replace(self._verified_user(app_id, e164, name, None, custom, s), phone_given=given)
-        if password not in (None, ""):
-            self._password(password, s)
         # the code's own max_attempts bounds the guesses, as for a user's login
         self.otp.verify_any(app_id, e164, code, SIGNUP_OR_LOGIN_CODES)
+        if holder_id is not None:
+            holder = self.users.get(app_id, holder_id)
+            if holder is not None and not self._holder_yields(holder, name):
+                raise Taken("Username has already been taken.", "username")
         if password not in (None, ""):
             user = dataclasses.replace(user, password_hash=self.hasher.hash(password))
         user = self._before_create(user)  # events: LeanEngine beforeSave may change or refuse
