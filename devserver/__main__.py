@@ -76,6 +76,7 @@ verikit is running locally (moto at {moto.url}; nothing leaves this machine)
   Hook Key    {keys['VERIKIT_HOOK_KEY']}  (LEANCLOUD_APP_HOOK_KEY of your LeanEngine app)
   Dev outbox  {url}/dev/outbox?to=%2B8613800138000
   Webhooks    {url}/dev/webhooks (what the event webhooks and LeanEngine after-hooks were sent)
+  Console     {url}/console (sign in with the App ID and the Master Key)
 
   Python SDK: LEANCLOUD_API_SERVER={url}  then leancloud.init(app_id, app_key)
   JS SDK:     AV.init({{appId, appKey, serverURL: '{url}'}})

@@ -141,7 +141,8 @@ def plan(s, region: str, purpose: str, template_name: Optional[str], template_bo
         mine = (s.provider_templates or {}).get(p, {})
         tid = mine.get(key) or (None if template_name else mine.get(GENERIC))
         if not tid:
-            wanted = f"template {key!r}" if template_name else f"{key!r} (or {GENERIC!r})"
+            wanted = f"template {key!r}" if template_name else \
+                (f"{key!r} (or {GENERIC!r})" if key != GENERIC else repr(GENERIC))
             raise ProviderNotConfigured(
                 f"SMS to {region or 'this country'} is routed to {p}, but provider_templates has no {p} template id "
                 f"for {wanted}: add it in the settings, or change sms_routes")
