@@ -50,8 +50,11 @@ def build(stage: str, project_dir: Path = ROOT, for_merge: bool = False) -> dict
         resources[DELIVERY_FUNCTION] = {"DependsOn": ["EventsQueue"]}
         # the counting function reads the codes table's stream: its ARN is the table's, not
         # the stand-in app.py names when chalice packages without a deployed table
+        # a batch that keeps failing is split to find the record (and, after 10 tries, passed
+        # over) instead of holding up its shard's counts for the stream's 24 hours
         resources[COUNT_FUNCTION] = {"Properties": {"Events": {COUNT_STREAM_EVENT: {"Properties": {
-            "Stream": {"Fn::GetAtt": ["CodesTable", "StreamArn"]}}}}}}
+            "Stream": {"Fn::GetAtt": ["CodesTable", "StreamArn"]},
+            "BisectBatchOnFunctionError": True, "MaximumRetryAttempts": 10}}}}}
     outputs["EventsQueueUrl"] = {"Description": "the events queue (webhooks, LeanEngine after-hooks)",
                                  "Value": {"Ref": "EventsQueue"}}
     outputs["EventsDeadLetterQueueUrl"] = {"Description": "events whose delivery gave up after a day",

@@ -323,6 +323,8 @@ def test_template_merges_into_chalice_package_and_passes_cfn_lint(stage, tmp_pat
     # the counting function reads the codes table's own stream (not app.py's stand-in ARN)
     [stream] = sam["Resources"]["CountVerified"]["Properties"]["Events"].values()
     assert stream["Type"] == "DynamoDB" and stream["Properties"]["Stream"] == {"Fn::GetAtt": ["CodesTable", "StreamArn"]}
+    # a poison record is isolated and passed over, not retried for the stream's 24 hours
+    assert stream["Properties"]["BisectBatchOnFunctionError"] is True and stream["Properties"]["MaximumRetryAttempts"] == 10
     assert tables["CodesTable"]["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_IMAGE"}
     lint = subprocess.run([str(CFN_LINT), "--include-checks", "I", "--", str(outdir / "sam.json")],
                           capture_output=True, text=True, timeout=120)
