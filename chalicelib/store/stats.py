@@ -21,7 +21,6 @@ under conditions that keep every dimension within its threshold.
 """
 from __future__ import annotations
 
-import random
 import threading
 import time
 from datetime import datetime, timezone
@@ -31,9 +30,10 @@ from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from ..core import guard, limits
-from .base import BaseMeta, SharedConnection, connection, table_name, transact
+from .base import BaseMeta, SharedConnection, connection, table_name
 from .counters import pick, read_items
 from .guard_items import _num
+from .stats_base import _region, _write
 from .stats_rows import EMAIL, GROUPS, day_of, rows  # noqa: F401 (GROUPS: the admin route's groups)
 
 DAY = 86400
@@ -377,35 +377,8 @@ def _rooms(v) -> tuple:
     return tuple(sorted(set(v.day_room) & set(v.hour_room))) or (v.day_room or v.hour_room)
 
 
-def _write(charges: list, now: int, also: tuple = (), tries: int = 4) -> None:
-    """Unconditional counts in one transaction, retried (on another lane) when another
-    transaction holds one of the items. The first try takes the next lane in turn (as
-    sends do), so the country's shards share the writes evenly."""
-    from .base import Cancelled
-    from .counters import STATS, next_lane
-
-    for attempt in range(tries):
-        lane = next_lane() if attempt == 0 else random.randrange(1 << 30)
-        try:
-            transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(charges)] + list(also))
-            return
-        except Cancelled as e:
-            if e.failed or not e.conflict or attempt == tries - 1:
-                raise
-            STATS["conflicts"] += 1
-            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
-
-
 def _slim(item: Optional[dict]) -> Optional[dict]:
     """What the guard needs of yesterday's item (the hourly u and v), to keep the cache small."""
     if not item:
         return item
     return {k: v for k, v in item.items() if len(k) == 3 and k[0] in "uv" and k[1:].isdigit()}
-
-
-def _region(e164: str) -> str:
-    from ..core import phone
-    try:
-        return phone.normalise(e164, "US", ("*",)).region
-    except Exception:  # noqa: BLE001 - an odd stored target: no country row
-        return ""

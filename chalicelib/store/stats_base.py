@@ -1,12 +1,15 @@
 """The fraud guard's baseline per app: each country's sends and verified codes over the
 last ``fraud_learn_days`` days, in one item of the stats table (``<app>#base`` / ``base``),
 recomputed from the country rows at most once an hour (a conditional write: one instance
-does it; the others read the item)."""
+does it; the others read the item). Also the counting transaction the stats' writers share
+(``_write``) and the country of a stored number (``_region``)."""
 from __future__ import annotations
 
 import json
+import random
+import time
 
-from .base import connection
+from .base import connection, transact
 from .stats_rows import DAY, _n, day_of
 
 
@@ -56,3 +59,30 @@ def compute(table: str, app_id: str, days: int, now: int) -> dict:
                 break
             kw["ExclusiveStartKey"] = resp["LastEvaluatedKey"]
     return out
+
+
+def _write(charges: list, now: int, also: tuple = (), tries: int = 4) -> None:
+    """Unconditional counts in one transaction, retried (on another lane) when another
+    transaction holds one of the items. The first try takes the next lane in turn (as
+    sends do), so the country's shards share the writes evenly."""
+    from .base import Cancelled
+    from .counters import STATS, next_lane
+
+    for attempt in range(tries):
+        lane = next_lane() if attempt == 0 else random.randrange(1 << 30)
+        try:
+            transact([(n, "Update", c.op(c.pick(lane), now)) for n, c in enumerate(charges)] + list(also))
+            return
+        except Cancelled as e:
+            if e.failed or not e.conflict or attempt == tries - 1:
+                raise
+            STATS["conflicts"] += 1
+            time.sleep(random.uniform(0.01, 0.05) * (attempt + 1))
+
+
+def _region(e164: str) -> str:
+    from ..core import phone
+    try:
+        return phone.normalise(e164, "US", ("*",)).region
+    except Exception:  # noqa: BLE001 - an odd stored target: no country row
+        return ""
