@@ -311,7 +311,8 @@ class DynamoStats:
         """Count a verified code: on its country, prefix and the IP that *requested* it
         (stored with the code; its unverified count drops), with the channel it was sent on
         and its purpose. The headroom attributes of the prefix and IP items grow by 1 + the
-        ratio in force; and on the provider that carried it (``group=provider``). ``mark``: a conditional write that joins the transaction (the stream
+        ratio in force; and on the provider that carried it (``group=provider``). ``mark``: a
+        conditional write that joins the transaction (the stream
         consumer marks the code counted); None is returned when its condition failed (the
         code was counted already)."""
         if channel is None:  # codes written before the spending write returned it
