@@ -6,8 +6,10 @@ botocore operation goes through (generated client methods, pynamodb's connection
 Stubber-driven clients alike), so no call escapes whichever client made it and whenever that
 client was created. Each call is recorded once per distinct shape as a :class:`Call`:
 
-- ``origin`` is ``app`` when verikit's own code (``chalicelib/``, ``app.py``) is on the
-  stack, else ``harness`` (tests, ``devserver``, the deploy tool);
+- ``origin`` is ``count`` when the stream consumer (``chalicelib/hooks/verified_counts.py``,
+  the ``count_verified`` function, which has an IAM policy of its own) is on the stack, else
+  ``app`` when verikit's own code (``chalicelib/``, ``app.py``) is, else ``harness`` (tests,
+  ``devserver``, the deploy tool);
 - ``requests`` are the (IAM action, resource ARN) pairs IAM evaluates for it: a
   ``TransactWriteItems`` needs ``PutItem``/``UpdateItem``/``DeleteItem``/``ConditionCheckItem``
   on each item's table, a ``Query`` on an index needs ``table/T/index/I``, an SNS publish
@@ -37,13 +39,14 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 APP_PATHS = (str(ROOT / "chalicelib") + os.sep, str(ROOT / "app.py"))
+COUNT_PATH = str(ROOT / "chalicelib" / "hooks" / "verified_counts.py")
 ACCOUNT = "123456789012"
 POLICY_TEST = "test_zz_policy.py"
 
 
 @dataclass(frozen=True)
 class Call:
-    origin: str          # app | harness
+    origin: str          # count | app | harness
     service: str         # botocore service name: dynamodb, sns, pinpoint-sms-voice-v2, sesv2, ssm...
     operation: str       # API operation: TransactWriteItems, Publish...
     requests: tuple      # ((iam action, resource arn), ...)
@@ -63,12 +66,14 @@ def _is_app(code) -> bool:
 
 
 def _origin() -> str:
-    f = sys._getframe(2)
+    f, origin = sys._getframe(2), "harness"
     while f is not None:
-        if _is_app(f.f_code):
-            return "app"
+        if f.f_code.co_filename == COUNT_PATH:
+            return "count"
+        if origin == "harness" and _is_app(f.f_code):
+            origin = "app"
         f = f.f_back
-    return "harness"
+    return origin
 
 
 # ---- operation -> IAM requests --------------------------------------------------------------

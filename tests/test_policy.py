@@ -43,17 +43,11 @@ def test_dynamodb_resources_are_exactly_the_stages_tables_and_their_indexes(stag
     expected = sorted(arn for spec in table_specs(stage) for arn in spec.arns())
     assert f"arn:aws:dynamodb:*:*:table/verikit-{stage}-sendlog/index/*" in expected  # the by_app GSI
     assert f"arn:aws:dynamodb:*:*:table/verikit-{stage}-codes/index/*" not in expected
-    streams = {st["Sid"]: (acts, resources) for st, acts, resources in statements(stage)
-               if any(a in ("dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                            "dynamodb:ListStreams") for a in acts)}
-    # the counting function reads the codes table's stream and nothing else's (as AWS's own
-    # example policy for a Lambda on a DynamoDB stream scopes all four actions)
-    assert streams == {"CodesStream": (["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
-                                        "dynamodb:ListStreams"],
-                                       [a for spec in table_specs(stage) for a in spec.stream_arns()])}
-    assert streams["CodesStream"][1] == [f"arn:aws:dynamodb:*:*:table/verikit-{stage}-codes/stream/*"]
+    # the stage policy (the API, deliver_events) reads no stream: count_verified has its own
+    assert not [a for _, acts, _ in statements(stage) for a in acts
+                if a.startswith("dynamodb:") and ("Stream" in a or "GetRecords" in a)]
     for st, acts, resources in statements(stage):
-        if st["Sid"] in ("UserQueries", "CodesStream"):
+        if st["Sid"] == "UserQueries":
             continue  # one table, checked above
         if any(a.startswith("dynamodb:") for a in acts):
             assert all(a.startswith("dynamodb:") for a in acts)
@@ -95,6 +89,35 @@ def test_other_resources_are_scoped(stage):
 
 def test_dev_and_prod_policies_differ_only_in_the_stage_name():
     assert json.dumps(policy("dev")).replace("dev", "prod") == json.dumps(policy("prod"))
+    assert json.dumps(count_policy("dev")).replace("dev", "prod") == json.dumps(count_policy("prod"))
+
+
+def count_policy(stage):
+    return json.loads((ROOT / ".chalice" / f"policy-{stage}-count.json").read_text())
+
+
+@pytest.mark.parametrize("stage", STAGES)
+def test_the_counting_function_has_a_policy_of_its_own_and_no_more(stage):
+    """count_verified reads the codes table's stream, writes the stats and the codes' marks,
+    reads the app's config and the stage's secrets, and logs: it sends nothing, reads no
+    user, touches no counter or queue."""
+    cfg = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    assert cfg["stages"][stage]["lambda_functions"]["count_verified"]["iam_policy_file"] == f"policy-{stage}-count.json"
+    t = lambda kind: f"arn:aws:dynamodb:*:*:table/verikit-{stage}-{kind}"  # noqa: E731
+    got = {st["Sid"]: (sorted(awscalls._listify(st["Action"])), awscalls._listify(st["Resource"]))
+           for st in count_policy(stage)["Statement"]}
+    assert all(st["Effect"] == "Allow" for st in count_policy(stage)["Statement"])
+    assert got == {
+        "CodesStream": (["dynamodb:DescribeStream", "dynamodb:GetRecords", "dynamodb:GetShardIterator",
+                         "dynamodb:ListStreams"], [a for spec in table_specs(stage) for a in spec.stream_arns()]),
+        "CountedMarks": (["dynamodb:PutItem"], [t("codes")]),
+        "Stats": (["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:UpdateItem"], [t("stats")]),
+        "Config": (["dynamodb:GetItem", "dynamodb:Query"], [t("config")]),
+        "Secrets": (["ssm:GetParameters"], [f"arn:aws:ssm:*:*:parameter/verikit/{stage}/*"]),
+        "Logs": (["logs:CreateLogGroup", "logs:CreateLogStream", "logs:PutLogEvents"],
+                 [f"arn:aws:logs:*:*:log-group:/aws/lambda/verikit-{stage}*"]),
+    }
+    assert got["CodesStream"][1] == [f"arn:aws:dynamodb:*:*:table/verikit-{stage}-codes/stream/*"]
 
 
 @pytest.mark.parametrize("stage", STAGES)

@@ -71,8 +71,16 @@ def as_stage(resource: str, stage: str) -> str:
             .replace(f":secret:verikit/{TEST_STAGE}/", f":secret:verikit/{stage}/"))
 
 
-def policy(stage):
-    return json.loads((ROOT / ".chalice" / f"policy-{stage}.json").read_text())
+def policy(stage, function: str = ""):
+    """The stage's policy; ``function="count"``: the stream consumer's own (count_verified)."""
+    return json.loads((ROOT / ".chalice" / f"policy-{stage}{'-' + function if function else ''}.json").read_text())
+
+
+def policy_of(call) -> str:
+    """Which function's policy a call needs: the consumer's own calls, and the stream reads
+    Lambda makes for it (the tests and the bench stand in for Lambda's poller), need
+    count_verified's; everything else the stage policy the API and deliver_events share."""
+    return "count" if call.origin == "count" or call.service == "dynamodbstreams" else ""
 
 
 def drive_the_flows(lc, monkeypatch):
@@ -89,6 +97,21 @@ def drive_the_flows(lc, monkeypatch):
     assert status == 201, user                                      # user + claims + session
     status, me = lc.get("/1.1/users/me", headers={"X-LC-Session": user["sessionToken"]})
     assert status == 200, me                                        # session and user: BatchGetItem
+    # the stream consumer (count_verified, a policy of its own), cold: the app's baseline read
+    # and written, the counts and the code's mark, and Lambda's reads of the stream for it
+    from chalicelib import wiring
+    from chalicelib.store import stats
+    from test_verified_counts_stream import deliver
+    monkeypatch.setenv("VERIKIT_VERIFIED_COUNTS", "stream")
+    wiring.reset()
+    stats.reset()
+    counted = "+8613800138002"
+    assert lc.request_code(counted) == (200, {})
+    assert lc.verify(last_code(counted), counted) == (200, {})
+    import app as app_module
+    deliver(app_module)
+    monkeypatch.undo()
+    wiring.reset()
     master = {"X-LC-Key": KEYS["VERIKIT_MASTER_KEY"] + ",master"}
     assert lc.get("/admin/v1/messages", headers=master)[0] == 200                        # Query by_app
     assert lc.get("/admin/v1/messages?to=%2B8613800138000", headers=master)[0] == 200    # Query
@@ -157,9 +180,12 @@ def test_every_aws_call_is_allowed_by_both_policies(lc, monkeypatch):
     required = REQUIRED | ({("sesv2", "SendEmail")} if email_channel() else set())
     assert required <= app_ops, f"not recorded: {sorted(required - app_ops)}"
 
+    count_ops = {(c.service, c.operation) for c in calls if c.origin == "count"}
+    assert ("dynamodb", "TransactWriteItems") in count_ops, f"the consumer's write was not recorded: {count_ops}"
+
     problems = []
     for call in calls:
-        if call.origin == "app" and provisioning(call):
+        if call.origin in ("app", "count") and provisioning(call):
             problems.append(f"verikit's code makes a provisioning call {call.service}.{call.operation}")
             continue
         if call.origin == "harness" and (provisioning(call) or deployed_stage_check(call)):
@@ -167,11 +193,12 @@ def test_every_aws_call_is_allowed_by_both_policies(lc, monkeypatch):
         if not call.requests:
             problems.append(f"{call.origin}: {call.service}.{call.operation} maps to no IAM action")
         for stage in STAGES:
-            p = policy(stage)
+            fn = policy_of(call)
+            p = policy(stage, fn)
             for action, resource in call.requests:
                 if not awscalls.allowed(p, action, as_stage(resource, stage)):
-                    problems.append(f"policy-{stage}.json denies {action} on {as_stage(resource, stage)} "
-                                    f"({call.origin}: {call.service}.{call.operation})")
+                    problems.append(f"policy-{stage}{'-' + fn if fn else ''}.json denies {action} on "
+                                    f"{as_stage(resource, stage)} ({call.origin}: {call.service}.{call.operation})")
     assert not problems, "\n".join(sorted(set(problems)))
 
 
