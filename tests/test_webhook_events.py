@@ -121,6 +121,17 @@ def test_a_slow_receiver_does_not_slow_the_request(local_server):
             timeout=10).read()
 
 
+def cb_signed_up(cb) -> dict:
+    """A CloudBase user signed up by phone (verification token): its credentials."""
+    from test_cloudbase_api import CB_PHONE
+
+    _, verified = cb.token_for()
+    status, creds = cb.post("signup", {"phone_number": CB_PHONE, "password": "abc12345",
+                                       "verification_token": verified["verification_token"]})
+    assert status == 200, creds
+    return creds
+
+
 def test_a_cloudbase_sign_in_by_verification_token_is_a_login(lc, settings):
     """CloudBase's sign-in with a verification token is a login like any other: user.login
     (method sms) is raised, as LeanEngine's onLogin is called for it."""
@@ -130,10 +141,7 @@ def test_a_cloudbase_sign_in_by_verification_token_is_a_login(lc, settings):
     cb = CB(lc.client)
     with Receiver() as r:
         r.secrets = [endpoint(lc, r.url, ["user.login"])["secret"]]
-        _, verified = cb.token_for()
-        status, creds = cb.post("signup", {"phone_number": CB_PHONE, "password": "abc12345",
-                                           "verification_token": verified["verification_token"]})
-        assert status == 200, creds
+        creds = cb_signed_up(cb)
         _, verified = cb.token_for()
         status, again = cb.post("signin", {"username": CB_PHONE, "verification_token": verified["verification_token"]})
         assert status == 200 and again["sub"] == creds["sub"]
@@ -145,16 +153,13 @@ def test_a_cloudbase_sign_in_by_verification_token_is_a_login(lc, settings):
 def test_a_cloudbase_sign_out_raises_session_revoked_once(lc, settings):
     """Signing out (``/auth/v1/revoke``) ends that token pair and says so; revoking it again,
     or a token nobody issued, raises nothing."""
-    from test_cloudbase_api import CB, CB_PHONE
+    from test_cloudbase_api import CB
 
     settings(cooldown_seconds=0)
     cb = CB(lc.client)
     with Receiver() as r:
         r.secrets = [endpoint(lc, r.url, ["session.revoked"])["secret"]]
-        _, verified = cb.token_for()
-        status, creds = cb.post("signup", {"phone_number": CB_PHONE, "password": "abc12345",
-                                           "verification_token": verified["verification_token"]})
-        assert status == 200, creds
+        creds = cb_signed_up(cb)
         assert cb.post("revoke", {"token": creds["access_token"]}) == (200, {})
         assert cb.post("revoke", {"token": creds["access_token"]}) == (200, {})   # again: nothing left to end
         assert cb.post("revoke", {"token": creds["refresh_token"]}) == (200, {})  # its peer went with it

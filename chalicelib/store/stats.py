@@ -30,7 +30,7 @@ from pynamodb.attributes import TTLAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from ..core import guard, limits
-from .base import BaseMeta, SharedConnection, connection, table_name
+from .base import BaseMeta, Cancelled, SharedConnection, connection, table_name
 from .counters import pick, read_items
 from .guard_items import _num
 from .stats_base import _region, _write
@@ -339,7 +339,6 @@ class DynamoStats:
                 t = guard.thresholds(s, "ip", country, base)
                 charges.append(StatCharge(pk, f"i#{ip}", {**done, "rd": 1 + t.ratio_day, "r" + hh: 1 + t.ratio_hour},
                                           keep_guard))
-        from .base import Cancelled
         also = [("mark", "Put", mark)] if mark is not None else []
         if provider:
             from .provider_stats import count_op
